@@ -1,0 +1,227 @@
+"""The pipeline for one file and for a run:
+
+discover files → load (YAML with positions) → detect format → build the model → schema + rules →
+findings.  Nothing here prints; reporters turn the :class:`RunResult` into output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from . import formats, loader, rules
+from .findings import Finding, Problem, Severity
+from .rules import loading as L
+from .source import Pos
+
+YAML_SUFFIXES = (".yaml", ".yml")
+#: directories never walked into
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", ".eggs",
+})
+DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
+
+
+@dataclass
+class Options:
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    cassette_format: str | None = None
+
+    def enabled(self, code: str) -> bool:
+        if not rules.matches(code, self.select):
+            return False
+        if self.ignore and rules.matches(code, self.ignore):
+            # a more specific select wins over a broader ignore (``--select E001 --ignore E``)
+            return _specificity(code, self.select) > _specificity(code, self.ignore)
+        return True
+
+    def family_enabled(self, prefix: str) -> bool:
+        """True when at least one rule whose code starts with ``prefix`` is enabled."""
+        return any(self.enabled(r.code) for r in rules.all_rules() if r.code.startswith(prefix))
+
+
+def _specificity(code: str, selectors: Iterable[str]) -> int:
+    return max((0 if s == "ALL" else len(s) for s in selectors if s == "ALL" or code.startswith(s)), default=-1)
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding]
+    format: str | None = None
+    #: why the file was not checked as a cassette ("not-a-cassette" for silently skipped YAML)
+    skipped: str | None = None
+
+
+@dataclass
+class RunResult:
+    files: list[FileResult]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.files for f in r.findings]
+
+    @property
+    def checked(self) -> list[FileResult]:
+        return [r for r in self.files if r.skipped is None]
+
+
+# -- discovery --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    path: str
+    explicit: bool
+
+
+def discover(paths: Iterable[str]) -> list[Target]:
+    """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``."""
+    out: list[Target] = []
+    seen: set[str] = set()
+    for p in paths:
+        if os.path.isdir(p):
+            for t in _walk(p):
+                key = os.path.normpath(t)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(Target(t, False))
+        else:
+            key = os.path.normpath(p)
+            if key not in seen:
+                seen.add(key)
+                out.append(Target(p, True))
+    return out
+
+
+def _is_venv(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+def _walk(root: str) -> Iterator[str]:
+    def onerror(e: OSError) -> None:  # unreadable directory: nothing to list, reported by nobody
+        pass
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
+                             and not _is_venv(os.path.join(dirpath, d)))
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES):
+                yield os.path.join(dirpath, name)
+
+
+# -- one file ---------------------------------------------------------------------------------------
+
+def _value_hash(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class _Collector:
+    def __init__(self, path: str, options: Options):
+        self.path = path
+        self.options = options
+        self.findings: list[Finding] = []
+        self.format: str | None = None
+        self.skipped: str | None = None
+
+    def add(self, rule: rules.Rule, p: Problem) -> None:
+        if not self.options.enabled(rule.code):
+            return
+        self.findings.append(Finding(
+            path=self.path, line=p.pos.line, column=p.pos.column, rule=rule.code, name=rule.name,
+            severity=self.options.severity.get(rule.code, rule.severity), message=p.message,
+            interaction=p.interaction, end_line=p.pos.end_line, end_column=p.pos.end_column,
+            format=self.format, value_hash=_value_hash(p.value), fix=p.fix))
+
+    def result(self) -> FileResult:
+        for f in self.findings:
+            f.format = self.format
+        self.findings.sort(key=Finding.sort_key)
+        return FileResult(self.path, self.findings, self.format, self.skipped)
+
+
+def read_file(path: str, options: Options) -> tuple[bytes | None, Problem | None, rules.Rule | None]:
+    try:
+        if os.path.isdir(path):
+            return None, Problem(Pos(1, 1), "is a directory, not a file"), L.UNREADABLE
+        size = os.path.getsize(path)
+        if size > options.max_file_size:
+            return None, Problem(Pos(1, 1), f"file is {size:,} bytes, above --max-file-size "
+                                 f"{options.max_file_size:,}: not checked"), L.FILE_TOO_LARGE
+        with open(path, "rb") as fh:
+            return fh.read(options.max_file_size + 1), None, None
+    except OSError as e:
+        return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), L.UNREADABLE
+
+
+def check_file(target: Target, options: Options) -> FileResult:
+    """Run every enabled check on one file; never raises."""
+    col = _Collector(target.path, options)
+    try:
+        _check(target, options, col)
+    except Exception as e:  # a bug in the pipeline itself: report it, keep the run going
+        col.add(L.INTERNAL_ERROR, Problem(Pos(1, 1), f"internal error while checking: {type(e).__name__}: {e}"
+                                          f" ({_where(e)})"))
+    return col.result()
+
+
+def _where(e: BaseException) -> str:
+    tb = traceback.extract_tb(e.__traceback__)
+    if not tb:
+        return "?"
+    f = tb[-1]
+    return f"{os.path.basename(f.filename)}:{f.lineno}"
+
+
+def _check(target: Target, options: Options, col: _Collector) -> None:
+    data, problem, rule = read_file(target.path, options)
+    if problem is not None:
+        col.add(rule, problem)
+        return
+    loaded = loader.load(target.path, data)
+    for r, p in loaded.problems:
+        col.add(r, p)
+    doc = loaded.document
+    if doc is None or not isinstance(doc.data, dict):
+        return
+    adapter = formats.detect(doc.data, options.cassette_format)
+    if adapter is None:
+        if target.explicit:
+            col.add(L.NOT_A_CASSETTE, Problem(Pos(1, 1), "not a known cassette format ("
+                                              + ", ".join(formats.names()) + "): not checked"))
+        else:
+            col.skipped = "not-a-cassette"
+            col.findings.clear()
+        return
+    col.format = adapter.FORMAT
+    for path, tag in doc.tags.items():
+        if tag not in adapter.ACCEPTED_TAGS:
+            col.add(L.UNEXPECTED_TAG, Problem(doc.pos(path), f"value tagged {tag!r}: no cassette format uses this "
+                                              "tag (read as its plain value, never constructed)"))
+    if options.family_enabled("S"):
+        from . import schema
+
+        for r, p in schema.check(doc, adapter.SCHEMA):
+            col.add(r, p)
+    cassette = adapter.build(doc, target.path)
+    for r in rules.all_rules():
+        if r.check is None or not options.enabled(r.code):
+            continue
+        try:
+            for p in r.check(cassette):
+                col.add(r, p)
+        except Exception as e:
+            col.add(L.INTERNAL_ERROR, Problem(Pos(1, 1), f"rule {r.code} ({r.name}) failed: "
+                                              f"{type(e).__name__}: {e} ({_where(e)})"))
+
+
+def run(paths: Iterable[str], options: Options) -> RunResult:
+    return RunResult([check_file(t, options) for t in discover(paths)])

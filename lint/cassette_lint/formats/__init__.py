@@ -1,0 +1,44 @@
+"""Cassette formats: detection and one adapter module per format.
+
+An adapter module defines ``FORMAT`` (its name), ``SCHEMA`` (its JSON Schema file in ``schemas/``),
+``ACCEPTED_TAGS`` (YAML tags it reads on purpose), ``matches(data)`` and ``build(doc, path)`` that
+returns a :class:`~cassette_lint.model.Cassette`.  Only the adapter knows the format's field names.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+#: adapter modules, most specific first: the first whose ``matches()`` accepts the data wins
+ADAPTERS = ("govcr",)
+
+_cache: dict[str, ModuleType] = {}
+
+
+def adapters() -> list[ModuleType]:
+    out = []
+    for name in ADAPTERS:
+        mod = _cache.get(name)
+        if mod is None:
+            mod = _cache[name] = importlib.import_module(f"{__name__}.{name}")
+        out.append(mod)
+    return out
+
+
+def names() -> list[str]:
+    return [m.FORMAT for m in adapters()]
+
+
+def detect(data: Any, forced: str | None = None) -> ModuleType | None:
+    """The adapter for ``data`` (``forced`` names one), or ``None`` when it is no known cassette."""
+    for mod in adapters():
+        if forced is not None:
+            if mod.FORMAT == forced:
+                return mod
+            continue
+        if mod.matches(data):
+            return mod
+    return None
+

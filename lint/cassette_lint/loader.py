@@ -1,0 +1,410 @@
+"""Load one file: bytes → text → YAML nodes (with marks) → plain Python data.
+
+Parsing uses the libyaml-based ``CParser`` of ruamel.yaml.clib to compose the node graph, with a
+resolver that does nothing: cassette-lint resolves plain scalars itself (YAML 1.2 core schema) in the
+same walk that builds the data, and never constructs tagged objects (``!!python/...`` tags are read as
+the plain value underneath).  That path is several times faster than ruamel.yaml's own C loader and
+keeps exact source marks; without ruamel.yaml.clib the same composer runs in pure Python.
+
+Nothing here raises for bad input: every problem becomes a :class:`~cassette_lint.findings.Problem`
+attributed to a loading rule (``Y…``), with the file line where there is one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+from typing import Any
+
+from .findings import Problem
+from .rules import loading as L
+from .source import Pos, ScalarLocator, Source
+
+try:  # the C composer (ruamel.yaml.clib); a pure-Python fallback keeps the tool working without it
+    from _ruamel_yaml import CParser as _CParser  # type: ignore
+
+    class _Composer(_CParser):  # type: ignore[misc,valid-type]
+        """libyaml composer that leaves tags unresolved (plain scalars are resolved by :func:`resolve_plain`)."""
+
+        def __init__(self, text: str):
+            _CParser.__init__(self, text)
+
+        def resolve(self, kind, value, implicit):  # noqa: D401 - called by the C composer
+            return ""  # "no explicit tag": plain scalars are resolved by the builder
+
+        def descend_resolver(self, *args):
+            pass
+
+        def ascend_resolver(self, *args):
+            pass
+
+    HAVE_C = True
+except ImportError:  # pragma: no cover - exercised only where the wheel is missing
+    HAVE_C = False
+    _Composer = None  # type: ignore[assignment]
+
+from ruamel.yaml.error import MarkedYAMLError, YAMLError  # noqa: E402
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode  # noqa: E402
+
+try:
+    from _ruamel_yaml import MappingNode as _CMappingNode  # type: ignore
+    from _ruamel_yaml import ScalarNode as _CScalarNode  # type: ignore
+    from _ruamel_yaml import SequenceNode as _CSequenceNode  # type: ignore
+    from _ruamel_yaml import YAMLError as _CYAMLError  # type: ignore
+
+    _SCALARS: tuple = (ScalarNode, _CScalarNode)
+    _MAPPINGS: tuple = (MappingNode, _CMappingNode)
+    _SEQUENCES: tuple = (SequenceNode, _CSequenceNode)
+    _YAML_ERRORS: tuple = (YAMLError, _CYAMLError)
+except ImportError:  # pragma: no cover
+    _SCALARS, _MAPPINGS, _SEQUENCES, _YAML_ERRORS = (ScalarNode,), (MappingNode,), (SequenceNode,), (YAMLError,)
+
+#: deepest nesting accepted; cassettes are about 6 levels deep
+MAX_DEPTH = 200
+#: an alias graph that expands beyond this many nodes is reported as an alias bomb and not read
+MAX_EXPANDED_NODES = 2_000_000
+
+_T = "tag:yaml.org,2002:"
+_BINARY_TAGS = {_T + "binary", "!binary", "!!binary"}
+_INT = re.compile(r"[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_MAYBE_NOT_STR = set("-+0123456789.~nNtTfF")
+
+
+def resolve_plain(value: str) -> Any:
+    """Resolve a plain scalar with the YAML 1.2 core schema (what go-yaml v3 and ruamel use)."""
+    if value and value[0] not in _MAYBE_NOT_STR:
+        return value
+    if value in _NULLS:
+        return None
+    b = _BOOLS.get(value)
+    if b is not None:
+        return b
+    if _INT.match(value):
+        v = value.replace("_", "")
+        if "0o" in v:
+            return int(v.replace("0o", ""), 8)
+        if "0x" in v:
+            return int(v, 16)
+        return int(v)
+    if _FLOAT.match(value):
+        low = value.lower()
+        if "inf" in low:
+            return float("-inf") if low.startswith("-") else float("inf")
+        if "nan" in low:
+            return float("nan")
+        return float(value)
+    return value
+
+
+class Binary(bytes):
+    """The decoded bytes of a ``!!binary`` scalar (a body the recorder could not write as text)."""
+
+
+class Document:
+    """A parsed YAML document: plain ``data`` plus the node graph for positions, resolved lazily."""
+
+    def __init__(self, source: Source, root, data: Any):
+        self.source = source
+        self.root = root
+        self.data = data
+        self.tags: dict[tuple, str] = {}
+        self._key_index: dict[int, dict] = {}
+
+    # -- path → node ------------------------------------------------------------------------------
+    def _mapping_index(self, node) -> dict:
+        idx = self._key_index.get(id(node))
+        if idx is None:
+            idx = {}
+            for k, v in node.value:
+                key = _key_of(k)
+                idx.setdefault(key, (k, v))
+            self._key_index[id(node)] = idx
+        return idx
+
+    def _walk(self, path: tuple):
+        """(key node, value node) of the deepest existing prefix of ``path``."""
+        key = None
+        node = self.root
+        for p in path:
+            if isinstance(node, _MAPPINGS):
+                hit = self._mapping_index(node).get(p)
+                if hit is None:
+                    break
+                key, node = hit
+            elif isinstance(node, _SEQUENCES) and isinstance(p, int) and 0 <= p < len(node.value):
+                key, node = None, node.value[p]
+            else:
+                break
+        return key, node
+
+    def node_at(self, path: tuple):
+        return self._walk(tuple(path))[1]
+
+    def pos(self, path: tuple = ()) -> Pos:
+        """Position (with end) of the value at ``path`` or of its deepest existing parent."""
+        node = self.node_at(path)
+        a = node.start_mark
+        b = node.end_mark
+        return Pos(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
+
+    def key_pos(self, path: tuple) -> Pos:
+        """Position of the mapping key that holds ``path``'s value (the value's own when none)."""
+        key, node = self._walk(tuple(path))
+        n = key if key is not None else node
+        return Pos(n.start_mark.line + 1, n.start_mark.column + 1, n.end_mark.line + 1, n.end_mark.column + 1)
+
+    def char_range(self, path: tuple) -> tuple[int, int]:
+        """Character range in the text of the node at ``path`` (as written: quotes, block header)."""
+        node = self.node_at(path)
+        return node.start_mark.index, node.end_mark.index
+
+    def byte_range(self, path: tuple) -> tuple[int, int]:
+        """Byte range in the file of the node at ``path`` (for fixes, which edit bytes)."""
+        a, b = self.char_range(path)
+        return self.source.byte_offset(a), self.source.byte_offset(b)
+
+    def locator(self, path: tuple) -> ScalarLocator:
+        node = self.node_at(path)
+        style = getattr(node, "style", None) if isinstance(node, _SCALARS) else None
+        return ScalarLocator(self.source, node.start_mark.index, node.end_mark.index, style)
+
+
+def _tag(node) -> str:
+    """The node's explicit tag as a string ('' when it has none); ruamel's pure parser uses Tag objects."""
+    tag = node.tag
+    if tag.__class__ is str:
+        return tag
+    return str(getattr(tag, "value", None) or "") if tag is not None else ""
+
+
+def _key_of(node) -> Any:
+    if isinstance(node, _SCALARS):
+        if not _tag(node) and not node.style:
+            return resolve_plain(node.value)
+        return node.value
+    return f"<{type(node).__name__}>"
+
+
+class LoadResult:
+    __slots__ = ("source", "document", "problems")
+
+    def __init__(self, source: Source, document: Document | None, problems: list):
+        self.source = source
+        self.document = document
+        self.problems = problems  # list of (Rule, Problem)
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, list]:
+    """Decode file bytes as YAML allows (UTF-8, UTF-16/32 with BOM); report invalid bytes."""
+    if data.startswith(codecs.BOM_UTF8):
+        enc, body = "utf-8", data[3:]
+    elif data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        enc, body = "utf-32", data
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        enc, body = "utf-16", data
+    else:
+        enc, body = "utf-8", data
+    try:
+        return body.decode(enc), []
+    except UnicodeDecodeError as e:
+        line = body.count(b"\n", 0, e.start) + 1
+        col = e.start - (body.rfind(b"\n", 0, e.start) + 1) + 1
+        bad = body[e.start : e.start + 4].hex(" ")
+        msg = f"file is not valid {enc.upper()}: byte(s) {bad} at byte offset {e.start} ({e.reason})"
+        return None, [(L.INVALID_ENCODING, Problem(Pos(line, col), msg))]
+
+
+def load(path: str, data: bytes) -> LoadResult:
+    text, problems = decode(path, data)
+    source = Source(path, data, text if text is not None else "")
+    if text is None:
+        return LoadResult(source, None, problems)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        source.text = text
+    if not text.strip():
+        return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
+    try:
+        nodes = _compose_all(text)
+    except _YAML_ERRORS as e:
+        return LoadResult(source, None, [(L.YAML_SYNTAX, _yaml_error_problem(e))])
+    except RecursionError:
+        return LoadResult(source, None, [(L.TOO_DEEP, Problem(Pos(1, 1), "YAML nesting is too deep to read"))])
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file holds no YAML document (only comments or markers)"))])
+    if len(nodes) > 1:
+        second = nodes[1].start_mark
+        problems.append((L.MULTIPLE_DOCUMENTS, Problem(
+            Pos(second.line + 1, second.column + 1),
+            f"file holds {len(nodes)} YAML documents; a cassette is one document (only the first is checked)")))
+    root = nodes[0]
+    builder = _Builder(source)
+    try:
+        data_ = builder.build(root)
+    except _AliasBomb as e:
+        problems.append((L.ALIAS_BOMB, Problem(e.pos, str(e))))
+        return LoadResult(source, None, problems)
+    except _TooDeep as e:
+        problems.append((L.TOO_DEEP, Problem(e.pos, str(e))))
+        return LoadResult(source, None, problems)
+    problems.extend(builder.problems)
+    doc = Document(source, root, data_)
+    doc.tags = builder.tags
+    if not isinstance(data_, dict):
+        kind = "a list" if isinstance(data_, list) else f"a {type(data_).__name__} scalar"
+        problems.append((L.NOT_A_MAPPING, Problem(Pos(root.start_mark.line + 1, root.start_mark.column + 1),
+                                                  f"top level is {kind}, not a mapping: this is not a cassette")))
+        return LoadResult(source, doc, problems)
+    return LoadResult(source, doc, problems)
+
+
+def _compose_all(text: str) -> list:
+    if HAVE_C:
+        parser = _Composer(text)
+        out = []
+        while parser.check_node():
+            out.append(parser.get_node())
+        return out
+    from ruamel.yaml import YAML  # pure-Python composer, same nodes and marks
+
+    y = YAML(typ="safe", pure=True)
+    return list(y.compose_all(text))
+
+
+def _yaml_error_problem(e) -> Problem:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    msg = f"YAML syntax error: {problem}"
+    if context:
+        msg += f" ({context})"
+    if mark is not None:
+        return Problem(Pos(mark.line + 1, mark.column + 1), msg)
+    return Problem(Pos(1, 1), msg)
+
+
+class _AliasBomb(Exception):
+    def __init__(self, pos: Pos, size: int):
+        super().__init__(f"YAML aliases expand to more than {size:,} nodes (an alias bomb?): file not read")
+        self.pos = pos
+
+
+class _TooDeep(Exception):
+    def __init__(self, pos: Pos):
+        super().__init__(f"YAML nesting is deeper than {MAX_DEPTH} levels: file not read")
+        self.pos = pos
+
+
+class _Builder:
+    """Builds plain data from nodes; memoizes shared (aliased) nodes and bounds their expansion."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.problems: list = []
+        self.tags: dict[tuple, str] = {}
+        self._memo: dict[int, tuple[Any, int]] = {}
+        self._expanded = 0
+
+    def build(self, root) -> Any:
+        return self._node(root, (), 0)[0]
+
+    def _pos(self, node) -> Pos:
+        m = node.start_mark
+        return Pos(m.line + 1, m.column + 1)
+
+    def _node(self, node, path: tuple, depth: int) -> tuple[Any, int]:
+        """(value, expanded size) of ``node``."""
+        if isinstance(node, _SCALARS):
+            self._expanded += 1
+            return self._scalar(node, path), 1
+        memo = self._memo.get(id(node))
+        if memo is not None:  # an alias: reuse the value, count what it would expand to
+            self._expanded += memo[1]
+            if self._expanded > MAX_EXPANDED_NODES:
+                raise _AliasBomb(self._pos(node), MAX_EXPANDED_NODES)
+            return memo
+        if depth > MAX_DEPTH:
+            raise _TooDeep(self._pos(node))
+        tag = _tag(node)
+        if tag and not tag.startswith(_T):
+            self._note_tag(tag, path)
+        size = 1
+        self._expanded += 1
+        if isinstance(node, _SEQUENCES):
+            out: Any = []
+            self._memo[id(node)] = (out, 1)
+            for i, child in enumerate(node.value):
+                v, s = self._node(child, path + (i,), depth + 1)
+                out.append(v)
+                size += s
+        else:
+            out = {}
+            self._memo[id(node)] = (out, 1)
+            for knode, vnode in node.value:
+                key = _key_of(knode)
+                if isinstance(key, (list, dict)):
+                    key = str(key)
+                if key in out:
+                    m = knode.start_mark
+                    self.problems.append((L.DUPLICATE_KEY, Problem(
+                        Pos(m.line + 1, m.column + 1),
+                        f"duplicate key {key!r} in mapping{_where(path)}: go-yaml refuses the file, "
+                        "other loaders silently keep only the last value")))
+                v, s = self._node(vnode, path + (key,), depth + 1)
+                out[key] = v
+                size += s
+        self._memo[id(node)] = (out, size)
+        return out, size
+
+    def _note_tag(self, tag: str, path: tuple) -> None:
+        self.tags[path] = tag
+
+    def _scalar(self, node, path: tuple) -> Any:
+        tag = _tag(node)
+        value = node.value
+        if not tag:
+            if node.style:
+                return value
+            return resolve_plain(value)
+        if tag in _BINARY_TAGS:
+            try:
+                return Binary(base64.b64decode("".join(value.split()), validate=True))
+            except (binascii.Error, ValueError) as e:
+                self.problems.append((L.INVALID_BINARY, Problem(
+                    self._pos(node), f"!!binary value{_where(path)} is not valid base64 ({e})")))
+                return value
+        if tag.startswith(_T):
+            kind = tag[len(_T):]
+            if kind == "str":
+                return value
+            if kind in ("int", "float", "bool", "null"):
+                v = resolve_plain(value)
+                expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
+                if isinstance(v, expected):
+                    return float(v) if kind == "float" else v
+                self.problems.append((L.YAML_SYNTAX, Problem(
+                    self._pos(node), f"value {value!r}{_where(path)} is tagged !!{kind} but is not one")))
+                return value
+        self._note_tag(tag, path)
+        return value
+
+
+def _where(path: tuple) -> str:
+    return f" at {format_path(path)}" if path else ""
+
+
+def format_path(path) -> str:
+    """``('interactions', 0, 'request')`` → ``interactions[0].request``."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out or "(top level)"

@@ -1,0 +1,220 @@
+"""The format-neutral cassette model that every rule works on.
+
+A format adapter (``formats/``) builds it from a loaded document.  Each value keeps the document
+path it came from, so a rule can ask for its file position (:meth:`Value.pos`) or, for a body, the
+position of any character inside it (:meth:`Body.pos`) — computed only when a finding needs it.
+Parsed views of a body (JSON, SSE events) are computed once and shared by all rules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .source import Pos
+
+if TYPE_CHECKING:
+    from .loader import Document
+    from .sse import Stream
+
+
+class Value:
+    """A scalar from the cassette with the path it was read from."""
+
+    __slots__ = ("value", "path", "doc")
+
+    def __init__(self, value: Any, path: tuple, doc: "Document"):
+        self.value = value
+        self.path = path
+        self.doc = doc
+
+    @property
+    def pos(self) -> Pos:
+        return self.doc.pos(self.path)
+
+    @property
+    def key_pos(self) -> Pos:
+        return self.doc.key_pos(self.path)
+
+    def __repr__(self) -> str:
+        return f"Value({self.value!r} @ {self.path})"
+
+
+class Headers:
+    """HTTP headers in recorded order; names compare case-insensitively."""
+
+    __slots__ = ("items", "path", "doc")
+
+    def __init__(self, items: list[tuple[str, list[Value]]], path: tuple, doc: "Document"):
+        self.items = items  # [(name, [Value, ...]), ...]
+        self.path = path
+        self.doc = doc
+
+    def get_all(self, name: str) -> list[Value]:
+        low = name.lower()
+        out: list[Value] = []
+        for n, vals in self.items:
+            if n.lower() == low:
+                out.extend(vals)
+        return out
+
+    def get(self, name: str) -> Value | None:
+        vals = self.get_all(name)
+        return vals[0] if vals else None
+
+    def value(self, name: str, default: str | None = None) -> str | None:
+        v = self.get(name)
+        return str(v.value) if v is not None and v.value is not None else default
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, list[Value]]]:
+        return iter(self.items)
+
+
+class Body:
+    """A request or response body.
+
+    ``text`` is the body as recorded (a ``str``) or ``None`` when it was binary; ``data`` is always
+    the bytes it stands for (UTF-8 of the text, or the decoded ``!!binary``).  ``pos(offset)`` maps a
+    character offset in ``text`` to the file.
+    """
+
+    __slots__ = ("text", "data", "binary", "path", "doc", "message", "__dict__")
+
+    def __init__(self, text: str | None, data: bytes, binary: bool, path: tuple | None,
+                 doc: "Document", message: "Message"):
+        self.text = text
+        self.data = data
+        self.binary = binary
+        self.path = path
+        self.doc = doc
+        self.message = message
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def empty(self) -> bool:
+        return not self.data
+
+    @cached_property
+    def locator(self):
+        return self.doc.locator(self.path) if self.path is not None else None
+
+    def pos(self, offset: int = 0, end_offset: int | None = None) -> Pos:
+        """File position of character ``offset`` of the body (of the body's key if it is absent)."""
+        if self.path is None or self.locator is None:
+            return self.message.pos
+        if self.text is None:
+            return self.doc.pos(self.path)
+        return self.locator.pos(offset, end_offset)
+
+    def line_of(self, offset: int) -> int:
+        return self.pos(offset).line
+
+    @cached_property
+    def json(self) -> tuple[Any, json.JSONDecodeError | None]:
+        """``(value, None)`` when the body is JSON, ``(None, error)`` otherwise (parsed once)."""
+        if self.text is None:
+            return None, json.JSONDecodeError("binary body", "", 0)
+        try:
+            return json.loads(self.text), None
+        except json.JSONDecodeError as e:
+            return None, e
+        except RecursionError:
+            return None, json.JSONDecodeError("JSON nested too deeply", self.text, 0)
+
+    @cached_property
+    def sse(self) -> "Stream":
+        """The body parsed as a Server-Sent-Events stream (WHATWG rules), parsed once."""
+        from .sse import parse
+
+        return parse(self.text or "")
+
+
+@dataclass(eq=False)
+class Message:
+    """What requests and responses share."""
+
+    path: tuple
+    doc: "Document" = field(repr=False)
+    headers: Headers = field(default=None, repr=False)  # type: ignore[assignment]
+    body: Body = field(default=None, repr=False)  # type: ignore[assignment]
+    content_length: Value | None = None
+    transfer_encoding: list[str] = field(default_factory=list)
+    proto: Value | None = None
+    proto_major: Value | None = None
+    proto_minor: Value | None = None
+    trailer: Headers | None = field(default=None, repr=False)
+    #: the header that carries the declared length in formats without a ``content_length`` field
+    content_length_source: str = "content_length"
+
+    @property
+    def pos(self) -> Pos:
+        return self.doc.pos(self.path)
+
+    @property
+    def content_type(self) -> str:
+        """Media type of the body, lower-cased, without parameters ('' when absent)."""
+        ct = self.headers.value("Content-Type", "") if self.headers is not None else ""
+        return (ct or "").split(";", 1)[0].strip().lower()
+
+    @property
+    def content_encoding(self) -> str:
+        ce = self.headers.value("Content-Encoding", "") if self.headers is not None else ""
+        return (ce or "").strip().lower()
+
+
+@dataclass(eq=False)
+class Request(Message):
+    method: Value | None = None
+    url: Value | None = None
+    host: Value | None = None
+    form: Headers | None = field(default=None, repr=False)
+
+    @cached_property
+    def json_body(self) -> Any:
+        """The request body as JSON (``None`` when it is not JSON)."""
+        value, err = self.body.json if self.body is not None else (None, True)
+        return value if err is None else None
+
+
+@dataclass(eq=False)
+class Response(Message):
+    status: Value | None = None
+    code: Value | None = None
+    duration: Value | None = None
+    uncompressed: Value | None = None
+
+
+@dataclass(eq=False)
+class Interaction:
+    index: int
+    path: tuple
+    doc: "Document" = field(repr=False)
+    request: Request = field(default=None)  # type: ignore[assignment]
+    response: Response = field(default=None)  # type: ignore[assignment]
+    id: Value | None = None
+    #: "http" for request/response pairs; anything else (websocket, grpc …) is not checked by HTTP rules
+    kind: str = "http"
+
+    @property
+    def pos(self) -> Pos:
+        return self.doc.pos(self.path)
+
+
+@dataclass(eq=False)
+class Cassette:
+    path: str
+    format: str
+    doc: "Document" = field(repr=False)
+    interactions: list[Interaction] = field(default_factory=list)
+    version: Value | None = None
+
+    @property
+    def http(self) -> Iterator[Interaction]:
+        return (i for i in self.interactions if i.kind == "http")

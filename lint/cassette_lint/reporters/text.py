@@ -1,0 +1,30 @@
+"""``--format text``: ``path:line:col: CODE [severity] message``, then a summary line."""
+
+from __future__ import annotations
+
+from . import plural, summary_counts
+
+_RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
+
+
+def line(f, color: bool = False) -> str:
+    sev = f.severity.value
+    if color:
+        c = _RED if sev == "error" else _YELLOW
+        return (f"{_BOLD}{f.path}{_RESET}:{f.line}:{f.column}: {c}{_BOLD}{f.rule}{_RESET} "
+                f"{c}[{sev}]{_RESET} {f.message}")
+    return f"{f.path}:{f.line}:{f.column}: {f.rule} [{sev}] {f.message}"
+
+
+def render(result, ctx) -> str:
+    out = []
+    if not ctx.quiet:
+        out.extend(line(f, ctx.color) for f in result.findings)
+    errors, warnings, files = summary_counts(result)
+    checked = len(result.checked)
+    if errors or warnings:
+        out.append(f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
+                   f"{plural(files, 'file')} ({plural(checked, 'file')} checked).")
+    else:
+        out.append(f"All checks passed ({plural(checked, 'file')} checked).")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,118 @@
+"""The rule registry.
+
+One module per rule family (``FAMILIES``).  A rule is a generator function decorated with
+:func:`rule`: it receives a format-neutral :class:`~cassette_lint.model.Cassette`, yields
+:class:`~cassette_lint.findings.Problem` objects, never parses YAML and never prints.  Its docstring
+is its documentation (``cassette-lint rules CODE``): what it checks, why it matters, how to fix it,
+and FAIL/PASS examples.
+
+Rules whose problems are found while loading a file (YAML syntax, encoding, schema) are declared
+with :func:`declare`: they have a code, a name and documentation, but the loader emits them.
+
+Codes are stable: a family letter and three digits.  Selecting a prefix (``--select E``) selects a
+family.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from ..findings import Problem, Severity
+
+#: family modules, in the order their rules run and are listed
+FAMILIES = (
+    "loading",
+    "schema",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+    family: str
+    check: Callable[..., Iterator[Problem]] | None = None
+    fixable: bool = False
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else ""
+
+
+_REGISTRY: dict[str, Rule] = {}
+_loaded = False
+
+
+def _register(r: Rule) -> Rule:
+    other = _REGISTRY.get(r.code)
+    if other is not None and other is not r:
+        raise RuntimeError(f"rule code {r.code} registered twice ({other.name}, {r.name})")
+    for o in _REGISTRY.values():
+        if o.name == r.name and o.code != r.code:
+            raise RuntimeError(f"rule name {r.name} registered twice ({o.code}, {r.code})")
+    _REGISTRY[r.code] = r
+    return r
+
+
+def _family_of(module_name: str) -> str:
+    return module_name.rsplit(".", 1)[-1]
+
+
+def rule(code: str, name: str, severity: Severity, *, fixable: bool = False, tags: Iterable[str] = ()):
+    """Decorator: register a ``check(cassette)`` generator as rule ``code``."""
+
+    def deco(fn):
+        doc = inspect.cleandoc(fn.__doc__ or "")
+        if not doc:
+            raise RuntimeError(f"rule {code} has no docstring")
+        _register(Rule(code, name, severity, doc, _family_of(fn.__module__), fn, fixable, tuple(tags)))
+        fn.code = code
+        return fn
+
+    return deco
+
+
+def declare(code: str, name: str, severity: Severity, doc: str, *, module: str,
+            fixable: bool = False, tags: Iterable[str] = ()) -> Rule:
+    """Register a rule that the loader or the engine emits (it has no ``check`` of its own)."""
+    return _register(Rule(code, name, severity, inspect.cleandoc(doc), _family_of(module), None,
+                          fixable, tuple(tags)))
+
+
+def load_all() -> dict[str, Rule]:
+    global _loaded
+    if not _loaded:
+        for fam in FAMILIES:
+            importlib.import_module(f"{__name__}.{fam}")
+        _loaded = True
+    return _REGISTRY
+
+
+def all_rules() -> list[Rule]:
+    reg = load_all()
+    order = {f: i for i, f in enumerate(FAMILIES)}
+    return sorted(reg.values(), key=lambda r: (order.get(r.family, 99), r.code))
+
+
+def get(code: str) -> Rule | None:
+    reg = load_all()
+    r = reg.get(code.upper())
+    if r is None:
+        for o in reg.values():
+            if o.name == code.lower():
+                return o
+    return r
+
+
+def matches(code: str, selectors: Iterable[str]) -> bool:
+    """True when ``code`` equals or starts with one of ``selectors`` (``ALL`` matches everything)."""
+    for s in selectors:
+        if s == "ALL" or code.startswith(s):
+            return True
+    return False

@@ -1,0 +1,174 @@
+"""Loading rules (``Y``): the file could not be read as one YAML cassette document.
+
+These are found by the loader and the engine before any other rule runs; when one of the errors here
+fires, the file's other rules do not run (there is nothing reliable to check).
+"""
+
+from ..findings import ERROR, WARNING
+from . import declare
+
+_M = __name__
+
+YAML_SYNTAX = declare("Y001", "yaml-syntax-error", ERROR, """
+    The file is not well-formed YAML.
+
+    Why: no recorder can load the cassette, so every test that replays it fails (go-vcr returns the
+    parse error; vcrpy raises). A hand edit is the usual cause: a lost indentation, an unclosed quote,
+    a tab where YAML expects spaces.
+
+    Fix: correct the YAML at the reported line, or re-record the cassette.
+
+    FAIL::
+
+        interactions:
+        - request:
+           body: "unterminated
+
+    PASS::
+
+        interactions:
+        - request:
+            body: "terminated"
+    """, module=_M)
+
+DUPLICATE_KEY = declare("Y002", "duplicate-key", ERROR, """
+    A mapping holds the same key twice.
+
+    Why: go-yaml v3 (used by go-vcr) refuses such a file; PyYAML and ruamel silently keep the last
+    value, so the cassette means different things to different tools. It almost always comes from a
+    bad merge or a hand edit.
+
+    Fix: delete one of the two keys (keep the value the recorder wrote).
+
+    FAIL::
+
+        request:
+          method: GET
+          method: POST
+
+    PASS::
+
+        request:
+          method: POST
+    """, module=_M)
+
+EMPTY_FILE = declare("Y003", "empty-file", ERROR, """
+    The file is empty, or holds only comments and document markers.
+
+    Why: a cassette with no document replays nothing; the test that owns it will try to reach the
+    network (or fail in replay-only mode). An interrupted recording usually leaves such a file.
+
+    Fix: re-record the cassette or delete the file.
+    """, module=_M)
+
+MULTIPLE_DOCUMENTS = declare("Y004", "multiple-documents", ERROR, """
+    The file holds more than one YAML document (separated by ``---``).
+
+    Why: recorders read only the first document (go-vcr) or refuse the stream (vcrpy); everything
+    after the first ``---`` is dead weight or, worse, the interactions you meant to replay. Usually two
+    cassettes were concatenated. Only the first document is checked.
+
+    Fix: split the file, or drop the extra document.
+    """, module=_M)
+
+NOT_A_MAPPING = declare("Y005", "top-level-not-mapping", ERROR, """
+    The top level of the document is a list or a scalar, not a mapping.
+
+    Why: every cassette format (go-vcr, vcrpy, Ruby VCR) is a mapping at the top level (``version``,
+    ``interactions`` …). A file that is not cannot be replayed.
+
+    Fix: restore the top-level keys, or re-record.
+    """, module=_M)
+
+INVALID_ENCODING = declare("Y006", "invalid-encoding", ERROR, """
+    The file's bytes are not valid UTF-8 (or UTF-16/32 with a byte-order mark).
+
+    Why: YAML must be Unicode. Recorders write non-UTF-8 bodies as ``!!binary`` base64, so raw
+    invalid bytes mean the file was damaged (an editor that saved it as Latin-1, a bad merge).
+
+    Fix: restore the file from version control or re-record; put binary bodies in ``!!binary``.
+    """, module=_M)
+
+INVALID_BINARY = declare("Y007", "invalid-binary", ERROR, """
+    A ``!!binary`` value is not valid base64.
+
+    Why: go-vcr writes bodies that are not UTF-8 (gzip, protobuf, AWS event streams) as ``!!binary``
+    base64; if the base64 is broken, decoding the cassette fails and the interaction cannot replay.
+
+    Fix: restore the value from version control or re-record.
+
+    FAIL::
+
+        body: !!binary AAAA$$$$
+
+    PASS::
+
+        body: !!binary AAAAAA==
+    """, module=_M)
+
+UNEXPECTED_TAG = declare("Y008", "unexpected-tag", WARNING, """
+    A value carries a YAML tag that no cassette format uses (``!!python/object/...``, ``!custom``).
+
+    Why: such tags ask the loader to construct objects. cassette-lint never constructs them (it reads
+    the plain value underneath), but a recorder loading the file with an unsafe loader would run
+    whatever the tag names. Tags are never written by go-vcr; vcrpy's multidict header keys are the
+    known exception and are accepted by the vcrpy format.
+
+    Fix: remove the tag (keep the plain value).
+    """, module=_M)
+
+ALIAS_BOMB = declare("Y009", "alias-bomb", ERROR, """
+    YAML anchors and aliases expand to an enormous document (a "billion laughs" bomb).
+
+    Why: a loader that expands aliases runs out of memory or time. Recorders never write such files;
+    they are a mistake or an attack. The file is not read further.
+
+    Fix: remove the anchors/aliases.
+    """, module=_M)
+
+TOO_DEEP = declare("Y010", "too-deep", ERROR, """
+    The document is nested deeper than any cassette is (more than 200 levels).
+
+    Why: cassettes are about six levels deep; extreme nesting is damage or an attack and makes
+    recursive loaders crash. The file is not read further.
+
+    Fix: restore the file from version control or re-record.
+    """, module=_M)
+
+NOT_A_CASSETTE = declare("Y011", "not-a-cassette", WARNING, """
+    A file named on the command line is YAML but no known cassette format.
+
+    Why: when you name a file explicitly (as pre-commit does) you expect it to be checked; this says
+    it was not. Files found by walking a directory are skipped silently instead.
+
+    Fix: exclude the file (``exclude`` in the configuration or the hook's ``files:``/``exclude:``),
+    or fix its top-level keys if it was meant to be a cassette (``version`` and ``interactions``).
+    """, module=_M)
+
+UNREADABLE = declare("Y012", "unreadable-file", ERROR, """
+    The file could not be read (permission denied, vanished while checking, a broken link, an I/O
+    error).
+
+    Why: a file the linter cannot read is a file nobody checked.
+
+    Fix: fix the permissions or the link, or exclude the path.
+    """, module=_M)
+
+FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
+    The file is larger than ``--max-file-size`` and was not checked.
+
+    Why: cassettes of hundreds of megabytes are almost always an accident (a recorded download);
+    they bloat the repository and are skipped to keep memory bounded.
+
+    Fix: re-record without the large response, or raise ``--max-file-size``.
+    """, module=_M)
+
+INTERNAL_ERROR = declare("X001", "internal-error", ERROR, """
+    A rule failed with an unexpected exception on this file.
+
+    Why: this is a bug in cassette-lint, not necessarily in your cassette; the file's other rules and
+    the other files are still checked. The message names the rule and the exception.
+
+    Fix: please report it with the file (or a reduced copy) attached; meanwhile ignore the file with
+    ``per-file-ignores``.
+    """, module=_M)

@@ -1,0 +1,50 @@
+"""Schema rules (``S``): the cassette's structure against its format's JSON Schema (``schemas/``).
+
+The schema check itself lives in :mod:`cassette_lint.schema`; these declarations give its findings
+their codes and documentation.
+"""
+
+from ..findings import ERROR
+from . import declare
+
+_M = __name__
+
+SCHEMA_VIOLATION = declare("S001", "schema-violation", ERROR, """
+    A value has the wrong type, is missing, or is out of range for the cassette format.
+
+    Why: the recorder's decoder rejects the file (go-vcr: ``cannot unmarshal !!str `200` into int``)
+    or, worse, reads a zero value and replays something you never recorded. The message names the
+    path (``interactions[0].response.code``), what was expected and what was found.
+
+    Fix: restore the value the recorder wrote (usually a hand edit quoted a number or dropped a key).
+    ``cassette-lint`` checks each format against its JSON Schema in ``schemas/``.
+
+    FAIL::
+
+        response:
+          code: "200"
+
+    PASS::
+
+        response:
+          code: 200
+    """, module=_M)
+
+UNKNOWN_KEY = declare("S002", "unknown-key", ERROR, """
+    A mapping holds a key the cassette format does not have (often a typo: ``content_lenght``).
+
+    Why: go's and Python's decoders silently ignore unknown keys, so the value you meant to set is
+    never used — ``content_lenght: 42`` leaves ``content_length`` at 0 and the request never matches.
+
+    Fix: correct the key's spelling (the message suggests the closest known key) or delete it.
+
+    FAIL::
+
+        request:
+          content_lenght: 42
+
+    PASS::
+
+        request:
+          content_length: 42
+    """, module=_M)
