@@ -33,6 +33,8 @@ class Options:
     severity: dict[str, Severity] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     cassette_format: str | None = None
+    #: per-family rule settings from the configuration: {"secrets": {"allowlist": [...]}, ...}
+    settings: dict[str, dict] = field(default_factory=dict)
 
     def enabled(self, code: str) -> bool:
         if not rules.matches(code, self.select):
@@ -216,7 +218,9 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         if r.check is None or not options.enabled(r.code):
             continue
         try:
-            for p in r.check(cassette):
+            problems = (r.check(cassette, options.settings.get(r.family, {})) if r.takes_settings
+                        else r.check(cassette))
+            for p in problems:
                 col.add(r, p)
         except Exception as e:
             col.add(L.INTERNAL_ERROR, Problem(Pos(1, 1), f"rule {r.code} ({r.name}) failed: "

@@ -39,6 +39,8 @@ class Rule:
     check: Callable[..., Iterator[Problem]] | None = None
     fixable: bool = False
     tags: tuple[str, ...] = field(default=())
+    #: True when ``check`` takes a second argument: the family's settings from the configuration
+    takes_settings: bool = False
 
     @property
     def summary(self) -> str:
@@ -65,13 +67,18 @@ def _family_of(module_name: str) -> str:
 
 
 def rule(code: str, name: str, severity: Severity, *, fixable: bool = False, tags: Iterable[str] = ()):
-    """Decorator: register a ``check(cassette)`` generator as rule ``code``."""
+    """Decorator: register a ``check(cassette)`` generator as rule ``code``.
+
+    A check may take a second argument, ``settings``: the dict of its family's options from the
+    configuration (``[tool.cassette-lint.<family>]``), e.g. the secrets allowlist.
+    """
 
     def deco(fn):
         doc = inspect.cleandoc(fn.__doc__ or "")
         if not doc:
             raise RuntimeError(f"rule {code} has no docstring")
-        _register(Rule(code, name, severity, doc, _family_of(fn.__module__), fn, fixable, tuple(tags)))
+        takes = len(inspect.signature(fn).parameters) > 1
+        _register(Rule(code, name, severity, doc, _family_of(fn.__module__), fn, fixable, tuple(tags), takes))
         fn.code = code
         return fn
 
