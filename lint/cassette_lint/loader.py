@@ -67,6 +67,9 @@ MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 2_000_000
 
 _T = "tag:yaml.org,2002:"
+#: tags of the YAML core and language-independent types: read as what they say
+_CORE_TAGS = frozenset(_T + t for t in ("str", "int", "float", "bool", "null", "binary", "map", "seq",
+                                         "omap", "set", "timestamp", "merge", "pairs"))
 _BINARY_TAGS = {_T + "binary", "!binary", "!!binary"}
 _INT = re.compile(r"[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
@@ -235,7 +238,7 @@ def load(path: str, data: bytes) -> LoadResult:
         return LoadResult(source, None, [(L.YAML_SYNTAX, _yaml_error_problem(e))])
     except RecursionError:
         return LoadResult(source, None, [(L.TOO_DEEP, Problem(Pos(1, 1), "YAML nesting is too deep to read"))])
-    nodes = [n for n in nodes if n is not None]
+    nodes = [n for n in nodes if n is not None and not _is_empty_scalar(n)]
     if not nodes:
         return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file holds no YAML document (only comments or markers)"))])
     if len(nodes) > 1:
@@ -275,6 +278,11 @@ def _compose_all(text: str) -> list:
 
     y = YAML(typ="safe", pure=True)
     return list(y.compose_all(text))
+
+
+def _is_empty_scalar(node) -> bool:
+    """An empty document (``---`` with nothing after it) composes to an empty plain scalar."""
+    return isinstance(node, _SCALARS) and node.value == "" and not node.style and not _tag(node)
 
 
 def _yaml_error_problem(e) -> Problem:
@@ -332,7 +340,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooDeep(self._pos(node))
         tag = _tag(node)
-        if tag and not tag.startswith(_T):
+        if tag and tag not in _CORE_TAGS:
             self._note_tag(tag, path)
         size = 1
         self._expanded += 1
@@ -379,7 +387,7 @@ class _Builder:
                 self.problems.append((L.INVALID_BINARY, Problem(
                     self._pos(node), f"!!binary value{_where(path)} is not valid base64 ({e})")))
                 return value
-        if tag.startswith(_T):
+        if tag in _CORE_TAGS:
             kind = tag[len(_T):]
             if kind == "str":
                 return value
