@@ -36,7 +36,9 @@ def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
               help="Only these rules (codes or prefixes, comma-separated; ALL for every rule).")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes or prefixes).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
-def check(paths, output_format, select, ignore, quiet) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes (0: one per available core). Output order is the same for any value.")
+def check(paths, output_format, select, ignore, quiet, jobs) -> None:
     """Check cassette files and directories (default: the current directory)."""
     from . import engine, reporters, rules
 
@@ -49,7 +51,7 @@ def check(paths, output_format, select, ignore, quiet) -> None:
         options.select = sel
     if ign:
         options.ignore = ign
-    result = engine.run(paths or (".",), options)
+    result = engine.run(paths or (".",), options, jobs=jobs or engine.default_jobs())
     ctx = reporters.Context(color=False, quiet=quiet)
     sys.stdout.write(reporters.render(output_format, result, ctx))
     has_error = any(f.severity.value == "error" for f in result.findings)
