@@ -63,3 +63,59 @@ def test_content_length_below_minus_one(lint_text):
 
 def test_select_without_schema_skips_validation(lint_text):
     assert lint_text(CASSETTE.replace("code: 200", 'code: "200"'), select=("Y",)) == []
+
+
+# -- the fast pre-check agrees with jsonschema ---------------------------------------------------
+
+import copy  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from cassette_lint import loader, schema as schema_mod  # noqa: E402
+from conftest import FIXTURES  # noqa: E402
+
+_BASE = [loader.load(str(p), p.read_bytes()).document.data for p in sorted((FIXTURES / "seeds").glob("*.yaml"))]
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 700), st.floats(allow_nan=False),
+                     st.text(max_size=8), st.sampled_from(["1.5s", "HTTP/1.1", "GET", "200 OK", "x"]),
+                     st.binary(max_size=4).map(loader.Binary))
+_VALUES = st.recursive(_SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                                        st.dictionaries(st.text(max_size=6), kids, max_size=3)),
+                       max_leaves=6)
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, path + (i,))
+
+
+@st.composite
+def _mutated(draw):
+    doc = copy.deepcopy(draw(st.sampled_from(_BASE)))
+    for _ in range(draw(st.integers(0, 3))):
+        paths = [p for p in _paths(doc) if p]
+        path = draw(st.sampled_from(paths))
+        parent = doc
+        for k in path[:-1]:
+            parent = parent[k]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "replace":
+            parent[path[-1]] = draw(_VALUES)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[draw(st.sampled_from(["content_lenght", "extra", "code", "proto", "x"]))] = draw(_VALUES)
+    return doc
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mutated())
+def test_fast_schema_check_agrees_with_jsonschema(doc):
+    fast = schema_mod.fast_validator("go-vcr-v2.schema.json")
+    full = schema_mod.validator("go-vcr-v2.schema.json")
+    assert fast is not None
+    assert fast(doc) == full.is_valid(doc)

@@ -1,15 +1,22 @@
 """Structural validation of a cassette against its format's JSON Schema (``schemas/``).
 
-Validation uses the ``jsonschema`` package with one compiled validator per schema and process.  Each
-error becomes a problem at the line and column of the offending node with a message a person can
-read (``interactions[0].response.code: expected integer, got string "200"``); an unknown key is
-reported at the key itself with a "did you mean" suggestion.
+Two layers:
+
+- :func:`fast_validator` compiles a schema once per process into nested closures that answer only
+  "valid or not" for the keywords our schemas use.  It is exact for those keywords (a property test
+  checks it agrees with ``jsonschema``) and refuses to compile a schema with any other keyword, in
+  which case every document goes to ``jsonschema``.  A clean file never imports ``jsonschema``.
+- When the fast check says "invalid", the ``jsonschema`` package (one compiled validator per schema
+  and process) finds the errors.  Each becomes a problem at the line and column of the offending node
+  with a message a person can read (``interactions[0].response.code: expected integer, got string
+  "200"``); an unknown key is reported at the key itself with a "did you mean" suggestion.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -34,6 +41,136 @@ def schema_text(name: str) -> str:
     return (_SCHEMA_DIR_IN_TREE / name).read_text("utf-8")
 
 
+class Unsupported(Exception):
+    """The schema uses a keyword the fast validator does not implement."""
+
+
+_IGNORED = {"$schema", "$id", "title", "description", "$comment", "default", "examples", "$defs",
+            "definitions", "deprecated", "readOnly", "writeOnly"}
+
+
+def _is_type(t: str, v: Any) -> bool:
+    if t == "string":
+        return isinstance(v, (str, Binary))
+    if t == "object":
+        return isinstance(v, dict)
+    if t == "array":
+        return isinstance(v, list)
+    if t == "integer":
+        return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    if t == "number":
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if t == "boolean":
+        return isinstance(v, bool)
+    if t == "null":
+        return v is None
+    raise Unsupported(f"type {t!r}")
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _compile(schema: Any, root: dict, refs: dict):
+    """A predicate ``instance -> bool`` equivalent to validating against ``schema``."""
+    if schema is True:
+        return lambda v: True
+    if schema is False:
+        return lambda v: False
+    unknown = set(schema) - _IGNORED - {"type", "const", "enum", "required", "properties",
+                                        "additionalProperties", "patternProperties", "items", "$ref",
+                                        "pattern", "minimum", "maximum", "minLength", "anyOf"}
+    if unknown:
+        raise Unsupported(", ".join(sorted(unknown)))
+    checks = []
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            raise Unsupported(f"$ref {ref}")
+        if ref not in refs:
+            refs[ref] = None  # placeholder: recursive references resolve at call time
+            target = root
+            for part in ref[2:].split("/"):
+                target = target[part]
+            refs[ref] = _compile(target, root, refs)
+        checks.append(lambda v, ref=ref: refs[ref](v))
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        for t in types:
+            _is_type(t, None)  # raises Unsupported for unknown type names
+        checks.append(lambda v, types=types: any(_is_type(t, v) for t in types))
+    if "const" in schema:
+        checks.append(lambda v, c=schema["const"]: _json_equal(v, c))
+    if "enum" in schema:
+        checks.append(lambda v, e=schema["enum"]: any(_json_equal(v, x) for x in e))
+    if "required" in schema:
+        req = tuple(schema["required"])
+        checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in req))
+    props = {k: _compile(sub, root, refs) for k, sub in (schema.get("properties") or {}).items()}
+    pattern_props = [(re.compile(p), _compile(sub, root, refs))
+                     for p, sub in (schema.get("patternProperties") or {}).items()]
+    if "additionalProperties" in schema:
+        extra = _compile(schema["additionalProperties"], root, refs)
+    else:
+        extra = None
+    if props or pattern_props or extra is not None:
+        def obj(v, props=props, pattern_props=pattern_props, extra=extra):
+            if not isinstance(v, dict):
+                return True
+            for k, x in v.items():
+                f = props.get(k) if isinstance(k, str) else None
+                matched = f is not None
+                if matched and not f(x):
+                    return False
+                if pattern_props and isinstance(k, str):
+                    for rx, pf in pattern_props:
+                        if rx.search(k):
+                            matched = True
+                            if not pf(x):
+                                return False
+                if not isinstance(k, str):
+                    return False  # JSON object keys are strings; let jsonschema describe it
+                if not matched and extra is not None and not extra(x):
+                    return False
+            return True
+        checks.append(obj)
+    if "items" in schema:
+        item = _compile(schema["items"], root, refs)
+        checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+    if "pattern" in schema:
+        rx = re.compile(schema["pattern"])
+        # a ``!!binary`` value where patterned text is expected fails (see ``validator``)
+        checks.append(lambda v: not isinstance(v, Binary) and (not isinstance(v, str) or rx.search(v) is not None))
+    if "minimum" in schema:
+        checks.append(lambda v, m=schema["minimum"]: not _is_type("number", v) or v >= m)
+    if "maximum" in schema:
+        checks.append(lambda v, m=schema["maximum"]: not _is_type("number", v) or v <= m)
+    if "minLength" in schema:
+        checks.append(lambda v, m=schema["minLength"]: not isinstance(v, (str, Binary)) or len(v) >= m)
+    if "anyOf" in schema:
+        subs = [_compile(x, root, refs) for x in schema["anyOf"]]
+        checks.append(lambda v: any(f(v) for f in subs))
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v: all(c(v) for c in checks)
+
+
+@lru_cache(maxsize=None)
+def fast_validator(name: str):
+    """``instance -> bool`` for schema ``name``, or ``None`` when the schema is beyond it."""
+    schema = json.loads(schema_text(name))
+    try:
+        return _compile(schema, schema, {})
+    except Unsupported:
+        return None
+
+
 @lru_cache(maxsize=None)
 def validator(name: str):
     import jsonschema
@@ -48,7 +185,15 @@ def validator(name: str):
         return isinstance(instance, (str, Binary))
 
     checker = base.TYPE_CHECKER.redefine("string", is_string)
-    cls = validators.extend(base, type_checker=checker)
+    text_pattern = base.VALIDATORS["pattern"]
+
+    def pattern(v, patrn, instance, schema):
+        if isinstance(instance, Binary):
+            yield jsonschema.ValidationError(f"binary value where text matching {patrn!r} is expected")
+            return
+        yield from text_pattern(v, patrn, instance, schema)
+
+    cls = validators.extend(base, {"pattern": pattern}, type_checker=checker)
     return cls(schema, format_checker=jsonschema.FormatChecker())
 
 
@@ -105,6 +250,9 @@ def _message(err) -> str:
 
 def check(doc: Document, schema_name: str) -> Iterator[tuple[object, Problem]]:
     """Yield ``(rule, problem)`` for every schema violation of ``doc``."""
+    fast = fast_validator(schema_name)
+    if fast is not None and fast(doc.data):
+        return
     val = validator(schema_name)
     errors = sorted(val.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
     for err in errors:
@@ -136,8 +284,6 @@ def _problems(err, doc: Document) -> Iterator[tuple[object, Problem]]:
 
 
 def _pattern_allowed(schema: dict, key: Any) -> bool:
-    import re
-
     return any(re.search(p, str(key)) for p in (schema.get("patternProperties") or {}))
 
 

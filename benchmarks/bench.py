@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Benchmark ``cassette-lint check`` against the anchors of issue 7, side by side in one run.
+
+Every figure is the median of ``--runs`` whole-process runs (interpreter start-up included, as a
+user sees it).  Anchors: reading the bytes, a bare ruamel.yaml ``YAML(typ="safe", pure=False).load``
+of every file, and — when the ``bench`` extra is installed — yamllint (default config) and
+check-jsonschema (schema only).  It generates its own corpus of realistic synthetic go-vcr v2
+cassettes (so it runs on a fresh clone) and also runs on ``../shared/corpus`` when present.
+
+    pip install -e '.[bench]'
+    python benchmarks/bench.py                       # synthetic 1,000 files + ../shared/corpus
+    python benchmarks/bench.py --files 2000 --sizes 1,10,100,200 --runs 5
+
+Targets (issue 7): check -j1 / ruamel load <= 1.0; check faster than check-jsonschema;
+check -j1 / check -jN >= 1.7 on >= 1,000 files; yamllint / check -jN >= 20; one small file no slower
+than yamllint; time per MB flat from 1 MB to 200 MB and peak memory bounded by the largest file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+PY = sys.executable
+
+LOAD_SNIPPET = r"""
+import sys, pathlib
+from ruamel.yaml import YAML
+y = YAML(typ="safe", pure=False)
+for root in sys.argv[1:]:
+    for p in sorted(pathlib.Path(root).rglob("*.y*ml")):
+        try:
+            y.load(p.read_bytes())
+        except Exception:
+            pass
+"""
+READ_SNIPPET = r"""
+import sys, pathlib
+for root in sys.argv[1:]:
+    for p in sorted(pathlib.Path(root).rglob("*.y*ml")):
+        p.read_bytes()
+"""
+
+
+# -- synthetic corpus ---------------------------------------------------------------------------
+
+def _lit(text: str, indent: int = 6) -> str:
+    pad = " " * indent
+    return "|+\n" + "".join((pad + ln if ln else "") + "\n" for ln in text.split("\n"))
+
+
+def _chat_stream(rng: random.Random, chunks: int, tools: bool) -> str:
+    cid = f"chatcmpl-{rng.getrandbits(64):x}"
+    events = []
+    base = {"id": cid, "object": "chat.completion.chunk", "created": 1758698521, "model": "gpt-4o-mini"}
+    events.append({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                        "finish_reason": None}]})
+    words = "the quick brown fox jumps over the lazy dog in Florence Italy today".split()
+    if tools:
+        args = json.dumps({"location": "Florence, Italy", "unit": "celsius", "days": rng.randint(1, 9)})
+        parts = [args[i:i + 7] for i in range(0, len(args), 7)]
+        events.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1",
+                       "type": "function", "function": {"name": "get_weather", "arguments": ""}}]},
+                       "finish_reason": None}]})
+        for p in parts:
+            events.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0,
+                           "function": {"arguments": p}}]}, "finish_reason": None}]})
+        finish = "tool_calls"
+    else:
+        for _ in range(chunks):
+            events.append({**base, "choices": [{"index": 0, "delta": {"content": " " + rng.choice(words)},
+                                                "finish_reason": None}]})
+        finish = "stop"
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    events.append({**base, "choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": chunks,
+                                                    "total_tokens": 20 + chunks}})
+    return "".join(f"data: {json.dumps(e, separators=(',', ':'))}\n\n" for e in events) + "data: [DONE]\n\n"
+
+
+def synthetic_cassette(rng: random.Random, chunks: int) -> str:
+    tools = rng.random() < 0.3
+    req = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hi in Portuguese"}],
+           "stream": True, "stream_options": {"include_usage": True}}
+    if tools:
+        req["tools"] = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+            "type": "object", "properties": {"location": {"type": "string"}, "unit": {"type": "string"},
+                                              "days": {"type": "integer"}}, "required": ["location"]}}}]
+    body = json.dumps(req, separators=(",", ":"))
+    stream = _chat_stream(rng, chunks, tools)
+    quoted = "'" + body.replace("'", "''") + "'"
+    return f"""---
+version: 2
+interactions:
+- id: 0
+  request:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: {len(body.encode())}
+    host: ""
+    body: {quoted}
+    headers:
+      Accept:
+      - application/json
+      Content-Type:
+      - application/json
+    url: https://api.openai.com/v1/chat/completions
+    method: POST
+  response:
+    proto: HTTP/2.0
+    proto_major: 2
+    proto_minor: 0
+    content_length: -1
+    body: {_lit(stream)}    headers:
+      Content-Type:
+      - text/event-stream
+    status: 200 OK
+    code: 200
+    duration: 767.782833ms
+"""
+
+
+def make_corpus(dest: pathlib.Path, files: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    for i in range(files):
+        d = dest / f"Test{i // 50:03d}"
+        d.mkdir(parents=True, exist_ok=True)
+        # ~15 KB on average, like real LLM cassettes (28 MB / 1,793 files)
+        (d / f"case_{i:05d}.yaml").write_text(synthetic_cassette(rng, rng.randint(20, 90)))
+
+
+def make_big(path: pathlib.Path, megabytes: int) -> None:
+    rng = random.Random(megabytes)
+    one = synthetic_cassette(rng, 60)
+    head, _, tail = one.partition("    body: |+\n")
+    stream_start = tail.index("\n    headers:")
+    line = "      " + tail.splitlines()[0].strip()
+    target = megabytes * 1024 * 1024
+    with path.open("w") as fh:
+        fh.write(head + "    body: |+\n")
+        written = len(head)
+        chunk = (line + "\n\n") * 200
+        while written < target:
+            fh.write(chunk)
+            written += len(chunk)
+        fh.write("      data: [DONE]\n\n" + tail[stream_start + 1:])
+
+
+# -- timing -------------------------------------------------------------------------------------
+
+def timed(cmd: list[str], runs: int, cwd: str | None = None) -> tuple[float, int, int]:
+    """(median seconds, max RSS in KB, exit status) of ``runs`` whole-process runs."""
+    times, rss, rc = [], 0, 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - t0)
+        rss = max(rss, usage.ru_maxrss)
+        rc = os.waitstatus_to_exitcode(status)
+    return statistics.median(times), rss, rc
+
+
+def tool(name: str) -> str | None:
+    exe = pathlib.Path(PY).with_name(name)
+    return str(exe) if exe.exists() else shutil.which(name)
+
+
+def size_of(root: pathlib.Path) -> tuple[int, int]:
+    files = [p for p in root.rglob("*.y*ml") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def bench_folder(label: str, root: pathlib.Path, runs: int, jobs: int) -> dict:
+    n, size = size_of(root)
+    mb = size / 1e6
+    rows: dict[str, float] = {}
+    rows["read all bytes"] = timed([PY, "-c", READ_SNIPPET, str(root)], runs)[0]
+    rows["ruamel YAML(typ='safe', pure=False).load"] = timed([PY, "-c", LOAD_SNIPPET, str(root)], runs)[0]
+    rows["cassette-lint check -j1"] = timed([PY, "-m", "cassette_lint", "check", "-q", "-j1", str(root)], runs)[0]
+    rows[f"cassette-lint check -j{jobs}"] = timed([PY, "-m", "cassette_lint", "check", "-q", f"-j{jobs}", str(root)], runs)[0]
+    cj = tool("check-jsonschema")
+    if cj:
+        files = [str(p) for p in sorted(root.rglob("*.y*ml"))]
+        rows["check-jsonschema (schema only)"] = timed(
+            [cj, "--schemafile", str(ROOT / "schemas" / "go-vcr-v2.schema.json"), *files], max(1, runs // 2))[0]
+    yl = tool("yamllint")
+    if yl:
+        rows["yamllint (default config)"] = timed([yl, "-f", "parsable", str(root)], max(1, runs // 2))[0]
+    print(f"\n### {label}: {n:,} files, {mb:.1f} MB (median of {runs} runs)\n")
+    print("| what | seconds | MB/s | files/s |")
+    print("|---|---:|---:|---:|")
+    for k, v in rows.items():
+        print(f"| {k} | {v:.2f} | {mb / v:.1f} | {n / v:,.0f} |")
+    c1, cn = rows["cassette-lint check -j1"], rows[f"cassette-lint check -j{jobs}"]
+    load = rows["ruamel YAML(typ='safe', pure=False).load"]
+    print()
+    print(f"- target 1: check -j1 / ruamel load = {c1 / load:.2f} (goal <= 1.0): "
+          f"{'met' if c1 <= load else 'NOT met'}")
+    if cj:
+        print(f"- target 1b: check -j1 vs check-jsonschema = {c1:.2f}s vs {rows['check-jsonschema (schema only)']:.2f}s: "
+              f"{'met' if c1 < rows['check-jsonschema (schema only)'] else 'NOT met'}")
+    print(f"- target 2: check -j1 / check -j{jobs} = {c1 / cn:.2f}x (goal >= 1.7 on >= 1,000 files): "
+          f"{'met' if c1 / cn >= 1.7 else 'NOT met'}{'' if n >= 1000 else ' (fewer than 1,000 files)'}")
+    if yl:
+        r = rows["yamllint (default config)"] / cn
+        print(f"- target 2b: yamllint / check -j{jobs} = {r:.1f}x (goal >= 20): {'met' if r >= 20 else 'NOT met'}")
+    return rows
+
+
+def bench_single(runs: int, tmp: pathlib.Path) -> None:
+    f = ROOT / "tests" / "fixtures" / "seeds" / "openrouter_fireworks_streaming.yaml"
+    rows = {"python -c pass": timed([PY, "-c", "pass"], runs)[0],
+            "cassette-lint check (one file)": timed([PY, "-m", "cassette_lint", "check", "-q", str(f)], runs)[0]}
+    yl = tool("yamllint")
+    if yl:
+        rows["yamllint (one file)"] = timed([yl, str(f)], runs)[0]
+    print(f"\n### one small cassette ({f.stat().st_size:,} bytes, the pre-commit case; median of {runs})\n")
+    print("| what | seconds |\n|---|---:|")
+    for k, v in rows.items():
+        print(f"| {k} | {v:.3f} |")
+    if yl:
+        ok = rows["cassette-lint check (one file)"] <= rows["yamllint (one file)"]
+        print(f"\n- target 3: cassette-lint {rows['cassette-lint check (one file)']:.3f}s vs yamllint "
+              f"{rows['yamllint (one file)']:.3f}s: {'met' if ok else 'NOT met'}")
+
+
+def bench_sizes(sizes: list[int], tmp: pathlib.Path) -> None:
+    print("\n### linear cost: one cassette of growing size (one streamed body, -j1, one run each)\n")
+    print("| size | seconds | s/MB | peak RSS | RSS / file size |")
+    print("|---:|---:|---:|---:|---:|")
+    for mb in sizes:
+        p = tmp / f"big_{mb}.yaml"
+        make_big(p, mb)
+        real = p.stat().st_size
+        secs, rss, _ = timed([PY, "-m", "cassette_lint", "check", "-q", "-j1",
+                              f"--max-file-size={real + 1}", str(p)], 1)
+        print(f"| {real / 1e6:.0f} MB | {secs:.2f} | {secs / (real / 1e6):.3f} | {rss / 1024:.0f} MB | "
+              f"{rss * 1024 / real:.1f}x |")
+        p.unlink()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=1000, help="synthetic cassettes to generate")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--sizes", default="", help="comma-separated MB sizes for the linearity table, e.g. 1,10,100,200")
+    ap.add_argument("--corpus", action="append", default=None, help="folder(s) to time (default ../shared/corpus)")
+    ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument("--no-single", action="store_true")
+    args = ap.parse_args()
+    print(f"cassette-lint benchmark — {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as t:
+        tmp = pathlib.Path(t)
+        if not args.no_synthetic:
+            syn = tmp / "synthetic"
+            make_corpus(syn, args.files)
+            bench_folder(f"synthetic go-vcr v2 corpus", syn, args.runs, args.jobs)
+        corpora = [pathlib.Path(c) for c in args.corpus] if args.corpus else ([SHARED / "fantasy", SHARED] if SHARED.exists() else [])
+        for c in corpora:
+            bench_folder(str(c), c, args.runs, args.jobs)
+        if not args.no_single:
+            bench_single(max(args.runs, 10), tmp)
+        if args.sizes:
+            bench_sizes([int(s) for s in args.sizes.split(",")], tmp)
+
+
+if __name__ == "__main__":
+    main()
