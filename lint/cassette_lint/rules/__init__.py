@@ -26,6 +26,9 @@ from ..findings import Problem, Severity
 FAMILIES = (
     "loading",
     "schema",
+    "event_stream",
+    "termination",
+    "tool_calls",
 )
 
 

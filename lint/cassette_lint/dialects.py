@@ -1,0 +1,154 @@
+"""Which LLM API an interaction speaks, and whether its response is an event stream.
+
+Shared by the stream and tool-call rule families.  The dialect is recognised from the URL first
+(the most reliable signal), then from the request and response payloads:
+
+- ``CHAT``: OpenAI-compatible chat completions (``/chat/completions``; ``chat.completion[.chunk]``
+  objects) — OpenAI, Azure, OpenRouter, Groq, Fireworks, xAI, Vercel AI Gateway, llama.cpp …
+- ``RESPONSES``: OpenAI Responses (``/responses``; ``event: response.*``; ``"object": "response"``).
+- ``ANTHROPIC``: Anthropic Messages (``/v1/messages``, Vertex ``publishers/anthropic``
+  ``:rawPredict``/``:streamRawPredict``, Bedrock ``anthropic.`` models; ``message_start`` events).
+- ``GEMINI``: Google Gemini / Vertex ``:generateContent`` and ``:streamGenerateContent?alt=sse``.
+
+Results are cached per interaction, so every rule may ask again for free.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+from . import sse as _sse
+
+if TYPE_CHECKING:
+    from .model import Interaction
+    from .sse import Stream
+
+CHAT = "openai-chat"
+RESPONSES = "openai-responses"
+ANTHROPIC = "anthropic"
+GEMINI = "gemini"
+
+#: media types of binary event streams that are NOT Server-Sent Events
+BINARY_STREAM_TYPES = frozenset({"application/vnd.amazon.eventstream"})
+
+_dialects: "weakref.WeakKeyDictionary[Interaction, str | None]" = weakref.WeakKeyDictionary()
+_streams: "weakref.WeakKeyDictionary[Interaction, bool]" = weakref.WeakKeyDictionary()
+
+
+def url_of(it: "Interaction") -> str:
+    u = it.request.url.value if it.request is not None and it.request.url is not None else None
+    return u if isinstance(u, str) else ""
+
+
+def _from_url(url: str) -> str | None:
+    path = url.split("?", 1)[0].lower()
+    if path.endswith("/chat/completions"):
+        return CHAT
+    if path.endswith("/responses") or "/responses/" in path:
+        return RESPONSES
+    if ":generatecontent" in path or ":streamgeneratecontent" in path:
+        return GEMINI
+    if path.endswith("/v1/messages") or "/publishers/anthropic/" in path:
+        return ANTHROPIC
+    if "bedrock-runtime." in path and "/model/" in path and "anthropic." in path:
+        return ANTHROPIC
+    return None
+
+
+def _from_payloads(it: "Interaction") -> str | None:
+    req = it.request.json_body if it.request is not None else None
+    rs = it.response
+    if rs is not None and rs.body is not None and rs.body.text:
+        if is_event_stream(it):
+            for ev in rs.body.sse.events:
+                if ev.type and ev.type.startswith("response."):
+                    return RESPONSES
+                if ev.type in ("message_start", "content_block_start", "message_delta"):
+                    return ANTHROPIC
+                v, err = ev.json()
+                if err is None and isinstance(v, dict):
+                    d = _from_object(v)
+                    if d:
+                        return d
+                if ev.data is not None and ev.data != "[DONE]":
+                    break
+        else:
+            v, err = rs.body.json
+            if err is None and isinstance(v, dict):
+                d = _from_object(v)
+                if d:
+                    return d
+    if isinstance(req, dict):
+        if "anthropic_version" in req:
+            return ANTHROPIC
+        if "contents" in req:
+            return GEMINI
+        if "input" in req and "messages" not in req:
+            return RESPONSES
+    return None
+
+
+def _from_object(v: dict) -> str | None:
+    obj = v.get("object")
+    if isinstance(obj, str) and obj.startswith("chat.completion"):
+        return CHAT
+    if obj == "response" or str(v.get("type", "")).startswith("response."):
+        return RESPONSES
+    t = v.get("type")
+    if t == "message_start" or (t == "message" and "content" in v and "stop_reason" in v):
+        return ANTHROPIC
+    if "candidates" in v:
+        return GEMINI
+    return None
+
+
+def dialect(it: "Interaction") -> str | None:
+    """The API dialect of an interaction (one of the module constants) or None when unknown."""
+    try:
+        return _dialects[it]
+    except KeyError:
+        pass
+    d = _from_url(url_of(it)) or _from_payloads(it)
+    _dialects[it] = d
+    return d
+
+
+def is_event_stream(it: "Interaction") -> bool:
+    """True when the response body is a Server-Sent-Events stream.
+
+    Yes when the Content-Type says ``text/event-stream`` or the text plainly starts like SSE; also
+    when the request asked for ``"stream": true``, the response succeeded and its body is not JSON.
+    Never for binary bodies or ``application/vnd.amazon.eventstream`` (Bedrock's binary frames).
+    """
+    try:
+        return _streams[it]
+    except KeyError:
+        pass
+    _streams[it] = r = _is_event_stream(it)
+    return r
+
+
+def _is_event_stream(it: "Interaction") -> bool:
+    rs = it.response
+    if rs is None or rs.body is None or rs.body.text is None or rs.body.binary or not rs.body.text:
+        return False
+    ct = rs.content_type
+    if ct in BINARY_STREAM_TYPES:
+        return False
+    if ct == "text/event-stream":
+        return True
+    if _sse.looks_like_sse(rs.body.text):
+        return True
+    req = it.request.json_body if it.request is not None else None
+    if isinstance(req, dict) and req.get("stream") is True:
+        code = rs.code.value if rs.code is not None else None
+        if isinstance(code, int) and not 200 <= code < 300:
+            return False
+        return rs.body.json[1] is not None
+    return False
+
+
+def stream(it: "Interaction") -> "Stream | None":
+    """The parsed SSE stream of the response, or None when the response is not an event stream."""
+    return it.response.body.sse if is_event_stream(it) else None

@@ -1,0 +1,310 @@
+"""Event-stream rules (``E``): Server-Sent-Events framing of streamed response bodies.
+
+A response is an event stream when its Content-Type is ``text/event-stream``, when its text plainly
+starts like SSE, or when the request asked for ``"stream": true`` and the successful body is not
+JSON (:func:`cassette_lint.dialects.is_event_stream`).  The body is parsed once, exactly as the
+WHATWG HTML standard specifies (:mod:`cassette_lint.sse`), and every finding points at the real
+file line inside the body.  Comment lines (``: OPENROUTER PROCESSING``) are legal and never reported.
+
+``application/vnd.amazon.eventstream`` (Bedrock's binary framing in ``!!binary``) is not SSE: it is
+checked frame by frame by ``E005`` instead.
+"""
+
+from __future__ import annotations
+
+import binascii
+import difflib
+import json
+import struct
+
+from .. import dialects
+from ..findings import ERROR, WARNING, Problem
+from ..sse import KNOWN_FIELDS
+from . import rule
+
+
+def _carries_json(it, stream) -> bool:
+    """Known LLM dialects carry JSON in every ``data``; for others, when some event already does."""
+    if dialects.dialect(it) is not None:
+        return True
+    for ev in stream.events:
+        v, err = ev.json()
+        if err is None and isinstance(v, (dict, list)):
+            return True
+    return False
+
+
+def _is_json_line(value: str) -> bool:
+    if not value or value[0] not in "{[":
+        return False
+    try:
+        json.loads(value)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _run_together(ev):
+    """The line where a second event starts inside ``ev`` (a missing blank line), or None."""
+    if ev.type is not None:
+        seen_event = False
+        for ln in ev.lines:
+            if ln.kind == "field" and ln.field == "event":
+                if seen_event:
+                    return ln
+                seen_event = True
+    if len(ev.data_lines) > 1 and ev.json()[1] is not None:
+        complete = [ln for ln in ev.data_lines if _is_json_line(ln.value)]
+        if len(complete) > 1:
+            return complete[1]
+    return None
+
+
+def _broken_events(stream):
+    """(event, line where the next event starts) for events that hold two run together."""
+    out = []
+    for ev in stream.events:
+        ln = _run_together(ev)
+        if ln is not None:
+            out.append((ev, ln))
+    return out
+
+
+def _error_line(ev, pos: int):
+    """The data line holding character ``pos`` of the joined data, and the offset in the body."""
+    start = 0
+    for ln in ev.data_lines:
+        end = start + len(ln.value)
+        if pos <= end:
+            return ln, ln.value_offset + (pos - start)
+        start = end + 1
+    ln = ev.data_lines[-1]
+    return ln, ln.value_offset + len(ln.value)
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@rule("E001", "sse-data-not-json", ERROR)
+def data_not_json(cassette):
+    """An event's ``data`` is not valid JSON although the stream's dialect carries JSON.
+
+    What: every event of an OpenAI, Anthropic, Gemini or Responses stream (or of any stream whose
+    other events are JSON) must hold one JSON document in its joined ``data`` lines; only
+    chat completions' ``[DONE]`` sentinel is not JSON. The message quotes the JSON error and the
+    finding points at the exact line (and column) inside the body where the JSON goes wrong.
+
+    Why: the SDK decodes each event as JSON while replaying; a truncated or hand-edited chunk makes
+    the test fail with a decoding error far away from the cassette.
+
+    Fix: re-record the interaction, or repair the chunk (often a cut line or a lost quote).
+
+    FAIL::
+
+        body: |+
+            data: {"choices":[{"delta":{"content":"Hi"}}
+
+            data: [DONE]
+
+    PASS::
+
+        body: |+
+            data: {"choices":[{"delta":{"content":"Hi"}}]}
+
+            data: [DONE]
+    """
+    for it in cassette.http:
+        stream = dialects.stream(it)
+        if stream is None or not _carries_json(it, stream):
+            continue
+        body = it.response.body
+        skip = {id(ev) for ev, _ in _broken_events(stream)}
+        d = dialects.dialect(it)
+        for ev in stream.events:
+            if not ev.data_lines or id(ev) in skip:
+                continue
+            v, err = ev.json()
+            if err is None:
+                continue
+            data = ev.data
+            if data == "[DONE]" and d in (dialects.CHAT, None):
+                continue
+            ln, off = _error_line(ev, err.pos)
+            yield Problem(body.pos(off), f"event data is not valid JSON: {err.msg} "
+                          f"(at character {err.pos + 1} of {_short(data)!r})",
+                          interaction=it.index, value=data[:200])
+
+
+@rule("E002", "sse-events-run-together", ERROR)
+def events_run_together(cassette):
+    """Two events run together because the blank line between them is missing.
+
+    What: one event (the lines between two blank lines) holds a second ``event:`` field, or several
+    ``data:`` lines that are each a complete JSON document while their joined data is not. The
+    finding points at the line where the second event starts.
+
+    Why: SSE joins all ``data`` lines of one event with a newline; the client receives one broken
+    event (``{...}\\n{...}`` is not JSON) and loses both chunks, and the second ``event:`` silently
+    renames the first.
+
+    Fix: insert the missing blank line before the reported line.
+
+    FAIL::
+
+        body: |+
+            data: {"type":"ping"}
+            data: {"type":"ping"}
+
+    PASS::
+
+        body: |+
+            data: {"type":"ping"}
+
+            data: {"type":"ping"}
+
+    """
+    for it in cassette.http:
+        stream = dialects.stream(it)
+        if stream is None:
+            continue
+        body = it.response.body
+        for ev, ln in _broken_events(stream):
+            what = "a second 'event:' field" if ln.field == "event" else "a second complete JSON 'data:' line"
+            yield Problem(body.pos(ln.offset), f"two events run together: {what} inside one event "
+                          "(a blank line is missing before this line)", interaction=it.index, value=ln.text[:200])
+
+
+@rule("E003", "sse-final-event-unterminated", ERROR)
+def final_event_unterminated(cassette):
+    """The stream's last event has no terminating blank line, so a conforming client drops it.
+
+    What: the body ends right after the last event's ``data`` line(s) instead of after a blank line.
+
+    Why: per the WHATWG SSE standard an event is dispatched only on a blank line; at the end of the
+    stream a pending event is discarded. The last chunk (often ``data: [DONE]`` or the final
+    ``message_stop``) is lost in replay, and the recording was usually cut short.
+
+    Fix: end the body with an empty line (in a ``|+`` block, one more line break), or re-record.
+
+    FAIL::
+
+        body: |+
+            data: {"done":true}
+
+    PASS::
+
+        body: |+
+            data: {"done":true}
+
+    (with a blank line after the last ``data`` line.)
+    """
+    for it in cassette.http:
+        stream = dialects.stream(it)
+        if stream is None or not stream.events:
+            continue
+        ev = stream.events[-1]
+        if ev.terminated or not ev.data_lines:
+            continue
+        first = ev.data_lines[0]
+        yield Problem(it.response.body.pos(first.offset),
+                      f"final event has no terminating blank line: a conforming client drops it "
+                      f"({_short(first.text)!r})", interaction=it.index, value=first.text[:200])
+
+
+@rule("E004", "sse-unknown-field", WARNING)
+def unknown_field(cassette):
+    """A line of the stream is no SSE field (``event``, ``data``, ``id``, ``retry``) nor a comment.
+
+    What: a line like ``dta: {...}`` or ``Data: {...}`` (field names are case-sensitive).
+
+    Why: a client ignores unknown fields, so the chunk on that line never reaches the code under
+    test; it is almost always a typo from hand-editing. It is a warning because the standard allows
+    servers to send other fields.
+
+    Fix: correct the field name (the message suggests the closest known one), or make the line a
+    comment by starting it with ``:``.
+
+    FAIL::
+
+        body: |+
+            dta: {"type":"ping"}
+
+    PASS::
+
+        body: |+
+            data: {"type":"ping"}
+
+    """
+    for it in cassette.http:
+        stream = dialects.stream(it)
+        if stream is None:
+            continue
+        body = it.response.body
+        for ln in stream.lines:
+            if ln.kind != "field" or ln.field in KNOWN_FIELDS:
+                continue
+            close = difflib.get_close_matches(ln.field.lower(), sorted(KNOWN_FIELDS), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            yield Problem(body.pos(ln.offset), f"unknown SSE field {_short(ln.field, 30)!r}: a client "
+                          f"ignores this line{hint}", interaction=it.index, value=ln.text[:200])
+
+
+def _eventstream_problem(data: bytes) -> tuple[int, str] | None:
+    """(frame byte offset, what is wrong) for the first bad frame of an AWS event stream, or None."""
+    off, n, i = 0, len(data), 0
+    while off < n:
+        if n - off < 16:
+            return off, f"frame {i}: {n - off} trailing bytes, a frame needs at least 16 (truncated)"
+        total, hlen, pcrc = struct.unpack_from(">III", data, off)
+        if binascii.crc32(data[off:off + 8]) != pcrc:
+            return off, f"frame {i}: prelude CRC mismatch (corrupted frame or not an event stream)"
+        if total < 16 or hlen > total - 16:
+            return off, f"frame {i}: impossible lengths (total {total}, headers {hlen})"
+        if off + total > n:
+            return off, f"frame {i}: declares {total} bytes but only {n - off} remain (truncated)"
+        (mcrc,) = struct.unpack_from(">I", data, off + total - 4)
+        if binascii.crc32(data[off:off + total - 4]) != mcrc:
+            return off, f"frame {i}: message CRC mismatch (payload altered)"
+        off += total
+        i += 1
+    return None
+
+
+@rule("E005", "aws-eventstream-frame-invalid", ERROR)
+def aws_eventstream(cassette):
+    """A binary ``application/vnd.amazon.eventstream`` body (Bedrock) has a broken frame.
+
+    What: the body is read as AWS event-stream frames: 4-byte total length, 4-byte headers length,
+    CRC32 of that prelude, headers, payload, CRC32 of the whole message. A frame whose CRCs do not
+    match or that runs past the end of the body is reported (the message names the frame number).
+
+    Why: the AWS SDK verifies both checksums and aborts the stream on a mismatch; a truncated body
+    means the recording was cut short.
+
+    Fix: re-record; binary frames cannot be repaired by hand.
+
+    FAIL::
+
+        response:
+          body: !!binary AAAAEAAAAAA=   # 8 bytes: a truncated frame
+          headers:
+            Content-Type: [application/vnd.amazon.eventstream]
+
+    PASS::
+
+        response:
+          body: !!binary AAAAEAAAAAAFwkjrfZjI/w==   # one empty frame, both CRCs right
+    """
+    for it in cassette.http:
+        rs = it.response
+        if rs is None or rs.body is None or rs.content_type not in dialects.BINARY_STREAM_TYPES:
+            continue
+        data = rs.body.data
+        if not data:
+            continue
+        bad = _eventstream_problem(data)
+        if bad is not None:
+            off, msg = bad
+            yield Problem(rs.body.pos(), f"{msg} at byte {off}", interaction=it.index)

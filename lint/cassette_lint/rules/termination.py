@@ -1,0 +1,1 @@
+"""Stream termination rules (T)."""
