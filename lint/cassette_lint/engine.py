@@ -83,13 +83,19 @@ class Target:
     explicit: bool
 
 
-def discover(paths: Iterable[str]) -> list[Target]:
-    """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``."""
+def discover(paths: Iterable[str], exclude=None) -> list[Target]:
+    """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``.
+
+    ``exclude(path) -> bool`` (the configuration's ``exclude``), when given, replaces the built-in
+    ``SKIP_DIRS`` and also applies to explicit files (pre-commit passes files one by one).
+    """
     out: list[Target] = []
     seen: set[str] = set()
     for p in paths:
+        if exclude is not None and exclude(p) and os.path.normpath(p) not in (".", os.curdir):
+            continue
         if os.path.isdir(p):
-            for t in _walk(p):
+            for t in _walk(p, exclude):
                 key = os.path.normpath(t)
                 if key not in seen:
                     seen.add(key)
@@ -106,16 +112,19 @@ def _is_venv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def _walk(root: str) -> Iterator[str]:
+def _walk(root: str, exclude=None) -> Iterator[str]:
     def onerror(e: OSError) -> None:  # unreadable directory: nothing to list, reported by nobody
         pass
 
+    skip = (lambda d, full: d in SKIP_DIRS) if exclude is None else (lambda d, full: exclude(full))
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
+        dirnames[:] = sorted(d for d in dirnames if not skip(d, os.path.join(dirpath, d))
                              and not _is_venv(os.path.join(dirpath, d)))
         for name in sorted(filenames):
             if name.endswith(YAML_SUFFIXES):
-                yield os.path.join(dirpath, name)
+                full = os.path.join(dirpath, name)
+                if exclude is None or not exclude(full):
+                    yield full
 
 
 # -- one file ---------------------------------------------------------------------------------------

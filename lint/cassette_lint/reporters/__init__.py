@@ -8,8 +8,17 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-#: --format name → module
-FORMATS = {"text": "text", "json": "json"}
+#: --format name → module (every format the CLI accepts)
+FORMATS = {
+    "text": "text",
+    "json": "json",
+    "json-lines": "json_lines",
+    "github": "github",
+    "sarif": "sarif",
+    "junit": "junit",
+}
+#: formats meant for programs: never coloured, never a progress bar
+MACHINE_FORMATS = frozenset({"json", "json-lines", "sarif", "junit"})
 
 
 @dataclass
@@ -20,6 +29,8 @@ class Context:
     statistics: bool = False
     quiet: bool = False
     show_fixes: bool = False
+    #: directory that SARIF URIs are relative to (the repository root)
+    root: str = "."
     extra: dict = field(default_factory=dict)
 
 
@@ -45,3 +56,45 @@ def summary_counts(result) -> tuple[int, int, int]:
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def statistics(result) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
+    """([(code, name, count)], [(cassette format, count)]), most frequent first."""
+    from collections import Counter
+
+    by_rule: Counter = Counter()
+    names: dict[str, str] = {}
+    by_format: Counter = Counter()
+    for r in result.files:
+        for f in r.findings:
+            by_rule[f.rule] += 1
+            names[f.rule] = f.name
+            by_format[f.format or r.format or "unknown"] += 1
+    rules = [(c, names[c], n) for c, n in sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
+    formats = sorted(by_format.items(), key=lambda kv: (-kv[1], kv[0]))
+    return rules, formats
+
+
+def render_statistics(fmt: str, result) -> str:
+    """``--statistics``: JSON for the JSON formats, a table otherwise."""
+    rules, formats = statistics(result)
+    if fmt in ("json", "json-lines"):
+        import json
+
+        return json.dumps({
+            "rules": [{"rule": c, "name": n, "count": k} for c, n, k in rules],
+            "formats": [{"format": f, "count": k} for f, k in formats],
+        }, indent=2) + "\n"
+    out = []
+    width = max((len(n) for _, n, _ in rules), default=0)
+    for code, name, n in rules:
+        out.append(f"{n:>7}  {code:<5} {name:<{width}}")
+    if formats:
+        out.append("")
+        out.append("by cassette format:")
+        for f, n in formats:
+            out.append(f"{n:>7}  {f}")
+    errors, warnings, files = summary_counts(result)
+    out.append(f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
+               f"{plural(files, 'file')} ({plural(len(result.checked), 'file')} checked).")
+    return "\n".join(out) + "\n"

@@ -22,6 +22,11 @@ def render(result, ctx) -> str:
         out.extend(line(f, ctx.color) for f in result.findings)
     errors, warnings, files = summary_counts(result)
     checked = len(result.checked)
+    fixed = ctx.extra.get("fixed")
+    if fixed:
+        out.append(f"Fixed {plural(fixed[0], 'finding')} in {plural(fixed[1], 'file')}.")
+    if ctx.extra.get("baseline"):
+        out.append(f"{plural(ctx.extra['baseline'], 'finding')} in the baseline not shown.")
     if errors or warnings:
         out.append(f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
                    f"{plural(files, 'file')} ({plural(checked, 'file')} checked).")
