@@ -23,7 +23,7 @@ def render(result, ctx) -> str:
     errors, warnings, files = summary_counts(result)
     checked = len(result.checked)
     fixed = ctx.extra.get("fixed")
-    if fixed:
+    if fixed and fixed[0]:
         out.append(f"Fixed {plural(fixed[0], 'finding')} in {plural(fixed[1], 'file')}.")
     if ctx.extra.get("baseline"):
         out.append(f"{plural(ctx.extra['baseline'], 'finding')} in the baseline not shown.")
