@@ -26,6 +26,8 @@ from ..findings import Problem, Severity
 FAMILIES = (
     "loading",
     "schema",
+    "content_length",
+    "http",
     "event_stream",
     "termination",
     "tool_calls",

@@ -1,0 +1,246 @@
+"""Content-length rules (``L``): the declared length of a body against the bytes recorded.
+
+A recorder stores the length the HTTP library reported (go-vcr: ``content_length``, Go's
+``http.Request.ContentLength`` / ``http.Response.ContentLength``) next to the body it read.  When the
+two disagree, the body was edited, truncated or re-encoded after recording — and for a request, go-vcr's
+default matcher (v3/v4 ``NewDefaultMatcher``) compares ``ContentLength``, so the interaction never
+replays.  Lengths are compared with the **UTF-8 byte length** of the body (``"Olá"`` is 4 bytes), or
+with the decoded bytes of a ``!!binary`` body.
+
+Formats without a ``content_length`` field (vcrpy, Ruby VCR) record a ``Content-Length`` header; the
+same check applies to it (the model's ``content_length_source`` names where the value came from), and
+a go-vcr message that carries both is checked on both.
+
+Go semantics, and when the check stands aside (no finding):
+
+* ``-1`` means unknown (chunked or streamed bodies): nothing to compare.
+* ``uncompressed: true``: Go's transport transparently gunzipped the body, so the stored body is the
+  decompressed one while any recorded length (field or header) counts the compressed wire bytes —
+  Go itself sets ``ContentLength`` to ``-1`` and drops the header in that case.  Not comparable.
+* A ``Content-Encoding`` (gzip, br …) on a body that is stored as text: the body was decoded before
+  it was written, the declared length is of the encoded wire bytes.  A ``!!binary`` body with a
+  ``Content-Encoding`` is the wire bytes and is compared.
+* ``transfer_encoding: [chunked]`` with a length of ``-1``: unknown, as above; a non-negative length
+  is still compared (Go reports ``-1`` for chunked bodies, so a number there was written by hand).
+* A request whose ``content_length`` is ``0`` while it has a body: Go reads 0 with a non-nil body as
+  "unknown" (``http.Request.ContentLength`` docs), so this is not a mismatch.
+* Responses to ``HEAD`` and responses ``1xx``/``204``/``304`` carry no body; their declared length
+  describes the entity that *would* be sent (Go keeps a ``HEAD`` response's ``Content-Length``), so an
+  empty body is not a mismatch.
+"""
+
+from __future__ import annotations
+
+from ..findings import ERROR, WARNING, Edit, Fix, Problem
+from . import rule
+
+#: encodings that mean "the bytes are as recorded"
+_IDENTITY = ("", "identity")
+
+
+def _declared(msg):
+    """``[(Value, source name, number | None)]`` for every declared length of ``msg``.
+
+    The ``content_length`` field (or the model's value named by ``content_length_source``) first,
+    then a ``Content-Length`` header that is a different value (formats that keep both).
+    """
+    out = []
+    cl = msg.content_length
+    seen = None
+    if cl is not None:
+        out.append((cl, msg.content_length_source or "content_length", _as_int(cl.value)))
+        seen = cl.path
+    if msg.headers is not None:
+        for hv in msg.headers.get_all("Content-Length"):
+            if hv.path == seen:
+                continue
+            out.append((hv, "Content-Length header", _as_int(hv.value)))
+    return out
+
+
+def _as_int(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        s = v.strip()
+        if s.isascii() and (s.isdigit() or (s.startswith("-") and s[1:].isdigit())):
+            return int(s)
+    return None
+
+
+def _no_body_expected(it) -> bool:
+    """True for a response that by HTTP has no body (HEAD, 1xx, 204, 304)."""
+    resp = it.response
+    method = it.request.method.value if it.request is not None and it.request.method is not None else None
+    if isinstance(method, str) and method.upper() == "HEAD":
+        return True
+    code = resp.code.value if resp.code is not None else None
+    return isinstance(code, int) and not isinstance(code, bool) and (100 <= code < 200 or code in (204, 304))
+
+
+def _comparable(msg) -> bool:
+    """False when the stored body is not the bytes the declared length counts (see module doc)."""
+    unc = getattr(msg, "uncompressed", None)
+    if unc is not None and unc.value is True:
+        return False
+    if msg.content_encoding not in _IDENTITY and not msg.body.binary:
+        return False
+    return True
+
+
+def _fix(value, n: int) -> Fix:
+    """Replace exactly the bytes of the declared value with the body's length (keeping its quotes)."""
+    doc = value.doc
+    start, end = doc.byte_range(value.path)
+    old = doc.source.data[start:end]
+    new = str(n).encode()
+    if old[:1] in (b'"', b"'") and old[-1:] == old[:1]:
+        new = old[:1] + new + old[:1]
+    return Fix(f"set the declared length to {n}", (Edit(start, end, new),), safe=True)
+
+
+def _size(n: int) -> str:
+    return "empty" if n == 0 else f"{n} byte" + ("" if n == 1 else "s")
+
+
+def _mismatches(cassette, which: str):
+    for it in cassette.http:
+        msg = it.request if which == "request" else it.response
+        if msg is None or msg.body is None:
+            continue
+        decl = _declared(msg)
+        if not decl:
+            continue
+        if not _comparable(msg):
+            continue
+        n = len(msg.body.data)
+        for value, source, declared in decl:
+            if declared is None or declared < 0 or declared == n:
+                continue
+            if which == "request" and declared == 0 and source == "content_length":
+                continue  # Go: 0 with a body means "unknown"
+            if which == "response" and n == 0 and _no_body_expected(it):
+                continue
+            yield it, msg, value, source, declared, n
+
+
+@rule("L001", "request-content-length-mismatch", ERROR, fixable=True)
+def request_content_length(cassette):
+    """A request's declared length differs from the UTF-8 byte length of its recorded body.
+
+    What: the request's ``content_length`` (or ``Content-Length`` header) is compared with the
+    number of bytes of the body as stored: UTF-8 bytes of a text body (``"Olá"`` is 4 bytes, not
+    3), decoded bytes of a ``!!binary`` body.  ``-1`` (unknown) is not compared; neither is ``0`` with
+    a body (Go reads that as unknown too).
+
+    Why: go-vcr's default matcher compares the live request's ``ContentLength`` with the recorded
+    one, so a request whose body was edited after recording (a redacted token, a removed field)
+    never matches again: the test fails with "requested interaction not found" or, in recording
+    mode, silently re-records. A custom body matcher hides it, until someone drops the matcher.
+
+    Fix: ``cassette-lint check --fix`` sets the value to the body's byte length (a safe fix that
+    touches only the number); or re-record.
+
+    FAIL::
+
+        request:
+          content_length: 3
+          body: Olá
+
+    PASS::
+
+        request:
+          content_length: 4
+          body: Olá
+    """
+    for it, msg, value, source, declared, n in _mismatches(cassette, "request"):
+        where = "content_length" if source == "content_length" else source
+        yield Problem(
+            value.pos,
+            f"{where} {declared} but body is {_size(n)}: go-vcr's default matcher compares it, "
+            f"so this interaction never replays",
+            interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n))
+
+
+@rule("L002", "response-content-length-mismatch", ERROR, fixable=True)
+def response_content_length(cassette):
+    """A response's declared length differs from the UTF-8 byte length of its recorded body.
+
+    What: the response's ``content_length`` (or ``Content-Length`` header) against the body's bytes,
+    as for requests. Not compared: ``-1``; ``uncompressed: true`` (Go gunzipped the body, the length
+    counted the compressed bytes); a text body with a ``Content-Encoding`` (stored decoded); an empty
+    body of a ``HEAD`` response or of a ``1xx``/``204``/``304`` response.
+
+    Why: the body no longer is what the server sent: it was truncated, re-encoded or edited by hand
+    (a redaction that changed the length). On replay the client is handed a length that lies:
+    urllib3 2 (``enforce_content_length``) raises ``IncompleteRead`` when fewer bytes arrive,
+    Go code that trusts ``ContentLength`` (``io.LimitReader``, pre-sized buffers) reads too little or
+    waits for more.
+
+    Fix: ``--fix`` sets the value to the body's byte length (safe: only the number changes); if the
+    body was truncated, re-record instead.
+
+    FAIL::
+
+        response:
+          content_length: 20
+          body: '{"ok": true}'
+
+    PASS::
+
+        response:
+          content_length: 12
+          body: '{"ok": true}'
+    """
+    for it, msg, value, source, declared, n in _mismatches(cassette, "response"):
+        where = "content_length" if source == "content_length" else source
+        yield Problem(
+            value.pos,
+            f"{where} {declared} but body is {_size(n)}: the body was changed after recording "
+            f"(edited, truncated or re-encoded)",
+            interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n))
+
+
+@rule("L003", "invalid-content-length", WARNING)
+def invalid_content_length(cassette):
+    """A ``Content-Length`` header that is not a non-negative integer, or several that disagree.
+
+    What: a recorded ``Content-Length`` header value must be digits (RFC 9110 §8.6); a message may
+    repeat it only with the same value. (go-vcr's ``content_length`` field is typed by the schema.)
+
+    Why: clients reject such a response on replay (Go: "invalid Content-Length"; urllib3:
+    ``InvalidHeader``), or pick one of the values at random.
+
+    Fix: write the byte length of the body, once.
+
+    FAIL::
+
+        headers:
+          Content-Length: ["12 bytes"]
+
+    PASS::
+
+        headers:
+          Content-Length: ["12"]
+    """
+    for it in cassette.http:
+        for msg in (it.request, it.response):
+            if msg is None or msg.headers is None:
+                continue
+            vals = msg.headers.get_all("Content-Length")
+            if not vals:
+                continue
+            numbers = set()
+            for v in vals:
+                n = _as_int(v.value)
+                if n is None or n < 0:
+                    yield Problem(v.pos, f"Content-Length header {str(v.value)[:40]!r} is not a byte count",
+                                  interaction=it.index, value=str(v.value))
+                else:
+                    numbers.add(n)
+            if len(numbers) > 1:
+                yield Problem(vals[1].pos, "Content-Length header repeated with different values: "
+                              + ", ".join(str(n) for n in sorted(numbers)),
+                              interaction=it.index, value=",".join(str(n) for n in sorted(numbers)))

@@ -1,0 +1,588 @@
+"""HTTP consistency rules (``H``): what the recorded request and response say about themselves.
+
+Each check compares fields that a real HTTP exchange keeps consistent — a JSON content type and a
+JSON body, a status line and its code, a protocol string and its version numbers — so a mismatch
+means the cassette was edited by hand or mangled by a tool.  Also here: recorded error responses
+(usually an accident of recording) and mojibake (UTF-8 text decoded through a legacy code page).
+
+Clean files pay little: JSON is parsed only for bodies whose content type says JSON (and the parse
+is cached on the body for every other rule); the mojibake scan starts with ``str.isascii()`` and a
+single regular expression over the telltale characters before anything is re-encoded.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+from ..findings import ERROR, WARNING, Problem
+from . import rule
+
+#: methods of the IANA HTTP Method Registry that recorders meet (RFC 9110, 5789, WebDAV)
+KNOWN_METHODS = frozenset({
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY",
+    "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH",
+    "MKCALENDAR", "ACL", "BIND", "UNBIND", "REBIND", "LINK", "UNLINK", "MERGE", "CHECKOUT",
+    "CHECKIN", "UNCHECKOUT", "VERSION-CONTROL", "MKWORKSPACE", "UPDATE", "LABEL", "BASELINE-CONTROL",
+    "MKACTIVITY", "ORDERPATCH", "MKREDIRECTREF", "UPDATEREDIRECTREF", "PRI",
+})
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_PROTO = re.compile(r"^HTTP/(\d+)(?:\.(\d+))?$")
+_STATUS = re.compile(r"^\s*(\d{3})(?:\s+(.*?))?\s*$")
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+#: phrase (lower-case) → the code it belongs to, for phrases that name exactly one code
+_PHRASE_CODE = {}
+for _c, _p in _PHRASES.items():
+    _PHRASE_CODE.setdefault(_p.lower(), _c)
+
+
+def _int(v):
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _is_json_type(ct: str) -> bool:
+    return ct == "application/json" or ct.endswith("+json")
+
+
+# -- H001 ---------------------------------------------------------------------------------------------
+
+@rule("H001", "invalid-json-body", ERROR)
+def invalid_json_body(cassette):
+    """A body whose ``Content-Type`` is JSON (``application/json``, ``*+json``) does not parse.
+
+    What: request and response bodies declared ``application/json`` or a ``+json`` type
+    (``application/problem+json`` …) must be one JSON value. Empty bodies (a GET that sends the
+    header anyway) and bodies stored in a ``Content-Encoding`` are not checked. The finding points
+    at the exact line and column inside the body where the JSON goes wrong and quotes the error.
+
+    Why: the client decodes the replayed body and fails (``json: invalid character``), or the
+    test asserts on a value that was never there. A hand edit or a truncated recording is the
+    usual cause.
+
+    Fix: repair the JSON at the reported position, or re-record.
+
+    FAIL::
+
+        headers:
+          Content-Type: [application/json]
+        body: '{"ok": true,}'
+
+    PASS::
+
+        headers:
+          Content-Type: [application/json]
+        body: '{"ok": true}'
+    """
+    for it in cassette.http:
+        for msg in (it.request, it.response):
+            if msg is None or msg.body is None or msg.headers is None:
+                continue
+            if not _is_json_type(msg.content_type):
+                continue
+            body = msg.body
+            if body.text is None:
+                if msg.content_encoding in ("", "identity"):
+                    yield Problem(body.pos(0), "body declared JSON is not UTF-8 text", interaction=it.index)
+                continue
+            if not body.text.strip() or msg.content_encoding not in ("", "identity"):
+                continue
+            _, err = body.json
+            if err is None:
+                continue
+            off = getattr(err, "pos", 0) or 0
+            yield Problem(body.pos(off),
+                          f"body declared {msg.content_type} is not JSON: {err.msg}",
+                          interaction=it.index, value=err.msg)
+
+
+# -- H002 / H003 ----------------------------------------------------------------------------------------
+
+@rule("H002", "status-code-mismatch", ERROR)
+def status_code_mismatch(cassette):
+    """The status line's number differs from the response ``code`` (``status: 404 Not Found``, ``code: 200``).
+
+    What: go-vcr records Go's ``Response.Status`` (``"200 OK"``) and ``StatusCode`` (``200``); the
+    number that starts the status text must be the code. A status text without a number (vcrpy's
+    ``message``) is only a reason phrase and is checked by H003.
+
+    Why: the two come from the same status line, so disagreement proves a hand edit of one of
+    them — and the client sees the code while a human reading the cassette sees the text.
+
+    Fix: make them agree (normally the code is what you meant).
+
+    FAIL::
+
+        status: 404 Not Found
+        code: 200
+
+    PASS::
+
+        status: 200 OK
+        code: 200
+    """
+    for it in cassette.http:
+        r = it.response
+        if r is None or r.status is None or r.code is None:
+            continue
+        code = _int(r.code.value)
+        text = r.status.value
+        if code is None or not isinstance(text, str):
+            continue
+        m = _STATUS.match(text)
+        if m and int(m.group(1)) != code:
+            yield Problem(r.status.pos, f"status {text!r} but code is {code}", interaction=it.index,
+                          value=text)
+
+
+@rule("H003", "status-phrase-mismatch", WARNING)
+def status_phrase_mismatch(cassette):
+    """The status reason phrase is the standard phrase of another code (``code: 200``, ``"200 Not Found"``).
+
+    What: the reason phrase is free text (RFC 9110 §15: clients ignore it) and providers customise
+    it, and HTTP/2 has none (Go synthesises ``"200 OK"``). So a phrase is reported only when it is
+    the registered phrase (``http.HTTPStatus``) of a *different* code: that is a copy-paste, not a
+    customisation. Custom phrases (``"429 rate-limited upstream"``) are fine.
+
+    Why: a cassette whose status text says one thing and code another misleads the reader.
+
+    Fix: use the phrase of the code (or drop the phrase).
+
+    FAIL::
+
+        status: 200 Not Found
+        code: 200
+
+    PASS::
+
+        status: 200 OK
+        code: 200
+    """
+    for it in cassette.http:
+        r = it.response
+        if r is None or r.status is None or r.code is None:
+            continue
+        code = _int(r.code.value)
+        text = r.status.value
+        if code is None or not isinstance(text, str):
+            continue
+        m = _STATUS.match(text)
+        if m:
+            if int(m.group(1)) != code:
+                continue  # H002
+            phrase = m.group(2) or ""
+        else:
+            phrase = text.strip()
+        other = _PHRASE_CODE.get(phrase.lower())
+        if other is not None and other != code:
+            expected = _PHRASES.get(code)
+            hint = f" (the phrase of {code} is {expected!r})" if expected else ""
+            yield Problem(r.status.pos, f"reason phrase {phrase!r} belongs to {other}, but code is {code}{hint}",
+                          interaction=it.index, value=text)
+
+
+# -- H004 ---------------------------------------------------------------------------------------------
+
+@rule("H004", "proto-version-mismatch", ERROR)
+def proto_version_mismatch(cassette):
+    """``proto`` disagrees with ``proto_major``/``proto_minor`` (``HTTP/1.1`` with ``proto_major: 2``).
+
+    What: go-vcr records Go's ``Proto`` string and its parsed ``ProtoMajor``/``ProtoMinor``;
+    ``HTTP/2.0`` goes with 2 and 0. A ``proto`` that is not ``HTTP/<major>.<minor>`` is reported too.
+
+    Why: the fields are parsed from the same string, so disagreement proves an edit; for a request,
+    go-vcr's default matcher compares all three, so no live request can match it.
+
+    Fix: make the numbers agree with the string (or re-record).
+
+    FAIL::
+
+        proto: HTTP/1.1
+        proto_major: 2
+        proto_minor: 0
+
+    PASS::
+
+        proto: HTTP/2.0
+        proto_major: 2
+        proto_minor: 0
+    """
+    for it in cassette.http:
+        for msg in (it.request, it.response):
+            if msg is None or msg.proto is None:
+                continue
+            proto = msg.proto.value
+            if not isinstance(proto, str) or proto == "":
+                continue
+            m = _PROTO.match(proto)
+            if m is None:
+                yield Problem(msg.proto.pos, f"proto {proto!r} is not HTTP/<major>.<minor>",
+                              interaction=it.index, value=proto)
+                continue
+            want = (int(m.group(1)), int(m.group(2) or 0))
+            for val, expected, name in ((msg.proto_major, want[0], "proto_major"),
+                                        (msg.proto_minor, want[1], "proto_minor")):
+                got = _int(val.value) if val is not None else None
+                if got is not None and got != expected:
+                    yield Problem(val.pos, f"{name} {got} but proto is {proto!r} ({name} {expected})",
+                                  interaction=it.index, value=f"{proto}/{got}")
+
+
+# -- H005 / H006 ----------------------------------------------------------------------------------------
+
+@rule("H005", "invalid-method", ERROR)
+def invalid_method(cassette):
+    """The request ``method`` is not an HTTP method (empty, has spaces, or a known one in lower case).
+
+    What: a method is an HTTP token (RFC 9110 §9) and is case-sensitive: ``post`` is not ``POST``.
+    Extension methods in upper case (``PURGE``) are accepted.
+
+    Why: recorders match on the method byte for byte (go-vcr: ``r.Method != i.Method``; vcrpy's
+    ``method`` matcher), so the interaction never replays.
+
+    Fix: write the method the client sends, in upper case.
+
+    FAIL::
+
+        method: post
+
+    PASS::
+
+        method: POST
+    """
+    for it in cassette.http:
+        req = it.request
+        if req is None or req.method is None:
+            continue
+        m = req.method.value
+        if not isinstance(m, str):
+            continue
+        if not _TOKEN.match(m):
+            yield Problem(req.method.pos, f"method {m[:40]!r} is not an HTTP method (not a token)",
+                          interaction=it.index, value=m)
+        elif m not in KNOWN_METHODS and m.upper() in KNOWN_METHODS:
+            yield Problem(req.method.pos, f"method {m!r} is case-sensitive: the client sends {m.upper()!r}",
+                          interaction=it.index, value=m)
+
+
+@rule("H006", "invalid-url", ERROR)
+def invalid_url(cassette):
+    """The request ``url`` is not an absolute ``http``/``https`` URL with a host.
+
+    What: recorders store the full URL the client requested (``https://api.example.com/v1/x``). A
+    relative URL, another scheme, a missing host or whitespace inside is reported.
+
+    Why: matching compares the live request's absolute URL with the recorded one, so such an
+    interaction never replays.
+
+    Fix: restore the absolute URL (a redaction tool may have cut it).
+
+    FAIL::
+
+        url: /v1/chat/completions
+
+    PASS::
+
+        url: https://api.openai.com/v1/chat/completions
+    """
+    for it in cassette.http:
+        req = it.request
+        if req is None or req.url is None:
+            continue
+        u = req.url.value
+        if not isinstance(u, str):
+            continue
+        why = None
+        if any(c.isspace() for c in u):
+            why = "contains whitespace"
+        else:
+            try:
+                parts = urlsplit(u)
+                host = parts.hostname
+                parts.port  # noqa: B018 - raises ValueError on a bad port
+            except ValueError as e:
+                why = str(e)
+            else:
+                if parts.scheme.lower() not in ("http", "https"):
+                    why = "is not absolute http(s)" if parts.scheme else "is relative (no scheme)"
+                elif not host:
+                    why = "has no host"
+        if why:
+            yield Problem(req.url.pos, f"url {u[:80]!r} {why}", interaction=it.index, value=u)
+
+
+# -- H007 ---------------------------------------------------------------------------------------------
+
+@rule("H007", "interaction-id-sequence", WARNING)
+def interaction_id_sequence(cassette):
+    """Interaction ``id``s do not run 0, 1, 2 … in order.
+
+    What: go-vcr writes each interaction's position as its ``id``. The finding is at each id that
+    does not follow the one before (the first must be 0), so one deleted interaction gives one
+    finding, not one per following interaction.
+
+    Why: a gap or a repeat means interactions were deleted, reordered or pasted by hand; go-vcr
+    replays in file order, so the ids no longer say which recording is which.
+
+    Fix: renumber the ids in order (or re-record).
+
+    FAIL::
+
+        - id: 0
+        - id: 2
+
+    PASS::
+
+        - id: 0
+        - id: 1
+    """
+    prev = None
+    for it in cassette.interactions:
+        v = _int(it.id.value) if it.id is not None else None
+        if v is None:
+            prev = None
+            continue
+        expected = prev + 1 if prev is not None else it.index
+        if v != expected:
+            yield Problem(it.id.pos, f"id {v} but expected {expected} (ids run 0, 1, 2 … in order)",
+                          interaction=it.index, value=str(v))
+        prev = v
+
+
+# -- H008 / H009 ----------------------------------------------------------------------------------------
+
+@rule("H008", "error-response-recorded", WARNING)
+def error_response_recorded(cassette):
+    """A recorded response is an HTTP error (4xx or 5xx).
+
+    What: every response with a code from 400 to 599. The message says when a later interaction
+    sends the same request again (a retry) and whether that one succeeded.
+
+    Why: a cassette that replays a rate limit (429), an overload (503/529) or an auth error (401) is
+    usually an accident of recording: the test passes only because the client retried, and breaks
+    when the retry policy changes. Tests of error handling do record errors on purpose: then
+    suppress this rule for the file.
+
+    Fix: re-record when the provider is healthy, or delete the failed interaction (and renumber).
+
+    FAIL::
+
+        response:
+          status: 429 Too Many Requests
+          code: 429
+
+    PASS::
+
+        response:
+          status: 200 OK
+          code: 200
+    """
+    inters = list(cassette.http)
+    for k, it in enumerate(inters):
+        r = it.response
+        if r is None or r.code is None:
+            continue
+        code = _int(r.code.value)
+        if code is None or not 400 <= code <= 599:
+            continue
+        phrase = _PHRASES.get(code, "")
+        retry = ""
+        key = _req_key(it)
+        for later in inters[k + 1:]:
+            if key is not None and _req_key(later) == key:
+                lc = _int(later.response.code.value) if later.response and later.response.code else None
+                retry = (f"; interaction {later.index} retries the same request"
+                         + (f" and gets {lc}" if lc is not None else ""))
+                break
+        yield Problem(r.code.pos, f"recorded error response {code}{' ' + phrase if phrase else ''}"
+                      f"{retry}: a replayed error is usually an accident of recording",
+                      interaction=it.index, value=str(code))
+
+
+def _req_key(it):
+    req = it.request
+    if req is None or req.method is None or req.url is None:
+        return None
+    return (req.method.value, req.url.value)
+
+
+@rule("H009", "status-code-out-of-range", ERROR)
+def status_code_out_of_range(cassette):
+    """The response ``code`` is not a status code (outside 100–599).
+
+    What: HTTP status codes are three digits from 100 to 599 (RFC 9110 §15).
+
+    Why: Go's client rejects such a status line (``malformed HTTP status code``) and replays of it
+    misbehave; ``0`` usually means the recorder stored a failed request (no response at all).
+
+    Fix: write the code the server sent, or delete the interaction.
+
+    FAIL::
+
+        code: 0
+
+    PASS::
+
+        code: 200
+    """
+    for it in cassette.http:
+        r = it.response
+        if r is None or r.code is None:
+            continue
+        code = _int(r.code.value)
+        if code is not None and not 100 <= code <= 599:
+            yield Problem(r.code.pos, f"code {code} is not an HTTP status code (100-599)",
+                          interaction=it.index, value=str(code))
+
+
+# -- H010 mojibake ----------------------------------------------------------------------------------------
+
+def _cp1252_table() -> dict[str, int]:
+    t = {chr(b): b for b in range(0x80, 0x100)}  # latin-1, C1 controls included
+    for b in range(0x80, 0xA0):
+        try:
+            t[bytes([b]).decode("cp1252")] = b
+        except UnicodeDecodeError:
+            pass
+    return t
+
+
+def _cp874_table() -> dict[str, int]:
+    t = {}
+    for b in range(0x80, 0x100):
+        try:
+            t[bytes([b]).decode("cp874")] = b
+        except UnicodeDecodeError:
+            pass
+    return t
+
+
+#: (name, char → byte for the code page's upper half, run regex, script range of the code page)
+_PAGES = []
+for _name, _tab, _script in (("Windows-1252/Latin-1", _cp1252_table(), None),
+                             ("TIS-620/Windows-874", _cp874_table(), ("\u0e00", "\u0e7f"))):
+    _cls = "".join(re.escape(c) for c in sorted(_tab))
+    _PAGES.append((_name, _tab, re.compile(f"[{_cls}]{{2,}}"), _script))
+
+#: the telltale pairs: a UTF-8 lead byte then a continuation byte, as each code page shows them
+_LEADS = {name: "".join(c for c, b in tab.items() if 0xC2 <= b <= 0xF4) for name, tab, _, _ in _PAGES}
+_CONTS = {name: "".join(c for c, b in tab.items() if 0x80 <= b <= 0xBF) for name, tab, _, _ in _PAGES}
+_TELLTALE = re.compile("|".join(
+    f"[{re.escape(_LEADS[n])}][{re.escape(_CONTS[n])}]" for n, _, _, _ in _PAGES))
+#: ``\\u00c3\\u00a1``-style escapes inside JSON text
+_ESCAPED = re.compile(r"(?:\\u[0-9a-fA-F]{4}){2,}")
+_ESC_HINT = re.compile(r"\\u(?:00[c-fC-F]|0[eE][0-5]|20[12]|01[5-9]|02[cdCD])")
+
+
+def _decode_run(run: str, tab: dict[str, int]) -> str | None:
+    """``run`` re-encoded with the code page and decoded as UTF-8, when that succeeds and shrinks it."""
+    try:
+        raw = bytes(tab[c] for c in run)
+        out = raw.decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return None
+    if len(out) >= len(run):
+        return None
+    for c in out:
+        o = ord(c)
+        if o < 0x20 or 0x7F <= o < 0xA0 or 0xD800 <= o < 0xE000:
+            return None
+    return out
+
+
+def find_mojibake(text: str) -> list[tuple[int, int, str, str, str]]:
+    """``(start, end, seen, original, code page)`` for each mojibake run of ``text``.
+
+    A run is a maximal stretch of characters of one code page's upper half (``รก``); it counts only
+    when re-encoding it with that code page gives valid UTF-8 that is shorter (``á``). A Thai run
+    in a text that also holds genuine Thai (a Thai run that does not decode) counts only when an
+    ASCII letter touches it, as in ``Olรก``.
+    """
+    out: list[tuple[int, int, str, str, str]] = []
+    if text.isascii() or not _TELLTALE.search(text):
+        return out
+    for name, tab, run_re, script in _PAGES:
+        hits = []
+        genuine = False
+        for m in run_re.finditer(text):
+            run = m.group()
+            orig = _decode_run(run, tab)
+            if orig is None:
+                if script is not None and any(script[0] <= c <= script[1] for c in run):
+                    genuine = True
+                continue
+            hits.append((m.start(), m.end(), run, orig))
+        for s, e, run, orig in hits:
+            if script is not None and genuine:
+                before = text[s - 1] if s > 0 else ""
+                after = text[e] if e < len(text) else ""
+                if not ((before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())):
+                    continue
+            out.append((s, e, run, orig, name))
+    out.sort()
+    return out
+
+
+def _find_escaped(text: str):
+    """Mojibake written as JSON ``\\uXXXX`` escapes: ``(start, end, seen, original, page)``."""
+    for m in _ESCAPED.finditer(text):
+        chunk = m.group()
+        chars = "".join(chr(int(chunk[i + 2:i + 6], 16)) for i in range(0, len(chunk), 6))
+        for s, e, run, orig, name in find_mojibake(chars):
+            yield m.start() + 6 * s, m.start() + 6 * e, run, orig, name
+
+
+#: at most this many mojibake findings per body (the rest are summarised in the last one)
+MOJIBAKE_MAX_PER_BODY = 20
+
+
+@rule("H010", "mojibake", WARNING)
+def mojibake(cassette):
+    """Text that is UTF-8 decoded through a legacy code page (mojibake): ``Ã¡`` or ``รก`` for ``á``.
+
+    What: a body (JSON, SSE stream, plain text) holds a run of characters that, encoded back with
+    Windows-1252/Latin-1 or TIS-620/Windows-874 (Thai), are valid UTF-8 for fewer characters. The
+    finding is at the exact line and column of the run inside the body and names the likely
+    original text. Runs written as JSON escapes (``\\u00c3\\u00a1``) are found too.
+
+    Not reported: genuine Latin-1 or Thai text (``café``, ``กรกฎาคม``): re-encoding it does not give
+    valid UTF-8. In a body that holds genuine Thai text, a Thai run is reported only when it is glued
+    to an ASCII letter (``Olรก``). Runs split across two stream chunks are not reassembled.
+
+    Why: the provider (or a proxy, or the recorder) decoded UTF-8 bytes with the wrong charset; the
+    test then asserts on garbled text, and the cassette no longer shows what the model answered.
+
+    Fix: re-record, or replace the run with the original text named in the message.
+
+    FAIL::
+
+        body: 'data: {"choices":[{"delta":{"content":"Olรก"}}]}'
+
+    PASS::
+
+        body: 'data: {"choices":[{"delta":{"content":"Olá"}}]}'
+    """
+    for it in cassette.http:
+        for msg in (it.request, it.response):
+            if msg is None or msg.body is None:
+                continue
+            text = msg.body.text
+            if not text:
+                continue
+            if text.isascii():
+                if "\\u" not in text or not _ESC_HINT.search(text):
+                    continue
+                hits = list(_find_escaped(text))
+            else:
+                hits = find_mojibake(text)
+                if "\\u" in text and _ESC_HINT.search(text):
+                    hits += list(_find_escaped(text))
+                    hits.sort()
+            for k, (s, e, run, orig, page) in enumerate(hits):
+                if k == MOJIBAKE_MAX_PER_BODY:
+                    yield Problem(msg.body.pos(s, e), f"{len(hits) - k} more mojibake runs in this body",
+                                  interaction=it.index)
+                    break
+                yield Problem(msg.body.pos(s, e),
+                              f"mojibake {run!r}: UTF-8 text decoded as {page}; the original is likely {orig!r}",
+                              interaction=it.index, value=run)
