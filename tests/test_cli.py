@@ -1,0 +1,115 @@
+"""CLI behaviour around the output: colour, CASSETTE_LINT_FORMAT, --exit-zero, --quiet, progress, start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from cassette_lint import cli
+from cassette_lint.cli import main
+from conftest import FIXTURES, ROOT
+
+BROKEN = "tests/fixtures/golden/broken.yaml"
+CLEAN = "tests/fixtures/seeds/openrouter_fireworks_streaming.yaml"
+ESC = "\033["
+
+
+@pytest.fixture(autouse=True)
+def in_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("CASSETTE_LINT_FORMAT", raising=False)
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(main, ["check", "--select", "Y,S", *args], env=env)
+
+
+def test_no_colour_when_not_a_tty():
+    res = invoke(BROKEN)
+    assert ESC not in res.output
+    assert res.output.splitlines()[0].startswith(f"{BROKEN}:6:5: S002 [error] ")
+
+
+def test_color_always_and_force_color_colour_the_text_but_keep_the_location_parseable():
+    for res in (invoke("--color", "always", BROKEN), invoke(BROKEN, env={"FORCE_COLOR": "1"})):
+        first = res.output.splitlines()[0]
+        assert ESC in first
+        import re
+
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", first)
+        assert plain.startswith(f"{BROKEN}:6:5: S002 [error] ")
+
+
+def test_no_color_wins_over_force_color_and_never_wins_over_everything(monkeypatch):
+    assert ESC not in invoke(BROKEN, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).output
+    assert ESC not in invoke("--color", "never", BROKEN, env={"FORCE_COLOR": "1"}).output
+    monkeypatch.setattr(cli, "_isatty", lambda s: True)
+    assert ESC in invoke(BROKEN).output  # auto on a TTY
+    assert ESC not in invoke(BROKEN, env={"NO_COLOR": "1"}).output
+    assert ESC not in invoke("--format", "json", "--color", "always", BROKEN).output
+
+
+def test_format_from_the_environment():
+    res = invoke(BROKEN, env={"CASSETTE_LINT_FORMAT": "github"})
+    assert res.output.startswith("::error file=")
+    assert invoke("--format", "text", BROKEN, env={"CASSETTE_LINT_FORMAT": "github"}).output.startswith(BROKEN)
+    res = invoke(BROKEN, env={"CASSETTE_LINT_FORMAT": "xml"})
+    assert res.exit_code == 2
+
+
+def test_exit_zero_and_quiet():
+    res = invoke("--exit-zero", "--quiet", BROKEN)
+    assert res.exit_code == 0
+    assert res.output == "Found 2 errors and 0 warnings in 1 file (1 file checked).\n"
+
+
+def test_github_quiet_prints_only_the_summary():
+    res = invoke("--format", "github", "-q", BROKEN)
+    assert res.output == "cassette-lint: found 2 errors and 0 warnings in 1 file (1 file checked).\n"
+
+
+# -- progress --------------------------------------------------------------------------------------
+
+def test_progress_bar_only_on_a_tty_for_many_files_and_never_for_machine_formats(monkeypatch):
+    seeds = str(FIXTURES / "seeds")
+    monkeypatch.setattr(cli, "PROGRESS_MIN_FILES", 2)
+    assert "\r[" not in invoke(seeds).stderr  # not a TTY
+    monkeypatch.setattr(cli, "_isatty", lambda s: True)
+    res = invoke(seeds)
+    assert "\r[" in res.stderr and "5/5 files" in res.stderr
+    assert "\r[" not in res.stdout
+    assert "\r[" not in invoke("--format", "json", seeds).stderr
+    assert "\r[" not in invoke("--format", "sarif", seeds).stderr
+    assert "\r[" not in invoke("-q", seeds).stderr
+    monkeypatch.setattr(cli, "PROGRESS_MIN_FILES", 200)
+    assert "\r[" not in invoke(seeds).stderr  # 5 files: too few
+
+
+# -- start-up --------------------------------------------------------------------------------------
+
+def test_checking_one_clean_file_imports_nothing_it_does_not_need():
+    code = (
+        "import sys\n"
+        "from cassette_lint.cli import main\n"
+        "try:\n"
+        f"    main(['check', {CLEAN!r}])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "heavy = [m for m in ('cassette_lint.fixer', 'cassette_lint.baseline', 'cassette_lint.reporters.sarif',\n"
+        "         'cassette_lint.reporters.junit', 'xml.sax', 'multiprocessing') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == ""
+
+
+def test_importing_the_cli_does_not_load_the_linter():
+    code = "import sys, cassette_lint.cli; print(sorted(m for m in sys.modules if m.startswith(('ruamel', 'jsonschema', 'cassette_lint.engine'))))"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert res.stdout.strip() == "[]"
