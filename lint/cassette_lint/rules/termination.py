@@ -1,1 +1,479 @@
-"""Stream termination rules (T)."""
+"""Stream-termination rules (``T``): does each recorded stream start and end as its API dialect says?
+
+The dialect comes from :mod:`cassette_lint.dialects` (URL first, then payloads).  Only dispatched
+events count (an unterminated final event is ``E003``'s business, and a client never sees it).
+
+- OpenAI-compatible chat completions: chunks, a chunk whose choice carries a ``finish_reason``, an
+  optional usage chunk, then ``data: [DONE]`` as the very last event.
+- OpenAI Responses: ``response.created`` … ``response.completed`` | ``response.incomplete`` |
+  ``response.failed``, ``sequence_number`` strictly increasing, ``event:`` equal to ``type``.
+- Anthropic Messages: ``message_start`` first, ``message_stop`` last, every ``content_block_start``
+  closed by a ``content_block_stop`` of the same index, ``event:`` equal to ``type``.
+- Gemini (``alt=sse``): every chunk JSON (``E001``), the last chunk's candidates carry a
+  ``finishReason``.
+
+Corpus note (../shared/corpus/fantasy, 350 go-vcr cassettes from OpenAI, Azure, OpenRouter, Vercel,
+Groq, xAI, z.ai, Avian, Hugging Face, llama.cpp, Anthropic, Vertex, Gemini): every chat stream ends
+with ``[DONE]``, and some send ``finish_reason`` twice or a usage chunk after it.  Providers exist
+that end a finished stream without ``[DONE]`` (several OpenAI-compatible servers, and clients like
+the OpenAI SDKs accept it), so a stream that has its ``finish_reason`` but no ``[DONE]`` is only a
+warning (``T002``); one cut before any ``finish_reason`` is an error (``T001``).
+"""
+
+from __future__ import annotations
+
+from .. import dialects
+from ..findings import ERROR, WARNING, Problem
+from . import rule
+
+RESPONSES_TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def _events(it):
+    """Dispatched events of the response stream (None when it is not an event stream)."""
+    s = dialects.stream(it)
+    if s is None:
+        return None
+    return [e for e in s.events if e.dispatched]
+
+
+def _obj(ev):
+    v, err = ev.json()
+    return v if err is None and isinstance(v, dict) else None
+
+
+def _pos(it, ev):
+    return it.response.body.pos(ev.data_offset if ev.type is None else ev.offset)
+
+
+def _is_error(d, ev) -> bool:
+    """An error event or an error object inside the stream (any dialect)."""
+    if ev.type == "error":
+        return True
+    v = _obj(ev)
+    if v is None:
+        return False
+    return v.get("type") == "error" or isinstance(v.get("error"), dict)
+
+
+def _pending_end(it) -> bool:
+    """True when the stream's final event is an end event left undispatched (``E003`` reports it)."""
+    s = dialects.stream(it)
+    ev = s.events[-1] if s is not None and s.events else None
+    if ev is None or ev.terminated or not ev.data_lines:
+        return False
+    return ev.data == "[DONE]" or ev.type in RESPONSES_TERMINAL or ev.type == "message_stop"
+
+
+def _ends_in_error(d, evs) -> bool:
+    return bool(evs) and _is_error(d, evs[-1])
+
+
+def _chat_summary(evs):
+    """(index of [DONE] or None, any finish_reason, any usage)."""
+    done = None
+    finished = usage = False
+    for i, ev in enumerate(evs):
+        if ev.data == "[DONE]":
+            if done is None:
+                done = i
+            continue
+        v = _obj(ev)
+        if v is None:
+            continue
+        for ch in v.get("choices") or ():
+            if isinstance(ch, dict) and ch.get("finish_reason"):
+                finished = True
+        if v.get("usage"):
+            usage = True
+    return done, finished, usage
+
+
+def _gemini_finished(evs) -> bool:
+    for ev in reversed(evs):
+        v = _obj(ev)
+        if v is None:
+            continue
+        cands = v.get("candidates")
+        if not cands:
+            continue  # a trailing usage-only chunk: look at the last chunk with candidates
+        return all(isinstance(c, dict) and c.get("finishReason") for c in cands)
+    return False
+
+
+@rule("T001", "stream-truncated", ERROR)
+def stream_truncated(cassette):
+    """A streamed response ends before its dialect's final event: the recording was cut short.
+
+    What, per dialect:
+
+    - chat completions: no ``data: [DONE]`` and no chunk with a ``finish_reason``;
+    - OpenAI Responses: the last event is not ``response.completed``, ``response.incomplete`` or
+      ``response.failed``;
+    - Anthropic Messages: the last event is not ``message_stop``;
+    - Gemini: the last chunk's candidates carry no ``finishReason``.
+
+    A stream whose last event is an error is reported by ``T009`` instead.
+
+    Why: replaying a cut stream gives the code under test a half answer (and SDKs usually raise an
+    "unexpected end of stream" error), so the test exercises something that never happened.
+
+    Fix: re-record the interaction.
+
+    FAIL::
+
+        body: |+
+            data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}
+
+    PASS::
+
+        body: |+
+            data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":"stop"}]}
+
+            data: [DONE]
+
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs:
+            continue
+        d = dialects.dialect(it)
+        if _ends_in_error(d, evs) or _pending_end(it):
+            continue
+        last = evs[-1]
+        msg = None
+        if d == dialects.CHAT:
+            done, finished, _ = _chat_summary(evs)
+            if done is None and not finished:
+                msg = "chat stream ends without 'data: [DONE]' and before any finish_reason"
+        elif d == dialects.RESPONSES:
+            if last.type not in RESPONSES_TERMINAL and not any(e.type in RESPONSES_TERMINAL for e in evs):
+                msg = (f"Responses stream ends with {last.type or 'an untyped event'!r}, not with "
+                       "response.completed, response.incomplete or response.failed")
+        elif d == dialects.ANTHROPIC:
+            if not any(e.type == "message_stop" for e in evs):
+                msg = f"Anthropic stream ends with {last.type or 'an untyped event'!r}, not with message_stop"
+        elif d == dialects.GEMINI:
+            if not _gemini_finished(evs):
+                msg = "Gemini stream ends without a finishReason on its last candidate"
+        if msg:
+            yield Problem(_pos(it, last), msg + ": the recording was cut short", interaction=it.index)
+
+
+@rule("T002", "chat-stream-missing-done", WARNING)
+def chat_missing_done(cassette):
+    """A chat-completions stream has its ``finish_reason`` but no final ``data: [DONE]``.
+
+    Why a warning: OpenAI and most compatible servers end every stream with ``data: [DONE]``, and
+    some clients wait for it; but several compatible servers legitimately close the connection after
+    the ``finish_reason`` chunk, and the official SDKs accept that. A missing ``[DONE]`` after a
+    recorded ``[DONE]``-sending provider usually means the tail of the body was lost.
+
+    Fix: if the provider does send ``[DONE]``, restore it (``data: [DONE]`` and a blank line) or
+    re-record.
+
+    FAIL::
+
+        body: |+
+            data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}
+
+    PASS::
+
+        body: |+
+            data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}
+
+            data: [DONE]
+
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs or dialects.dialect(it) != dialects.CHAT or _ends_in_error(dialects.CHAT, evs):
+            continue
+        done, finished, _ = _chat_summary(evs)
+        if done is None and finished and not _pending_end(it):
+            yield Problem(_pos(it, evs[-1]), "chat stream has a finish_reason but ends without 'data: [DONE]'",
+                          interaction=it.index)
+
+
+@rule("T003", "stream-events-after-end", ERROR)
+def events_after_end(cassette):
+    """Events follow the stream's final event (``[DONE]``, ``message_stop``, ``response.completed`` …).
+
+    Why: clients stop reading at the final event, so whatever follows never reaches the code under
+    test; in a recording it means two streams were spliced together or the body was edited.
+
+    Fix: delete the events after the final one, or re-record.
+
+    FAIL::
+
+        body: |+
+            data: [DONE]
+
+            data: {"object":"chat.completion.chunk","choices":[]}
+
+    PASS::
+
+        body: |+
+            data: {"object":"chat.completion.chunk","choices":[]}
+
+            data: [DONE]
+
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs:
+            continue
+        d = dialects.dialect(it)
+        end = None
+        for i, ev in enumerate(evs):
+            if ((d in (dialects.CHAT, None) and ev.data == "[DONE]")
+                    or (d == dialects.ANTHROPIC and ev.type == "message_stop")
+                    or (d == dialects.RESPONSES and ev.type in RESPONSES_TERMINAL)):
+                end = i
+                break
+        if end is None or end == len(evs) - 1:
+            continue
+        final = evs[end].data if d in (dialects.CHAT, None) else evs[end].type
+        nxt = evs[end + 1]
+        yield Problem(_pos(it, nxt), f"{len(evs) - end - 1} event(s) after the final {final!r} event",
+                      interaction=it.index)
+
+
+@rule("T004", "stream-usage-missing", WARNING)
+def usage_missing(cassette):
+    """The request set ``stream_options.include_usage`` but no chunk of the stream carries ``usage``.
+
+    Why: with ``include_usage`` OpenAI sends a last chunk (empty ``choices``) with the token usage;
+    code under test that records usage gets zeros in replay. A warning, because some compatible
+    servers ignore the option.
+
+    Fix: re-record, or drop ``include_usage`` from the request if the provider does not support it.
+
+    FAIL::
+
+        request: {body: '{"stream":true,"stream_options":{"include_usage":true}}'}
+        response: {body: "data: {...no usage...}\\n\\ndata: [DONE]\\n\\n"}
+
+    PASS::
+
+        response: {body: "data: {\\"choices\\":[],\\"usage\\":{\\"total_tokens\\":9}}\\n\\ndata: [DONE]\\n\\n"}
+    """
+    for it in cassette.http:
+        req = it.request.json_body
+        if not isinstance(req, dict):
+            continue
+        so = req.get("stream_options")
+        if not isinstance(so, dict) or so.get("include_usage") is not True:
+            continue
+        evs = _events(it)
+        if not evs or dialects.dialect(it) != dialects.CHAT or _ends_in_error(dialects.CHAT, evs):
+            continue
+        done, finished, usage = _chat_summary(evs)
+        if not usage and (done is not None or finished):
+            yield Problem(_pos(it, evs[-1]), "request set stream_options.include_usage but no chunk carries "
+                          "'usage'", interaction=it.index)
+
+
+@rule("T005", "stream-sequence-out-of-order", ERROR)
+def sequence_out_of_order(cassette):
+    """An OpenAI Responses event's ``sequence_number`` does not increase over the previous event's.
+
+    Why: ``sequence_number`` numbers the events of one response 0, 1, 2 …; a repeat or a step back
+    means events were duplicated, reordered or spliced from another recording.
+
+    Fix: re-record (or restore the original order).
+
+    FAIL::
+
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":5}
+
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":5}
+
+    PASS::
+
+        ... "sequence_number":5} ... "sequence_number":6}
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs or dialects.dialect(it) != dialects.RESPONSES:
+            continue
+        prev = None
+        for ev in evs:
+            v = _obj(ev)
+            n = v.get("sequence_number") if v is not None else None
+            if not isinstance(n, int) or isinstance(n, bool):
+                continue
+            if prev is not None and n <= prev:
+                yield Problem(it.response.body.pos(ev.data_offset), f"sequence_number {n} does not increase "
+                              f"(previous event had {prev})", interaction=it.index, value=str(n))
+            prev = n
+
+
+@rule("T006", "stream-start-missing", ERROR)
+def start_missing(cassette):
+    """A stream does not open with its dialect's first event.
+
+    Anthropic Messages streams open with ``message_start`` (it carries the message id, model and
+    input usage); OpenAI Responses streams with ``response.created``.
+
+    Why: SDKs build the message from the opening event; without it replay fails or yields an empty
+    message. It means the head of the body was lost or events were reordered.
+
+    Fix: re-record.
+
+    FAIL::
+
+        event: content_block_start
+        data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
+
+    PASS::
+
+        event: message_start
+        data: {"type":"message_start","message":{"id":"msg_1","role":"assistant","content":[]}}
+
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs:
+            continue
+        d = dialects.dialect(it)
+        first = next((e for e in evs if e.type != "ping"), None)
+        if first is None or _is_error(d, first):
+            continue
+        want = {dialects.ANTHROPIC: "message_start", dialects.RESPONSES: "response.created"}.get(d)
+        if want and first.type != want:
+            yield Problem(_pos(it, first), f"stream opens with {first.type or 'an untyped event'!r}, "
+                          f"not with {want}", interaction=it.index)
+
+
+@rule("T007", "anthropic-content-block-unbalanced", ERROR)
+def content_blocks_unbalanced(cassette):
+    """Anthropic ``content_block_start`` / ``_delta`` / ``_stop`` events do not pair up by index.
+
+    What: a block started twice, a delta or stop for a block that is not open, or a block still
+    open at ``message_stop`` (or at the end of the stream).
+
+    Why: SDKs accumulate deltas into the open block; an unbalanced sequence loses text or tool
+    input, or raises while replaying.
+
+    Fix: re-record; the stream was cut or edited.
+
+    FAIL::
+
+        event: content_block_start
+        data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
+
+        event: message_stop
+        data: {"type":"message_stop"}
+
+    PASS: a ``content_block_stop`` with ``"index":0`` before ``message_stop``.
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs or dialects.dialect(it) != dialects.ANTHROPIC:
+            continue
+        body = it.response.body
+        open_: dict = {}
+        for ev in evs:
+            t = ev.type
+            if t not in ("content_block_start", "content_block_delta", "content_block_stop", "message_stop"):
+                continue
+            if t == "message_stop":
+                for idx, start in open_.items():
+                    yield Problem(body.pos(ev.offset), f"content block {idx} (started on line "
+                                  f"{body.pos(start.offset).line}) is still open at message_stop",
+                                  interaction=it.index)
+                open_.clear()
+                continue
+            v = _obj(ev)
+            if v is None:
+                continue
+            idx = v.get("index")
+            if t == "content_block_start":
+                if idx in open_:
+                    yield Problem(body.pos(ev.offset), f"content block {idx} started again before its "
+                                  "content_block_stop", interaction=it.index)
+                open_[idx] = ev
+            elif idx not in open_:
+                yield Problem(body.pos(ev.offset), f"{t} for content block {idx}, which is not open",
+                              interaction=it.index)
+            elif t == "content_block_stop":
+                del open_[idx]
+
+
+@rule("T008", "sse-event-type-mismatch", ERROR)
+def event_type_mismatch(cassette):
+    """An ``event:`` name differs from the ``type`` inside its JSON data (Anthropic, OpenAI Responses).
+
+    Why: SDKs dispatch on the ``event:`` name (Anthropic) or the payload ``type`` (OpenAI); when they
+    disagree the two SDK families replay different things, and the mismatch proves an edit or two
+    events mixed up (often a missing blank line, ``E002``).
+
+    Fix: make the ``event:`` line match the payload's ``type``, or re-record.
+
+    FAIL::
+
+        event: content_block_stop
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}
+
+    PASS::
+
+        event: content_block_delta
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}
+
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs or dialects.dialect(it) not in (dialects.ANTHROPIC, dialects.RESPONSES):
+            continue
+        body = it.response.body
+        for ev in evs:
+            if ev.type is None:
+                continue
+            v = _obj(ev)
+            if v is None or "type" not in v or v["type"] == ev.type:
+                continue
+            line = next(ln for ln in ev.lines if ln.kind == "field" and ln.field == "event")
+            yield Problem(body.pos(line.value_offset), f"event {ev.type!r} carries data of type {v['type']!r}",
+                          interaction=it.index, value=ev.type)
+
+
+@rule("T009", "stream-error-event", WARNING)
+def stream_error_event(cassette):
+    """The recorded stream holds an error event or an error object.
+
+    What: an ``event: error`` (Anthropic ``overloaded_error``, OpenAI Responses ``error``), or a
+    chunk whose JSON has an ``error`` object (OpenRouter, OpenAI-compatible servers, Gemini).
+
+    Why a warning: the provider failed while streaming; replaying it tests the error path, which is
+    fine only if that is what the test means to do. Usually it is an accident of recording
+    (overload, rate limit mid-stream).
+
+    Fix: re-record when the provider is healthy, or keep it deliberately (and ignore this code for
+    that file).
+
+    FAIL::
+
+        event: error
+        data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}
+
+    PASS: a stream without error events.
+    """
+    for it in cassette.http:
+        evs = _events(it)
+        if not evs:
+            continue
+        d = dialects.dialect(it)
+        for ev in evs:
+            if not _is_error(d, ev):
+                continue
+            v = _obj(ev) or {}
+            err = v.get("error") if isinstance(v.get("error"), dict) else v
+            detail = ""
+            if isinstance(err, dict):
+                kind = err.get("type") or err.get("code") or err.get("status")
+                msg = err.get("message")
+                detail = ": " + ", ".join(str(x) for x in (kind, msg) if x)[:160]
+            yield Problem(_pos(it, ev), f"error inside the stream{detail}", interaction=it.index)

@@ -1,1 +1,653 @@
-"""Tool-call rules (A)."""
+"""Tool-call rules (``A``): are the recorded tool calls whole, valid and consistent?
+
+Tool calls are reassembled per dialect (:mod:`cassette_lint.dialects`), once per interaction:
+
+- chat completions, streamed: ``delta.tool_calls`` grouped by choice index and tool-call index; id
+  and name come from the first delta that has them, ``function.arguments`` fragments are joined;
+  non-streamed: ``choices[].message.tool_calls[].function.arguments``;
+- Anthropic Messages: ``tool_use`` content blocks; streamed, the ``input_json_delta.partial_json``
+  fragments of each block are joined (an empty join means ``{}``, as the SDKs read it);
+- OpenAI Responses: ``function_call`` output items; streamed, the
+  ``response.function_call_arguments.delta`` fragments of each item are joined and compared with
+  the ``.done`` event's ``arguments``;
+- Gemini: ``functionCall`` parts (their ``args`` are already objects: only the name is checked).
+
+The arguments are then checked against the JSON Schema the request declared for the tool
+(``tools[].function.parameters``, Anthropic ``input_schema``, Responses ``parameters``) with
+``jsonschema``; compiled validators are cached across files.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import dialects
+from ..findings import ERROR, WARNING, Problem
+from . import rule
+
+#: how many characters of reassembled arguments a message shows
+SHOW_CHARS = 80
+
+
+@dataclass(eq=False)
+class Call:
+    id: str | None
+    name: str | None
+    #: the arguments as text (None when the API gave an object, as Gemini and Anthropic do)
+    text: str | None
+    #: body offset where the call starts (first delta, or the item in a JSON body)
+    offset: int
+    #: [(start in text, body offset of the fragment's line)] to point at the fragment that breaks
+    frags: list = field(default_factory=list)
+    value: Any = None
+    error: json.JSONDecodeError | None = None
+    #: Responses: the ``.done`` event's arguments and where it is
+    done_text: str | None = None
+    done_offset: int = 0
+    missing: str = ""  # "id", "name" or "id and name" missing from the first delta
+    choice: int = 0
+
+    def parse(self, empty_is_object: bool = False) -> None:
+        if self.text is None:
+            return
+        if empty_is_object and not self.text.strip():
+            self.value = {}
+            return
+        try:
+            self.value = json.loads(self.text)
+        except json.JSONDecodeError as e:
+            self.error = e
+        except RecursionError:
+            self.error = json.JSONDecodeError("JSON nested too deeply", self.text, 0)
+
+    def offset_of(self, pos: int) -> int:
+        """Body offset of the fragment holding character ``pos`` of the joined text."""
+        best = self.frags[0][1] if self.frags else self.offset
+        for start, off in self.frags:
+            if start > pos:
+                break
+            best = off
+        return best
+
+
+_ANTHROPIC_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _obj(ev):
+    v, err = ev.json()
+    return v if err is None and isinstance(v, dict) else None
+
+
+def calls(it) -> list[Call]:
+    """The tool calls the interaction's response produced (reassembled, parsed), cached."""
+    try:
+        return _cache[it]
+    except KeyError:
+        pass
+    out: list[Call] = []
+    rs = it.response
+    if rs is not None and rs.body is not None and rs.body.text:
+        d = dialects.dialect(it)
+        s = dialects.stream(it)
+        if s is not None:
+            evs = [e for e in s.events if e.dispatched]
+            if d == dialects.CHAT:
+                out = _chat_stream(evs)
+            elif d == dialects.ANTHROPIC:
+                out = _anthropic_stream(evs)
+            elif d == dialects.RESPONSES:
+                out = _responses_stream(evs)
+            elif d == dialects.GEMINI:
+                for ev in evs:
+                    v = _obj(ev)
+                    if v is not None:
+                        out.extend(_gemini(v, ev.data_offset))
+        else:
+            v, err = rs.body.json
+            if err is None and isinstance(v, dict):
+                out = _non_stream(d, v, rs.body.text)
+    _cache[it] = out
+    return out
+
+
+def _chat_stream(evs) -> list[Call]:
+    groups: dict = {}
+    for ev in evs:
+        v = _obj(ev)
+        if v is None:
+            continue
+        for ch in v.get("choices") or ():
+            if not isinstance(ch, dict):
+                continue
+            delta = ch.get("delta")
+            tcs = delta.get("tool_calls") if isinstance(delta, dict) else None
+            if not tcs or not isinstance(tcs, list):
+                continue
+            ci = ch.get("index", 0)
+            for pos_in_list, tc in enumerate(tcs):
+                if not isinstance(tc, dict):
+                    continue
+                ti = tc.get("index")
+                if not isinstance(ti, int):
+                    ti = pos_in_list
+                fn = tc.get("function") if isinstance(tc.get("function"), dict) else {}
+                key = (ci, ti)
+                c = groups.get(key)
+                if c is None:
+                    c = Call(tc.get("id") or None, fn.get("name") or None, "", ev.data_offset, choice=ci)
+                    miss = [w for w, x in (("id", c.id), ("name", c.name)) if not x]
+                    c.missing = " and ".join(miss)
+                    groups[key] = c
+                else:
+                    c.id = c.id or tc.get("id") or None
+                    c.name = c.name or fn.get("name") or None
+                frag = fn.get("arguments")
+                if isinstance(frag, str) and frag:
+                    c.frags.append((len(c.text), ev.data_offset))
+                    c.text += frag
+    out = list(groups.values())
+    for c in out:
+        c.parse()
+    return out
+
+
+def _anthropic_stream(evs) -> list[Call]:
+    open_: dict = {}
+    out: list[Call] = []
+    for ev in evs:
+        t = ev.type
+        if t not in ("content_block_start", "content_block_delta", "content_block_stop"):
+            continue
+        v = _obj(ev)
+        if v is None:
+            continue
+        idx = v.get("index")
+        if t == "content_block_start":
+            cb = v.get("content_block")
+            if isinstance(cb, dict) and cb.get("type") in _ANTHROPIC_TOOL_BLOCKS:
+                c = Call(cb.get("id"), cb.get("name"), "", ev.data_offset)
+                c.value = cb.get("input")
+                open_[idx] = c
+                out.append(c)
+        elif t == "content_block_delta":
+            c = open_.get(idx)
+            delta = v.get("delta")
+            if c is not None and isinstance(delta, dict) and delta.get("type") == "input_json_delta":
+                frag = delta.get("partial_json")
+                if isinstance(frag, str) and frag:
+                    c.frags.append((len(c.text), ev.data_offset))
+                    c.text += frag
+        else:
+            open_.pop(idx, None)
+    for c in out:
+        if c.text or not isinstance(c.value, dict):
+            c.parse(empty_is_object=True)
+        else:
+            c.text = None  # the start event's input is all there is
+    return out
+
+
+def _responses_stream(evs) -> list[Call]:
+    items: dict = {}
+    for ev in evs:
+        t = ev.type
+        if not t or not (t.startswith("response.function_call_arguments") or t.startswith("response.output_item")):
+            continue
+        v = _obj(ev)
+        if v is None:
+            continue
+        if t.startswith("response.output_item"):
+            item = v.get("item")
+            if isinstance(item, dict) and item.get("type") == "function_call":
+                c = items.get(item.get("id"))
+                if c is None:
+                    c = items[item.get("id")] = Call(item.get("call_id"), item.get("name"), "", ev.data_offset)
+                c.id = c.id or item.get("call_id")
+                c.name = c.name or item.get("name")
+                if t == "response.output_item.done" and c.done_text is None and isinstance(item.get("arguments"), str):
+                    c.done_text, c.done_offset = item["arguments"], ev.data_offset
+            continue
+        c = items.get(v.get("item_id"))
+        if c is None:
+            c = items[v.get("item_id")] = Call(None, None, "", ev.data_offset)
+        if t == "response.function_call_arguments.delta":
+            frag = v.get("delta")
+            if isinstance(frag, str) and frag:
+                c.frags.append((len(c.text), ev.data_offset))
+                c.text += frag
+        elif t == "response.function_call_arguments.done" and isinstance(v.get("arguments"), str):
+            c.done_text, c.done_offset = v["arguments"], ev.data_offset
+    out = list(items.values())
+    for c in out:
+        if not c.frags and c.done_text is not None:
+            c.text = c.done_text
+            c.frags = [(0, c.done_offset)]
+        c.parse()
+    return out
+
+
+def _gemini(v: dict, offset: int) -> list[Call]:
+    out = []
+    for cand in v.get("candidates") or ():
+        content = cand.get("content") if isinstance(cand, dict) else None
+        for part in (content.get("parts") or ()) if isinstance(content, dict) else ():
+            fc = part.get("functionCall") if isinstance(part, dict) else None
+            if isinstance(fc, dict):
+                c = Call(fc.get("id"), fc.get("name"), None, offset)
+                c.value = fc.get("args", {})
+                out.append(c)
+    return out
+
+
+class _Finder:
+    """Offsets of successive ``"key"`` occurrences in a JSON body's text (document order)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.at: dict[str, int] = {}
+
+    def next(self, key: str) -> int:
+        needle = f'"{key}"'
+        i = self.text.find(needle, self.at.get(key, 0))
+        if i == -1:
+            return 0
+        self.at[key] = i + len(needle)
+        return i
+
+
+def _non_stream(d, v: dict, text: str) -> list[Call]:
+    out: list[Call] = []
+    f = _Finder(text)
+    if d == dialects.CHAT or (d is None and "choices" in v):
+        for ch in v.get("choices") or ():
+            msg = ch.get("message") if isinstance(ch, dict) else None
+            for tc in (msg.get("tool_calls") or ()) if isinstance(msg, dict) else ():
+                fn = tc.get("function") if isinstance(tc, dict) else None
+                if not isinstance(fn, dict):
+                    continue
+                args = fn.get("arguments")
+                off = f.next("arguments")
+                c = Call(tc.get("id"), fn.get("name"), args if isinstance(args, str) else None, off,
+                         choice=ch.get("index", 0))
+                c.frags = [(0, off)]
+                if isinstance(args, str):
+                    c.parse()
+                else:
+                    c.value = args
+                out.append(c)
+    elif d == dialects.RESPONSES:
+        for item in v.get("output") or ():
+            if isinstance(item, dict) and item.get("type") == "function_call":
+                args = item.get("arguments")
+                off = f.next("arguments")
+                c = Call(item.get("call_id"), item.get("name"), args if isinstance(args, str) else None, off)
+                c.frags = [(0, off)]
+                c.parse()
+                out.append(c)
+    elif d == dialects.ANTHROPIC:
+        for block in v.get("content") or ():
+            if isinstance(block, dict) and block.get("type") in _ANTHROPIC_TOOL_BLOCKS:
+                c = Call(block.get("id"), block.get("name"), None, f.next("input"))
+                c.value = block.get("input")
+                out.append(c)
+    elif d == dialects.GEMINI:
+        out = _gemini(v, 0)
+    return out
+
+
+def _short(text: str, n: int = SHOW_CHARS) -> str:
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= n else text[: n // 2 - 1] + "…" + text[-(n // 2):]
+
+
+def _label(c: Call) -> str:
+    return f"tool call {c.name or '?'}" + (f" ({c.id})" if c.id else "")
+
+
+@rule("A001", "tool-call-arguments-invalid", ERROR)
+def arguments_invalid(cassette):
+    """A tool call's (reassembled) arguments are not a JSON object.
+
+    What: streamed chat completions join every ``function.arguments`` fragment of one tool call;
+    Anthropic joins ``input_json_delta.partial_json`` per content block; Responses joins
+    ``response.function_call_arguments.delta`` per item; non-streamed responses carry the whole
+    string. The result must parse as a JSON object. The finding points at the line of the fragment
+    where the JSON goes wrong and shows the reassembled text (shortened).
+
+    Why: the SDK parses the arguments before calling your tool; broken arguments mean the recording
+    was cut (a fragment lost) or edited, and the replayed test fails or exercises an error path.
+
+    Fix: re-record the interaction.
+
+    FAIL::
+
+        data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","function":{"name":"add","arguments":"{\\"a\\":"}}]}}]}
+
+        data: {"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}
+
+    PASS::
+
+        data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","function":{"name":"add","arguments":"{\\"a\\":2}"}}]}}]}
+
+    """
+    for it in cassette.http:
+        body = it.response.body if it.response is not None else None
+        for c in calls(it):
+            if c.text is None:
+                continue
+            if c.error is not None:
+                e = c.error
+                off = c.offset_of(min(e.pos, max(len(c.text) - 1, 0)))
+                why = "end before the JSON is complete" if e.pos >= len(c.text.rstrip()) else f"are not JSON: {e.msg}"
+                yield Problem(body.pos(off), f"{_label(c)}: arguments {why} (character {e.pos + 1} of "
+                              f"{_short(c.text)!r})", interaction=it.index, value=c.text[:200])
+            elif not isinstance(c.value, dict):
+                yield Problem(body.pos(c.offset), f"{_label(c)}: arguments are a JSON {type(c.value).__name__}, "
+                              f"not an object ({_short(c.text)!r})", interaction=it.index, value=c.text[:200])
+
+
+@rule("A002", "tool-call-arguments-done-mismatch", ERROR)
+def done_mismatch(cassette):
+    """OpenAI Responses: the joined ``function_call_arguments.delta`` fragments differ from ``.done``.
+
+    Why: SDKs that accumulate deltas and SDKs that read the ``.done`` event see different arguments;
+    the difference proves a lost or edited fragment.
+
+    Fix: re-record the interaction.
+
+    FAIL::
+
+        event: response.function_call_arguments.delta
+        data: {"type":"response.function_call_arguments.delta","item_id":"fc_1","delta":"{\\"a\\":2"}
+
+        event: response.function_call_arguments.done
+        data: {"type":"response.function_call_arguments.done","item_id":"fc_1","arguments":"{\\"a\\":2,\\"b\\":3}"}
+
+    PASS: the deltas join to exactly the ``.done`` arguments.
+    """
+    for it in cassette.http:
+        if dialects.dialect(it) != dialects.RESPONSES or dialects.stream(it) is None:
+            continue
+        for c in calls(it):
+            if c.frags and c.done_text is not None and c.text != c.done_text and c.frags[0][1] != c.done_offset:
+                yield Problem(it.response.body.pos(c.done_offset), f"{_label(c)}: deltas join to "
+                              f"{_short(c.text)!r} but .done has {_short(c.done_text)!r}", interaction=it.index,
+                              value=c.done_text[:200])
+
+
+@rule("A003", "tool-call-delta-incomplete", ERROR)
+def delta_incomplete(cassette):
+    """A streamed chat-completions tool call's first delta carries no ``id`` or no ``function.name``.
+
+    Why: clients take the id and the name from the first delta of each tool-call index and only
+    append ``arguments`` afterwards; without them the call cannot be dispatched nor answered (the
+    ``tool`` message needs the id). The stream lost its first fragment or was edited.
+
+    Fix: re-record the interaction.
+
+    FAIL::
+
+        data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}
+
+    PASS::
+
+        data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"add","arguments":""}}]}}]}
+
+    """
+    for it in cassette.http:
+        if dialects.dialect(it) != dialects.CHAT or dialects.stream(it) is None:
+            continue
+        for c in calls(it):
+            if c.missing:
+                yield Problem(it.response.body.pos(c.offset), f"first delta of {_label(c)} has no {c.missing}",
+                              interaction=it.index)
+
+
+# -- declared tools and their schemas ----------------------------------------------------------------
+
+_validators: dict[str, Any] = {}
+
+
+def declared_tools(it) -> dict[str, Any] | None:
+    """{tool name: parameters schema or None} the request declared, or None when it declared none."""
+    req = it.request.json_body if it.request is not None else None
+    if not isinstance(req, dict):
+        return None
+    tools = req.get("tools")
+    if not isinstance(tools, list):
+        return None
+    out: dict[str, Any] = {}
+    for t in tools:
+        if not isinstance(t, dict):
+            continue
+        fn = t.get("function")
+        if isinstance(fn, dict) and "name" in fn:  # chat completions
+            out[fn["name"]] = fn.get("parameters")
+        elif isinstance(t.get("functionDeclarations"), list):  # Gemini (OpenAPI subset: names only)
+            for fd in t["functionDeclarations"]:
+                if isinstance(fd, dict) and "name" in fd:
+                    out[fd["name"]] = fd.get("parametersJsonSchema")
+        elif "name" in t:  # Anthropic (input_schema), Responses (parameters), built-in named tools
+            out[t["name"]] = t.get("input_schema", t.get("parameters"))
+        elif isinstance(t.get("type"), str):  # Responses built-ins (web_search …) have no name
+            out[t["type"]] = None
+    return out
+
+
+def _validator(schema: dict):
+    key = json.dumps(schema, sort_keys=True)
+    v = _validators.get(key)
+    if v is None:
+        import jsonschema
+
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        try:
+            cls.check_schema(schema)
+            v = cls(schema)
+        except jsonschema.SchemaError:
+            v = False  # the request's schema is itself broken: not ours to judge
+        if len(_validators) > 512:
+            _validators.clear()
+        _validators[key] = v
+    return v
+
+
+@rule("A004", "tool-call-undeclared", WARNING)
+def undeclared(cassette):
+    """The response calls a tool that the request did not declare.
+
+    Why: models only call tools they were given; a call to an unknown name means the request and the
+    response come from different recordings, or a tool was renamed in the code but not in the
+    cassette (the replayed call then hits "unknown tool").
+
+    Fix: re-record, or rename the tool consistently.
+
+    FAIL::
+
+        request:  {"tools":[{"type":"function","function":{"name":"add"}}]}
+        response: ... "tool_calls":[{"id":"c1","function":{"name":"multiply","arguments":"{}"}}] ...
+
+    PASS: the called name is among the request's ``tools``.
+    """
+    for it in cassette.http:
+        cs = calls(it)
+        if not cs:
+            continue
+        declared = declared_tools(it)
+        if declared is None:
+            continue
+        for c in cs:
+            if c.name and c.name not in declared:
+                yield Problem(it.response.body.pos(c.offset), f"{_label(c)}: the request declares no tool named "
+                              f"{c.name!r} (declared: {', '.join(sorted(declared)) or 'none'})",
+                              interaction=it.index, value=c.name)
+
+
+@rule("A005", "tool-call-schema-violation", WARNING)
+def schema_violation(cassette):
+    """A tool call's arguments do not satisfy the JSON Schema the request declared for that tool.
+
+    What: ``tools[].function.parameters`` (chat completions), ``input_schema`` (Anthropic) or
+    ``parameters`` (Responses), checked with ``jsonschema``.
+
+    Why a warning: models do produce invalid arguments, and the recording may be exactly that test;
+    but more often the schema in the code changed after recording, and the replayed call no longer
+    matches what the code would send.
+
+    Fix: re-record after changing a tool's schema.
+
+    FAIL::
+
+        request:  {"tools":[{"type":"function","function":{"name":"add","parameters":{"type":"object","required":["a","b"]}}}]}
+        response: ... "arguments":"{\\"a\\":2}" ...
+
+    PASS: ``"arguments":"{\\"a\\":2,\\"b\\":3}"``.
+    """
+    for it in cassette.http:
+        cs = calls(it)
+        if not cs:
+            continue
+        declared = declared_tools(it)
+        if not declared:
+            continue
+        for c in cs:
+            schema = declared.get(c.name) if c.name else None
+            if not isinstance(schema, dict) or c.error is not None or not isinstance(c.value, dict):
+                continue
+            v = _validator(schema)
+            if not v:
+                continue
+            import jsonschema.exceptions
+
+            err = jsonschema.exceptions.best_match(v.iter_errors(c.value))
+            if err is not None:
+                where = "/".join(str(p) for p in err.absolute_path)
+                yield Problem(it.response.body.pos(c.offset), f"{_label(c)}: arguments violate the declared schema"
+                              f"{' at ' + where if where else ''}: {err.message[:160]}", interaction=it.index)
+
+
+# -- across interactions -----------------------------------------------------------------------------
+
+def _replayed(d, req: dict) -> list | None:
+    key = "input" if d == dialects.RESPONSES else ("contents" if d == dialects.GEMINI else "messages")
+    msgs = req.get(key)
+    return msgs if isinstance(msgs, list) else None
+
+
+def _calls_in_message(d, msg) -> list[tuple[str | None, str | None, Any]] | None:
+    """(id, name, arguments value) of the tool calls an assistant message of the next request replays."""
+    if not isinstance(msg, dict):
+        return None
+    if d == dialects.CHAT:
+        if msg.get("role") != "assistant":
+            return None
+        out = []
+        for tc in msg.get("tool_calls") or ():
+            fn = tc.get("function") if isinstance(tc, dict) else None
+            if isinstance(fn, dict):
+                args = fn.get("arguments")
+                try:
+                    args = json.loads(args) if isinstance(args, str) else args
+                except (ValueError, RecursionError):
+                    pass
+                out.append((tc.get("id"), fn.get("name"), args))
+        return out
+    if d == dialects.ANTHROPIC:
+        if msg.get("role") != "assistant" or not isinstance(msg.get("content"), list):
+            return None
+        return [(b.get("id"), b.get("name"), b.get("input")) for b in msg["content"]
+                if isinstance(b, dict) and b.get("type") in _ANTHROPIC_TOOL_BLOCKS]
+    return None
+
+
+def _result_ids(d, msgs) -> list[str]:
+    ids = []
+    for m in msgs:
+        if not isinstance(m, dict):
+            continue
+        if d == dialects.CHAT and m.get("role") == "tool" and isinstance(m.get("tool_call_id"), str):
+            ids.append(m["tool_call_id"])
+        elif d == dialects.ANTHROPIC and isinstance(m.get("content"), list):
+            ids.extend(b["tool_use_id"] for b in m["content"]
+                       if isinstance(b, dict) and b.get("type") == "tool_result" and isinstance(b.get("tool_use_id"), str))
+    return ids
+
+
+@rule("A006", "tool-call-replay-mismatch", ERROR)
+def replay_mismatch(cassette):
+    """The next request replays the conversation but not the tool calls this response produced.
+
+    What: when interaction *n+1*'s request repeats interaction *n*'s messages and then an assistant
+    message with tool calls, those calls (ids, names, arguments) must be the ones *n*'s response
+    produced, and the ``tool`` results (``tool_call_id``; Anthropic ``tool_result.tool_use_id``) must
+    answer those ids. Checked for chat completions and Anthropic Messages.
+
+    Why: the SDK builds the next request from the previous response; a mismatch proves the two
+    interactions come from different recordings (or one was edited), so with body matching the
+    second request never matches during replay.
+
+    Fix: re-record the whole cassette.
+
+    FAIL::
+
+        # interaction 0 response: tool call id "call_1"
+        # interaction 1 request:  {"messages":[..., {"role":"assistant","tool_calls":[{"id":"call_9",...}]},
+        #                                        {"role":"tool","tool_call_id":"call_9",...}]}
+
+    PASS: interaction 1 replays ``call_1`` and answers ``tool_call_id: call_1``.
+    """
+    inters = list(cassette.http)
+    for prev, nxt in zip(inters, inters[1:]):
+        d = dialects.dialect(prev)
+        if d not in (dialects.CHAT, dialects.ANTHROPIC) or dialects.dialect(nxt) != d:
+            continue
+        produced = calls(prev)
+        if not produced:
+            continue
+        preq, nreq = prev.request.json_body, nxt.request.json_body
+        if not isinstance(preq, dict) or not isinstance(nreq, dict):
+            continue
+        pm, nm = _replayed(d, preq), _replayed(d, nreq)
+        if pm is None or nm is None or len(nm) <= len(pm) or not _same_history(nm[:len(pm)], pm):
+            continue
+        replay = _calls_in_message(d, nm[len(pm)])
+        if replay is None:
+            continue
+        want = [(c.id, c.name, c.value) for c in produced if c.error is None]
+        pos = nxt.request.body.pos(0)
+        got_ids = [r[0] for r in replay]
+        if [w[0] for w in want] != got_ids or [w[1] for w in want] != [r[1] for r in replay]:
+            yield Problem(pos, f"request replays tool calls {_names(replay)} but interaction {prev.index}'s response "
+                          f"produced {_names(want)}", interaction=nxt.index)
+            continue
+        for w, r in zip(want, replay):
+            if w[2] != r[2]:
+                yield Problem(pos, f"request replays tool call {r[1]} ({r[0]}) with arguments "
+                              f"{_short(json.dumps(r[2]))!r} but interaction {prev.index}'s response produced "
+                              f"{_short(json.dumps(w[2]))!r}", interaction=nxt.index)
+        for rid in _result_ids(d, nm[len(pm) + 1:]):
+            if rid not in got_ids:
+                yield Problem(pos, f"tool result answers {rid!r}, which interaction {prev.index}'s response never "
+                              f"produced (produced: {', '.join(str(g) for g in got_ids)})", interaction=nxt.index,
+                              value=rid)
+
+
+def _strip_cache_control(x):
+    if isinstance(x, dict):
+        return {k: _strip_cache_control(v) for k, v in x.items() if k != "cache_control"}
+    if isinstance(x, list):
+        return [_strip_cache_control(v) for v in x]
+    return x
+
+
+def _same_history(a: list, b: list) -> bool:
+    """The messages are the same conversation (Anthropic ``cache_control`` marks move between turns)."""
+    return a == b or _strip_cache_control(a) == _strip_cache_control(b)
+
+
+def _names(cs) -> str:
+    return "[" + ", ".join(f"{c[1]}({c[0]})" for c in cs) + "]" if cs else "none"

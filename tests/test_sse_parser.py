@@ -1,0 +1,75 @@
+"""The WHATWG SSE parser (cassette_lint.sse): line splitting, fields, dispatch, offsets."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from cassette_lint import sse
+
+
+def test_events_dispatch_on_blank_lines_and_join_data_with_newline():
+    s = sse.parse("event: a\ndata: 1\ndata: 2\n\ndata: 3\n\n")
+    assert [e.type for e in s.events] == ["a", None]
+    assert [e.data for e in s.events] == ["1\n2", "3"]
+    assert all(e.dispatched for e in s.events)
+
+
+def test_one_optional_space_after_colon_and_field_without_colon():
+    s = sse.parse("data:x\ndata:  y\ndata\n\n")
+    assert [ln.value for ln in s.events[0].data_lines] == ["x", " y", ""]
+    assert s.events[0].data == "x\n y\n"
+
+
+def test_crlf_cr_and_lf_line_breaks_with_offsets():
+    text = "data: 1\r\n\r\ndata: 2\r\rdata: 3\n\n"
+    s = sse.parse(text)
+    assert [e.data for e in s.events] == ["1", "2", "3"]
+    for ln in s.lines:
+        assert text[ln.offset:ln.offset + len(ln.text)] == ln.text
+    assert [ln.value_offset for ln in s.events[2].data_lines] == [text.index("3")]
+
+
+def test_comments_are_kept_but_never_data():
+    s = sse.parse(": OPENROUTER PROCESSING\n\ndata: {}\n\n")
+    assert [ln.kind for ln in s.lines] == ["comment", "blank", "field", "blank"]
+    assert [e.dispatched for e in s.events] == [False, True]
+
+
+def test_final_event_without_blank_line_is_not_dispatched():
+    s = sse.parse("data: 1\n\ndata: 2\n")
+    assert [e.dispatched for e in s.events] == [True, False]
+    assert s.ends_with_newline
+
+
+def test_bom_is_skipped_and_offsets_still_index_the_text():
+    text = "\ufeffdata: 1\n\n"
+    s = sse.parse(text)
+    assert s.events[0].data == "1"
+    assert s.lines[0].offset == 1
+
+
+def test_json_is_parsed_once_and_errors_are_returned():
+    s = sse.parse('data: {"a":1}\n\ndata: {"a"\n\n')
+    assert s.events[0].json() == ({"a": 1}, None)
+    assert s.events[0].json() is s.events[0].json()
+    value, err = s.events[1].json()
+    assert value is None and err.msg == "Expecting ':' delimiter"
+
+
+def test_looks_like_sse():
+    assert sse.looks_like_sse("data: {}\n\n")
+    assert sse.looks_like_sse(": ping\n\n")
+    assert sse.looks_like_sse("event: message_start\n")
+    assert not sse.looks_like_sse('{"data": 1}')
+    assert not sse.looks_like_sse("")
+
+
+@given(st.lists(st.sampled_from(["data: x", "event: e", ": c", "", "id: 1", "dta: y", "data"]), max_size=12),
+       st.sampled_from(["\n", "\r\n", "\r"]))
+def test_line_offsets_always_point_at_the_line(lines, eol):
+    text = eol.join(lines) + eol
+    s = sse.parse(text)
+    for ln in s.lines:
+        assert text.startswith(ln.text, ln.offset)
+        if ln.kind == "field":
+            assert text.startswith(ln.value, ln.value_offset)
