@@ -1,0 +1,115 @@
+"""The real pre-commit runs this repository's hooks (``pre-commit try-repo``) in a temporary git repo.
+
+The hook environment is installed by pre-commit from this checkout (its committed HEAD, plus
+uncommitted changes to tracked files) with pip, so the test needs the package index: it is skipped,
+with the reason, when pre-commit or git is missing or pip cannot reach the index.  It never reaches
+anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+BROKEN = """\
+version: 2
+interactions:
+  - id: 0
+    request:
+        proto: HTTP/1.1
+        proto_major: 1
+        proto_minor: 1
+        content_length: 99
+        host: api.example.com
+        body: '{"model":"m","stream":false}'
+        headers:
+            Content-Type:
+              - application/json
+        url: https://api.example.com/v1/chat/completions
+        method: POST
+    response:
+        proto: HTTP/2.0
+        proto_major: 2
+        proto_minor: 0
+        content_length: -1
+        body: '{"ok":true}'
+        headers:
+            Content-Type:
+              - application/json
+        status: 200 OK
+        code: 200
+        duration: 120ms
+"""
+CLEAN = BROKEN.replace("content_length: 99", "content_length: 28")
+
+
+def _pre_commit() -> list[str]:
+    exe = shutil.which("pre-commit", path=os.path.dirname(sys.executable)) or shutil.which("pre-commit")
+    if exe is None:
+        pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    return [exe]
+
+
+@pytest.fixture(scope="module")
+def index_reachable(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pipcheck")
+    try:
+        res = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
+                              "-q", "-d", str(d), "click"], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.skip("pip cannot reach the package index (timeout)")
+    if res.returncode != 0:
+        pytest.skip("pip cannot reach the package index: " + (res.stderr.strip().splitlines() or ["?"])[-1])
+
+
+def _git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    r = tmp_path / "project"
+    (r / "cassettes").mkdir(parents=True)
+    (r / "cassettes" / "broken.yaml").write_text(BROKEN)
+    (r / "cassettes" / "clean.yaml").write_text(CLEAN)
+    (r / "docs").mkdir()
+    (r / "docs" / "not-a-cassette.yaml").write_text("a: [\n")  # outside the hook's files: never checked
+    _git(r, "init", "-q")
+    _git(r, "add", ".")
+    # pre-commit's cache: inside the test's temp dir, shared by the tests of this module
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path.parent / "pre-commit-home"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return r
+
+
+def try_repo(repo, hook, *files):
+    cmd = _pre_commit() + ["try-repo", str(ROOT), hook, "--color", "never", "--files", *files]
+    res = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=900)
+    if res.returncode not in (0, 1):
+        pytest.fail(f"pre-commit failed to run ({res.returncode}):\n{res.stdout}\n{res.stderr}")
+    return res
+
+
+def test_hook_fails_on_the_broken_cassette_and_passes_once_fixed(repo, index_reachable):
+    res = try_repo(repo, "cassette-lint", "cassettes/broken.yaml", "cassettes/clean.yaml", "docs/not-a-cassette.yaml")
+    assert res.returncode == 1, res.stdout
+    assert "cassettes/broken.yaml:8:25: L001 [error]" in res.stdout
+    assert "clean.yaml:" not in res.stdout and "not-a-cassette" not in res.stdout
+
+    assert try_repo(repo, "cassette-lint", "cassettes/clean.yaml").returncode == 0
+
+    # the fix hook repairs it (pre-commit fails a hook that modified files), then both hooks pass
+    res = try_repo(repo, "cassette-lint-fix", "cassettes/broken.yaml")
+    assert res.returncode == 1 and "files were modified by this hook" in res.stdout
+    assert (repo / "cassettes" / "broken.yaml").read_text() == CLEAN
+    assert try_repo(repo, "cassette-lint-fix", "cassettes/broken.yaml").returncode == 0
+    res = try_repo(repo, "cassette-lint", "cassettes/broken.yaml", "cassettes/clean.yaml")
+    assert res.returncode == 0, res.stdout
