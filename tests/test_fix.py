@@ -240,3 +240,43 @@ def test_fixes_on_corpus_files_change_only_the_edited_bytes(z901, tmp_path, monk
         assert "Fixed" not in res.output and p.read_bytes() == original
         checked += 1
     assert checked >= 2
+
+
+def test_content_length_fixes_end_to_end_on_corpus_files(tmp_path, monkeypatch):
+    """L001/L002 (the real rules): break every content_length of a recorded file, --fix restores it."""
+    corpus = needs_shared("corpus/fantasy")
+    if rules.get("L001") is None or not rules.get("L001").fixable:
+        pytest.skip("the content_length rules are not installed")
+    from cassette_lint import formats, loader
+
+    monkeypatch.chdir(tmp_path)
+    done = 0
+    for src in _pick_corpus_files(corpus, 8):
+        p = tmp_path / os.path.basename(src)
+        shutil.copyfile(src, p)  # only ever into tmp_path, at test time
+        original = p.read_bytes()
+        if any(f.rule.startswith("L") for f in lint_file(p)):
+            continue
+        doc = loader.load(str(p), original).document
+        cas = formats.detect(doc.data).build(doc, str(p))
+        edits = []
+        for it in cas.http:
+            for msg in (it.request, it.response):
+                cl = msg.content_length
+                if cl is not None and isinstance(cl.value, int) and cl.value > 0:
+                    a, b = doc.byte_range(cl.path)
+                    edits.append(Edit(a, b, str(cl.value * 10 + 3).encode()))
+        if not edits:
+            continue
+        p.write_bytes(fixer.apply_edits(original, edits))
+        found = [f for f in lint_file(p) if f.rule in ("L001", "L002")]
+        assert len(found) == len(edits) and all(f.fix is not None for f in found)
+        res = CliRunner().invoke(main, ["check", "--select", "L", "--fix", p.name])
+        assert res.exit_code == 0, res.output
+        assert p.read_bytes() == original  # byte for byte: only the numbers changed back
+        st = os.stat(p)
+        res = CliRunner().invoke(main, ["check", "--select", "L", "--fix", p.name])
+        assert res.exit_code == 0 and "Fixed" not in res.output
+        assert os.stat(p).st_ino == st.st_ino
+        done += 1
+    assert done >= 2
