@@ -43,7 +43,7 @@ def _obj(ev):
 
 
 def _pos(it, ev):
-    return it.response.body.pos(ev.data_offset if ev.type is None else ev.offset)
+    return it.response.body.pos(ev.offset)
 
 
 def _is_error(d, ev) -> bool:
@@ -306,7 +306,7 @@ def sequence_out_of_order(cassette):
             if not isinstance(n, int) or isinstance(n, bool):
                 continue
             if prev is not None and n <= prev:
-                yield Problem(it.response.body.pos(ev.data_offset), f"sequence_number {n} does not increase "
+                yield Problem(it.response.body.pos(ev.data_lines[0].offset), f"sequence_number {n} does not increase "
                               f"(previous event had {prev})", interaction=it.index, value=str(n))
             prev = n
 

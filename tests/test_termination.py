@@ -1,0 +1,164 @@
+"""Stream-termination rules (T…): each dialect's start and end, at the line inside the body."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import at, codes
+from test_event_stream import BODY, GOOD_CHAT, chunk, mine, stream_cassette
+
+ANTHROPIC = "https://api.anthropic.com/v1/messages"
+RESPONSES = "https://api.openai.com/v1/responses"
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+
+
+def ev(type_: str, **payload) -> str:
+    return f"event: {type_}\ndata: " + json.dumps({"type": type_, **payload}, separators=(",", ":")) + "\n\n"
+
+
+def anthropic(*events: str) -> str:
+    return "".join(events)
+
+
+GOOD_ANTHROPIC = [
+    ev("message_start", message={"id": "msg_1", "role": "assistant", "content": []}),  # lines 0-1
+    ev("content_block_start", index=0, content_block={"type": "text", "text": ""}),  # 3-4
+    ev("ping"),  # 6-7
+    ev("content_block_delta", index=0, delta={"type": "text_delta", "text": "Hi"}),  # 9-10
+    ev("content_block_stop", index=0),  # 12-13
+    ev("message_delta", delta={"stop_reason": "end_turn"}),  # 15-16
+    ev("message_stop"),  # 18-19
+]
+
+
+def responses(*types_seq) -> str:
+    return "".join(ev(t, sequence_number=n) for t, n in types_seq)
+
+
+GOOD_RESPONSES = [("response.created", 0), ("response.in_progress", 1), ("response.output_text.delta", 2),
+                  ("response.completed", 3)]
+
+
+def gem(finish=None, usage_only=False) -> str:
+    if usage_only:
+        return 'data: {"usageMetadata":{"totalTokenCount":3}}\n\n'
+    cand = {"content": {"parts": [{"text": "Hi"}], "role": "model"}}
+    if finish:
+        cand["finishReason"] = finish
+    return "data: " + json.dumps({"candidates": [cand]}) + "\n\n"
+
+
+def lint(lint_text, body, **kw):
+    return mine(lint_text(stream_cassette(body, **kw), dedent=False))
+
+
+# -- chat completions ---------------------------------------------------------------------------
+
+def test_clean_streams_of_every_dialect_are_silent(lint_text):
+    assert lint(lint_text, GOOD_CHAT) == []
+    assert lint(lint_text, anthropic(*GOOD_ANTHROPIC), url=ANTHROPIC) == []
+    assert lint(lint_text, responses(*GOOD_RESPONSES), url=RESPONSES) == []
+    assert lint(lint_text, gem() + gem("STOP"), url=GEMINI) == []
+    assert lint(lint_text, gem() + gem("STOP") + gem(usage_only=True), url=GEMINI) == []
+
+
+def test_chat_cut_before_finish_reason_is_truncated(lint_text):
+    body = chunk({"role": "assistant", "content": "Hel"}) + "\n\n" + chunk({"content": "lo"}) + "\n\n"
+    f = lint(lint_text, body)
+    assert at(f, "T001") == [(BODY + 2, 7)]
+    assert "before any finish_reason" in f[0].message
+
+
+def test_chat_finish_reason_without_done_is_a_warning(lint_text):
+    body = chunk({"content": "Hi"}) + "\n\n" + chunk({}, "stop") + "\n\n"
+    f = lint(lint_text, body)
+    assert codes(f) == ["T002"] and at(f, "T002") == [(BODY + 2, 7)]
+    assert str(f[0].severity) == "warning"
+
+
+def test_events_after_done(lint_text):
+    body = GOOD_CHAT + chunk({"content": "late"}) + "\n\n"
+    f = lint(lint_text, body)
+    assert at(f, "T003") == [(BODY + 6, 7)]
+    assert "1 event(s) after the final '[DONE]'" in f[0].message
+
+
+def test_include_usage_requested_but_no_usage_chunk(lint_text):
+    req = {"stream": True, "stream_options": {"include_usage": True}}
+    f = lint(lint_text, GOOD_CHAT, request=req)
+    assert at(f, "T004") == [(BODY + 4, 7)]
+    with_usage = GOOD_CHAT.replace("data: [DONE]", 'data: {"object":"chat.completion.chunk","choices":[],'
+                                   '"usage":{"total_tokens":3}}\n\ndata: [DONE]')
+    assert lint(lint_text, with_usage, request=req) == []
+
+
+def test_error_object_inside_a_chat_stream(lint_text):
+    body = chunk({"content": "Hi"}) + "\n\n" + 'data: {"error":{"code":502,"message":"upstream died"}}\n\n'
+    f = lint(lint_text, body)
+    assert codes(f) == ["T009"]  # the error explains the end: not also "truncated"
+    assert at(f, "T009") == [(BODY + 2, 7)]
+    assert "upstream died" in f[0].message
+
+
+# -- Anthropic ------------------------------------------------------------------------------------
+
+def test_anthropic_without_message_stop_is_truncated(lint_text):
+    f = lint(lint_text, anthropic(*GOOD_ANTHROPIC[:-1]), url=ANTHROPIC)
+    assert at(f, "T001") == [(BODY + 15, 7)]
+    assert "not with message_stop" in f[0].message
+
+
+def test_anthropic_without_message_start(lint_text):
+    f = lint(lint_text, anthropic(*GOOD_ANTHROPIC[1:]), url=ANTHROPIC)
+    assert at(f, "T006") == [(BODY, 7)]
+
+
+def test_anthropic_block_left_open_and_delta_for_closed_block(lint_text):
+    evs = GOOD_ANTHROPIC[:4] + GOOD_ANTHROPIC[5:]  # no content_block_stop
+    f = lint(lint_text, anthropic(*evs), url=ANTHROPIC)
+    assert at(f, "T007") == [(BODY + 15, 1 + 6)]
+    assert "content block 0 (started on line" in f[0].message
+    evs = GOOD_ANTHROPIC[:1] + GOOD_ANTHROPIC[3:]  # delta and stop without start
+    f = lint(lint_text, anthropic(*evs), url=ANTHROPIC)
+    assert at(f, "T007") == [(BODY + 3, 7), (BODY + 6, 7)]
+
+
+def test_event_name_differs_from_payload_type(lint_text):
+    bad = 'event: content_block_stop\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}\n\n'
+    evs = GOOD_ANTHROPIC[:4] + [bad] + GOOD_ANTHROPIC[4:]
+    f = lint(lint_text, anthropic(*evs), url=ANTHROPIC)
+    assert at(f, "T008") == [(BODY + 12, 14)]
+
+
+def test_anthropic_error_event_is_a_warning_not_truncation(lint_text):
+    err = ev("error", error={"type": "overloaded_error", "message": "Overloaded"})
+    f = lint(lint_text, anthropic(*GOOD_ANTHROPIC[:4], err), url=ANTHROPIC)
+    assert codes(f) == ["T009"] and at(f, "T009") == [(BODY + 12, 7)]
+    assert "overloaded_error, Overloaded" in f[0].message
+
+
+# -- OpenAI Responses ----------------------------------------------------------------------------
+
+def test_responses_without_completed_is_truncated(lint_text):
+    f = lint(lint_text, responses(*GOOD_RESPONSES[:-1]), url=RESPONSES)
+    assert at(f, "T001") == [(BODY + 6, 7)]
+
+
+def test_responses_sequence_number_must_increase(lint_text):
+    seq = GOOD_RESPONSES[:2] + [("response.output_text.delta", 1), ("response.completed", 3)]
+    f = lint(lint_text, responses(*seq), url=RESPONSES)
+    assert at(f, "T005") == [(BODY + 7, 7)]
+    assert f[0].message == "sequence_number 1 does not increase (previous event had 1)"
+
+
+def test_responses_incomplete_and_failed_are_ends(lint_text):
+    for end in ("response.incomplete", "response.failed"):
+        assert lint(lint_text, responses(*GOOD_RESPONSES[:-1], (end, 3)), url=RESPONSES) == []
+
+
+# -- Gemini ---------------------------------------------------------------------------------------
+
+def test_gemini_last_candidate_without_finish_reason(lint_text):
+    f = lint(lint_text, gem() + gem(), url=GEMINI)
+    assert at(f, "T001") == [(BODY + 2, 7)]
+    assert "finishReason" in f[0].message

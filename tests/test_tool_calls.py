@@ -1,0 +1,195 @@
+"""Tool-call rules (A…): reassembly, JSON validity, declared schemas, replay across interactions."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES, at, codes, lint_file
+from test_event_stream import BODY, CHAT_URL, mine, stream_cassette
+from test_termination import ANTHROPIC, GOOD_ANTHROPIC, RESPONSES, ev
+
+ADD = {"type": "function", "function": {"name": "add", "parameters": {
+    "type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}, "required": ["a", "b"]}}}
+REQ = {"stream": True, "tools": [ADD]}
+
+
+def tc_chunk(args: str, first: bool = False, index: int = 0, **over) -> str:
+    tc = {"index": index, "function": {"arguments": args}}
+    if first:
+        tc.update(id=f"call_{index}", type="function")
+        tc["function"]["name"] = "add"
+    tc.update(over)
+    d = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"tool_calls": [tc]}, "finish_reason": None}]}
+    return "data: " + json.dumps(d, separators=(",", ":")) + "\n\n"
+
+
+END = ('data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}\n\n'
+       "data: [DONE]\n\n")
+
+
+def chat(*fragments: str, request=REQ) -> str:
+    return stream_cassette("".join(fragments) + END, request=request)
+
+
+def test_reassembled_streamed_call_matching_its_schema_is_silent(lint_text):
+    body = chat(tc_chunk("", first=True), tc_chunk('{"a":'), tc_chunk("2,"), tc_chunk('"b":3}'))
+    assert mine(lint_text(body, dedent=False)) == []
+
+
+def test_two_calls_interleaved_by_index_are_reassembled_separately(lint_text):
+    body = chat(tc_chunk('{"a":', first=True), tc_chunk('{"a":1,', first=True, index=1),
+                tc_chunk("2,\"b\":3}"), tc_chunk('"b":4}', index=1))
+    assert mine(lint_text(body, dedent=False)) == []
+
+
+def test_broken_arguments_point_at_the_fragment_where_json_goes_wrong(lint_text):
+    body = chat(tc_chunk('{"a":', first=True), tc_chunk("2,"), tc_chunk('"b" 3}'), tc_chunk(""))
+    f = mine(lint_text(body, dedent=False))
+    assert at(f, "A001") == [(BODY + 4, 13)]  # the third fragment ('"b" 3}')
+    assert "Expecting ':' delimiter" in f[0].message and '\'{"a":2,"b" 3}\'' in f[0].message
+
+
+def test_truncated_arguments_point_at_the_last_fragment(lint_text):
+    body = chat(tc_chunk('{"a":', first=True), tc_chunk("2,"))
+    f = mine(lint_text(body, dedent=False))
+    assert at(f, "A001") == [(BODY + 2, 13)]
+    assert "end before the JSON is complete" in f[0].message
+
+
+def test_arguments_that_are_not_an_object(lint_text):
+    f = mine(lint_text(chat(tc_chunk("[2, 3]", first=True)), dedent=False))
+    assert at(f, "A001") == [(BODY, 13)]
+    assert "JSON list, not an object" in f[0].message
+
+
+def test_first_delta_without_id_and_name(lint_text):
+    body = chat(tc_chunk('{"a":2,"b":3}'))
+    f = mine(lint_text(body, dedent=False))
+    assert at(f, "A003") == [(BODY, 13)]
+    assert f[0].message == "first delta of tool call ? has no id and name"
+
+
+def test_undeclared_tool_and_schema_violation_are_warnings(lint_text):
+    f = mine(lint_text(chat(tc_chunk('{"a":2}', first=True)), dedent=False))
+    assert at(f, "A005") == [(BODY, 13)]
+    assert "'b' is a required property" in f[0].message and str(f[0].severity) == "warning"
+    other = {"stream": True, "tools": [{"type": "function", "function": {"name": "multiply"}}]}
+    f = mine(lint_text(chat(tc_chunk('{"a":2,"b":3}', first=True), request=other), dedent=False))
+    assert codes(f) == ["A004"] and at(f, "A004") == [(BODY, 13)]
+    assert "no tool named 'add' (declared: multiply)" in f[0].message
+
+
+def test_non_streamed_chat_arguments_are_parsed(lint_text):
+    resp = {"object": "chat.completion", "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+        "role": "assistant", "tool_calls": [
+            {"id": "c0", "type": "function", "function": {"name": "add", "arguments": '{"a":2,"b":3}'}},
+            {"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a":2,'}}]}}]}
+    body = json.dumps(resp) + "\n"
+    f = mine(lint_text(stream_cassette(body, request={"tools": [ADD]}, content_type="application/json"),
+                       dedent=False))
+    col = body.index('"arguments"', body.index('"c1"'))
+    assert at(f, "A001") == [(BODY, 7 + col)]
+
+
+# -- Anthropic ------------------------------------------------------------------------------------
+
+def _anthropic_tool(*partials: str, input_=None) -> str:
+    evs = [GOOD_ANTHROPIC[0],
+           ev("content_block_start", index=0, content_block={"type": "tool_use", "id": "toolu_1", "name": "add",
+                                                             "input": input_ if input_ is not None else {}})]
+    evs += [ev("content_block_delta", index=0, delta={"type": "input_json_delta", "partial_json": p})
+            for p in partials]
+    evs += [ev("content_block_stop", index=0), ev("message_stop")]
+    return "".join(evs)
+
+
+ANTHROPIC_REQ = {"stream": True, "tools": [{"name": "add", "input_schema": ADD["function"]["parameters"]}]}
+
+
+def test_anthropic_partial_json_per_block(lint_text):
+    good = _anthropic_tool('{"a": 2', ', "b": 3}')
+    assert mine(lint_text(stream_cassette(good, url=ANTHROPIC, request=ANTHROPIC_REQ), dedent=False)) == []
+    bad = _anthropic_tool('{"a": 2', ', "b": }')
+    f = mine(lint_text(stream_cassette(bad, url=ANTHROPIC, request=ANTHROPIC_REQ), dedent=False))
+    assert at(f, "A001") == [(BODY + 10, 13)]  # the data line of the second input_json_delta
+
+
+def test_anthropic_empty_partial_json_means_empty_input(lint_text):
+    req = {"stream": True, "tools": [{"name": "add", "input_schema": {"type": "object"}}]}
+    assert mine(lint_text(stream_cassette(_anthropic_tool(""), url=ANTHROPIC, request=req), dedent=False)) == []
+
+
+# -- OpenAI Responses ----------------------------------------------------------------------------
+
+def _responses_tool(deltas, done: str) -> str:
+    item = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "add", "arguments": ""}
+    evs = [ev("response.created", sequence_number=0),
+           ev("response.output_item.added", sequence_number=1, output_index=0, item=item)]
+    n = 2
+    for d in deltas:
+        evs.append(ev("response.function_call_arguments.delta", sequence_number=n, item_id="fc_1", delta=d))
+        n += 1
+    evs.append(ev("response.function_call_arguments.done", sequence_number=n, item_id="fc_1", arguments=done))
+    evs.append(ev("response.completed", sequence_number=n + 1))
+    return "".join(evs)
+
+
+RESPONSES_REQ = {"stream": True, "tools": [{"type": "function", "name": "add",
+                                             "parameters": ADD["function"]["parameters"]}]}
+
+
+def test_responses_deltas_must_join_to_done(lint_text):
+    good = _responses_tool(['{"a":2,', '"b":3}'], '{"a":2,"b":3}')
+    assert mine(lint_text(stream_cassette(good, url=RESPONSES, request=RESPONSES_REQ), dedent=False)) == []
+    bad = _responses_tool(['{"a":2,', '"b":3}'], '{"a":2,"b":4}')
+    f = mine(lint_text(stream_cassette(bad, url=RESPONSES, request=RESPONSES_REQ), dedent=False))
+    assert at(f, "A002") == [(BODY + 13, 13)]
+    assert "deltas join to '{\"a\":2,\"b\":3}' but .done has '{\"a\":2,\"b\":4}'" in f[0].message
+
+
+# -- across interactions ---------------------------------------------------------------------------
+
+SEED = FIXTURES / "seeds" / "openrouter_fireworks_tool_call.yaml"
+
+
+def test_seed_tool_call_pair_replays_consistently():
+    assert mine(lint_file(SEED)) == []
+
+
+def test_replayed_tool_call_id_differs_from_the_response(tmp_path):
+    text = SEED.read_text("utf-8")
+    # interaction 1's request replays the call and answers it; rename the id only there
+    head, tail = text.split("  - id: 1\n", 1)
+    assert "functions.weather:0" in tail
+    p = tmp_path / "c.yaml"
+    p.write_text(head + "  - id: 1\n" + tail.replace("functions.weather:0", "functions.weather:9", 2), "utf-8")
+    f = mine(lint_file(p))
+    line = head.count("\n") + 1 + [i for i, ln in enumerate(tail.splitlines()) if "body: '" in ln][0] + 1
+    assert at(f, "A006") == [(line, 16)]
+    assert "replays tool calls [weather(functions.weather:9)]" in f[0].message
+    assert "produced [weather(functions.weather:0)]" in f[0].message
+
+
+def _pair(resp_args: str, replay_args: str, result_id: str = "call_0") -> str:
+    first = tc_chunk(resp_args, first=True)
+    r1 = {"stream": True, "tools": [ADD], "messages": [{"role": "user", "content": "add"}]}
+    r2 = {**r1, "messages": r1["messages"] + [
+        {"role": "assistant", "tool_calls": [{"id": "call_0", "type": "function",
+                                              "function": {"name": "add", "arguments": replay_args}}]},
+        {"role": "tool", "tool_call_id": result_id, "content": "5"}]}
+    return stream_cassette(first + END, request=r1, more=[(CHAT_URL, r2, 'data: {"object":"chat.completion.chunk",'
+                                                           '"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}'
+                                                           "\n\ndata: [DONE]\n\n")])
+
+
+def test_replay_compares_parsed_arguments_and_tool_result_ids(lint_text):
+    # whitespace differences are not a mismatch: the SDK re-serialises the arguments
+    assert mine(lint_text(_pair('{"a":2,"b":3}', '{"a": 2, "b": 3}'), dedent=False)) == []
+    f = mine(lint_text(_pair('{"a":2,"b":3}', '{"a":2,"b":4}'), dedent=False))
+    assert codes(f) == ["A006"] and "with arguments" in f[0].message
+    f = mine(lint_text(_pair('{"a":2,"b":3}', '{"a":2,"b":3}', result_id="call_7"), dedent=False))
+    assert codes(f) == ["A006"] and "tool result answers 'call_7'" in f[0].message
+    # at the first character of interaction 1's request body
+    text = _pair('{"a":2,"b":3}', '{"a":2,"b":3}', result_id="call_7")
+    body_lines = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.startswith("    body: '")]
+    assert at(f, "A006") == [(body_lines[1], 12)]
