@@ -490,7 +490,13 @@ def _decode_run(run: str, tab: dict[str, int]) -> str | None:
     return out
 
 
-def find_mojibake(text: str) -> list[tuple[int, int, str, str, str]]:
+def _may_hold_mojibake(data: bytes) -> bool:
+    """Cheap pre-filter on the UTF-8 bytes: every telltale lead character is U+00C2-U+00F4
+    (bytes ``C3 xx``) or Thai U+0E22-U+0E54 (bytes ``E0 B8 xx``/``E0 B9 xx``)."""
+    return b"\xc3" in data or b"\xe0\xb8" in data or b"\xe0\xb9" in data
+
+
+def find_mojibake(text: str, data: bytes | None = None) -> list[tuple[int, int, str, str, str]]:
     """``(start, end, seen, original, code page)`` for each mojibake run of ``text``.
 
     A run is a maximal stretch of characters of one code page's upper half (``รก``); it counts only
@@ -499,7 +505,11 @@ def find_mojibake(text: str) -> list[tuple[int, int, str, str, str]]:
     ASCII letter touches it, as in ``Olรก``.
     """
     out: list[tuple[int, int, str, str, str]] = []
-    if text.isascii() or not _TELLTALE.search(text):
+    if text.isascii():
+        return out
+    if data is None:
+        data = text.encode("utf-8", "surrogatepass")
+    if not _may_hold_mojibake(data) or not _TELLTALE.search(text):
         return out
     for name, tab, run_re, script in _PAGES:
         hits = []
@@ -574,7 +584,7 @@ def mojibake(cassette):
                     continue
                 hits = list(_find_escaped(text))
             else:
-                hits = find_mojibake(text)
+                hits = find_mojibake(text, msg.body.data)
                 if "\\u" in text and _ESC_HINT.search(text):
                     hits += list(_find_escaped(text))
                     hits.sort()
