@@ -209,3 +209,21 @@ def test_line_level_comment_disables_only_its_line(project):
     text = BROKEN.replace('code: "200"', 'code: "200"  # cassette-lint: disable=S001,S002')
     (project / "cassettes" / "broken.yaml").write_text(text, "utf-8")
     assert rules_of(run("cassettes")[1]) == [("S002", 6)]
+
+
+def test_the_readme_configuration_example_is_valid(tmp_path):
+    """The configuration reference in README.md parses (tables of families not installed are dropped)."""
+    import re
+    import tomllib
+
+    from conftest import ROOT
+    from cassette_lint import rules
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = re.search(r"```toml\n(\[tool\.cassette-lint\]\n.*?)```", readme, re.S).group(1)
+    table = tomllib.loads(block)["tool"]["cassette-lint"]
+    for fam in [k for k, v in table.items() if isinstance(v, dict) and k not in
+                ("per-file-ignores", "severity") and k not in rules.FAMILIES]:
+        del table[fam]
+    cfg = config.from_table(table, str(tmp_path / "pyproject.toml"), "tool.cassette-lint")
+    assert cfg.per_file_ignores and cfg.severity and cfg.extend_exclude
