@@ -246,3 +246,12 @@ def test_govcr_own_corpus_content_length_findings_are_the_redacted_example():
         ("d361db3b17__examples__fixtures__json-content-type.yaml", "L002", 30),
         ("d361db3b17__examples__fixtures__json-content-type.yaml", "L002", 39),
     ]), root
+
+
+def test_request_content_length_header_mismatch_names_the_header(lint_text):
+    hdr = '    headers:\n      Content-Length:\n      - "3"\n'
+    f = lint_text(cassette(req_cl="4", req_body="Olá", req_extra=hdr))
+    assert at(f, "L001") == [(13, 9)]
+    assert [x.message for x in f if x.rule == "L001"] == [
+        "Content-Length header 3 but body is 4 bytes: the body was changed after recording "
+        "(a headers or body matcher never matches it)"]

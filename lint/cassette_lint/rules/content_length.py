@@ -156,11 +156,13 @@ def request_content_length(cassette):
           body: Olá
     """
     for it, msg, value, source, declared, n in _mismatches(cassette, "request"):
-        where = "content_length" if source == "content_length" else source
+        if source == "content_length":
+            why = "go-vcr's default matcher compares it, so this interaction never replays"
+        else:  # a header (vcrpy, Ruby VCR): their default matchers ignore it, but the body was edited
+            why = "the body was changed after recording (a headers or body matcher never matches it)"
         yield Problem(
             value.pos,
-            f"{where} {declared} but body is {_size(n)}: go-vcr's default matcher compares it, "
-            f"so this interaction never replays",
+            f"{source} {declared} but body is {_size(n)}: {why}",
             interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n))
 
 
@@ -195,10 +197,9 @@ def response_content_length(cassette):
           body: '{"ok": true}'
     """
     for it, msg, value, source, declared, n in _mismatches(cassette, "response"):
-        where = "content_length" if source == "content_length" else source
         yield Problem(
             value.pos,
-            f"{where} {declared} but body is {_size(n)}: the body was changed after recording "
+            f"{source} {declared} but body is {_size(n)}: the body was changed after recording "
             f"(edited, truncated or re-encoded)",
             interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n))
 
