@@ -1,7 +1,7 @@
 """The real pre-commit runs this repository's hooks (``pre-commit try-repo``) in a temporary git repo.
 
-The hook environment is installed by pre-commit from this checkout (its committed HEAD, plus
-uncommitted changes to tracked files) with pip, so the test needs the package index: it is skipped,
+The hook environment is installed by pre-commit with pip from a clone of this checkout's committed
+HEAD (try-repo on the working tree itself would add half-done uncommitted changes), so the test needs the package index: it is skipped,
 with the reason, when pre-commit or git is missing or pip cannot reach the index.  It never reaches
 anything else.
 """
@@ -84,21 +84,44 @@ def repo(tmp_path, monkeypatch):
     (r / "docs" / "not-a-cassette.yaml").write_text("a: [\n")  # outside the hook's files: never checked
     _git(r, "init", "-q")
     _git(r, "add", ".")
-    # pre-commit's cache: inside the test's temp dir, shared by the tests of this module
+    # pre-commit's cache: in pytest's temporary directory, never in the user's home
     monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path.parent / "pre-commit-home"))
     monkeypatch.delenv("NO_COLOR", raising=False)
     return r
 
 
+@pytest.fixture
+def project(repo, hooks_repo):
+    return _Project(repo, hooks_repo)
+
+
+class _Project:
+    def __init__(self, path, hooks):
+        self.path, self.hooks = path, hooks
+
+
+@pytest.fixture(scope="module")
+def hooks_repo(tmp_path_factory):
+    """A clone of this repository's committed HEAD: what users of the hooks get."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    _pre_commit()
+    dest = tmp_path_factory.mktemp("hooks") / "cassette-lint"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(dest)], check=True, capture_output=True)
+    return dest
+
+
 def try_repo(repo, hook, *files):
-    cmd = _pre_commit() + ["try-repo", str(ROOT), hook, "--color", "never", "--files", *files]
-    res = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=900)
+    cmd = _pre_commit() + ["try-repo", str(repo.hooks), hook, "--color", "never", "--files", *files]
+    res = subprocess.run(cmd, cwd=repo.path, capture_output=True, text=True, timeout=900)
     if res.returncode not in (0, 1):
         pytest.fail(f"pre-commit failed to run ({res.returncode}):\n{res.stdout}\n{res.stderr}")
     return res
 
 
-def test_hook_fails_on_the_broken_cassette_and_passes_once_fixed(repo, index_reachable):
+def test_hook_fails_on_the_broken_cassette_and_passes_once_fixed(project, index_reachable):
+    repo = project
+    files = project.path / "cassettes"
     res = try_repo(repo, "cassette-lint", "cassettes/broken.yaml", "cassettes/clean.yaml", "docs/not-a-cassette.yaml")
     assert res.returncode == 1, res.stdout
     assert "cassettes/broken.yaml:8:25: L001 [error]" in res.stdout
@@ -109,7 +132,7 @@ def test_hook_fails_on_the_broken_cassette_and_passes_once_fixed(repo, index_rea
     # the fix hook repairs it (pre-commit fails a hook that modified files), then both hooks pass
     res = try_repo(repo, "cassette-lint-fix", "cassettes/broken.yaml")
     assert res.returncode == 1 and "files were modified by this hook" in res.stdout
-    assert (repo / "cassettes" / "broken.yaml").read_text() == CLEAN
+    assert (files / "broken.yaml").read_text() == CLEAN
     assert try_repo(repo, "cassette-lint-fix", "cassettes/broken.yaml").returncode == 0
     res = try_repo(repo, "cassette-lint", "cassettes/broken.yaml", "cassettes/clean.yaml")
     assert res.returncode == 0, res.stdout

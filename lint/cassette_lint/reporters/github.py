@@ -8,6 +8,8 @@ GitHub shows only the first 10 annotations of each kind per step, so a plain sum
 
 from __future__ import annotations
 
+import os
+
 from . import plural, summary_counts
 
 
@@ -21,7 +23,7 @@ def escape_property(s: str) -> str:
 
 def annotation(f) -> str:
     kind = "error" if f.severity.value == "error" else "warning"
-    props = [("file", f.path), ("line", str(f.line))]
+    props = [("file", os.path.normpath(f.path)), ("line", str(f.line))]
     single = f.end_line is None or f.end_line == f.line
     if f.end_line is not None:
         props.append(("endLine", str(f.end_line)))
