@@ -33,6 +33,7 @@ GEMINI = "gemini"
 BINARY_STREAM_TYPES = frozenset({"application/vnd.amazon.eventstream"})
 
 _dialects: "weakref.WeakKeyDictionary[Interaction, str | None]" = weakref.WeakKeyDictionary()
+_dispatched: "weakref.WeakKeyDictionary[Interaction, list]" = weakref.WeakKeyDictionary()
 _streams: "weakref.WeakKeyDictionary[Interaction, bool]" = weakref.WeakKeyDictionary()
 
 
@@ -152,3 +153,15 @@ def _is_event_stream(it: "Interaction") -> bool:
 def stream(it: "Interaction") -> "Stream | None":
     """The parsed SSE stream of the response, or None when the response is not an event stream."""
     return it.response.body.sse if is_event_stream(it) else None
+
+
+def events(it: "Interaction") -> list | None:
+    """The dispatched events of the response stream (what a client sees), or None when not a stream."""
+    try:
+        return _dispatched[it]
+    except KeyError:
+        pass
+    s = stream(it)
+    evs = None if s is None else [e for e in s.events if e.dispatched]
+    _dispatched[it] = evs
+    return evs

@@ -56,9 +56,12 @@ class Event:
     @property
     def data(self) -> str | None:
         """The joined data buffer (``None`` when the event had no ``data`` line)."""
-        if not self.data_lines:
+        dl = self.data_lines
+        if not dl:
             return None
-        return "\n".join(ln.value for ln in self.data_lines)
+        if len(dl) == 1:
+            return dl[0].value
+        return "\n".join(ln.value for ln in dl)
 
     @property
     def dispatched(self) -> bool:

@@ -22,6 +22,8 @@ warning (``T002``); one cut before any ``finish_reason`` is an error (``T001``).
 
 from __future__ import annotations
 
+import weakref
+
 from .. import dialects
 from ..findings import ERROR, WARNING, Problem
 from . import rule
@@ -31,10 +33,7 @@ RESPONSES_TERMINAL = frozenset({"response.completed", "response.incomplete", "re
 
 def _events(it):
     """Dispatched events of the response stream (None when it is not an event stream)."""
-    s = dialects.stream(it)
-    if s is None:
-        return None
-    return [e for e in s.events if e.dispatched]
+    return dialects.events(it)
 
 
 def _obj(ev):
@@ -69,8 +68,18 @@ def _ends_in_error(d, evs) -> bool:
     return bool(evs) and _is_error(d, evs[-1])
 
 
-def _chat_summary(evs):
-    """(index of [DONE] or None, any finish_reason, any usage)."""
+_summaries: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _chat_summary(it):
+    """(index of [DONE] or None, any finish_reason, any usage), cached per interaction."""
+    got = _summaries.get(it)
+    if got is None:
+        got = _summaries[it] = _chat_summary_of(_events(it))
+    return got
+
+
+def _chat_summary_of(evs):
     done = None
     finished = usage = False
     for i, ev in enumerate(evs):
@@ -143,7 +152,7 @@ def stream_truncated(cassette):
         last = evs[-1]
         msg = None
         if d == dialects.CHAT:
-            done, finished, _ = _chat_summary(evs)
+            done, finished, _ = _chat_summary(it)
             if done is None and not finished:
                 msg = "chat stream ends without 'data: [DONE]' and before any finish_reason"
         elif d == dialects.RESPONSES:
@@ -189,7 +198,7 @@ def chat_missing_done(cassette):
         evs = _events(it)
         if not evs or dialects.dialect(it) != dialects.CHAT or _ends_in_error(dialects.CHAT, evs):
             continue
-        done, finished, _ = _chat_summary(evs)
+        done, finished, _ = _chat_summary(it)
         if done is None and finished and not _pending_end(it):
             yield Problem(_pos(it, evs[-1]), "chat stream has a finish_reason but ends without 'data: [DONE]'",
                           interaction=it.index)
@@ -268,7 +277,7 @@ def usage_missing(cassette):
         evs = _events(it)
         if not evs or dialects.dialect(it) != dialects.CHAT or _ends_in_error(dialects.CHAT, evs):
             continue
-        done, finished, usage = _chat_summary(evs)
+        done, finished, usage = _chat_summary(it)
         if not usage and (done is not None or finished):
             yield Problem(_pos(it, evs[-1]), "request set stream_options.include_usage but no chunk carries "
                           "'usage'", interaction=it.index)

@@ -92,9 +92,8 @@ def calls(it) -> list[Call]:
     rs = it.response
     if rs is not None and rs.body is not None and rs.body.text:
         d = dialects.dialect(it)
-        s = dialects.stream(it)
-        if s is not None:
-            evs = [e for e in s.events if e.dispatched]
+        evs = dialects.events(it)
+        if evs is not None:
             if d == dialects.CHAT:
                 out = _chat_stream(evs)
             elif d == dialects.ANTHROPIC:
@@ -618,20 +617,19 @@ def replay_mismatch(cassette):
         if replay is None:
             continue
         want = [(c.id, c.name, c.value) for c in produced]
-        pos = nxt.request.body.pos(0)
         got_ids = [r[0] for r in replay]
         if [w[0] for w in want] != got_ids or [w[1] for w in want] != [r[1] for r in replay]:
-            yield Problem(pos, f"request replays tool calls {_names(replay)} but interaction {prev.index}'s response "
+            yield Problem(nxt.request.body.pos(0), f"request replays tool calls {_names(replay)} but interaction {prev.index}'s response "
                           f"produced {_names(want)}", interaction=nxt.index)
             continue
         for w, r in zip(want, replay):
             if w[2] != r[2]:
-                yield Problem(pos, f"request replays tool call {r[1]} ({r[0]}) with arguments "
+                yield Problem(nxt.request.body.pos(0), f"request replays tool call {r[1]} ({r[0]}) with arguments "
                               f"{_short(json.dumps(r[2]))!r} but interaction {prev.index}'s response produced "
                               f"{_short(json.dumps(w[2]))!r}", interaction=nxt.index)
         for rid in _result_ids(d, nm[len(pm) + 1:]):
             if rid not in got_ids:
-                yield Problem(pos, f"tool result answers {rid!r}, which interaction {prev.index}'s response never "
+                yield Problem(nxt.request.body.pos(0), f"tool result answers {rid!r}, which interaction {prev.index}'s response never "
                               f"produced (produced: {', '.join(str(g) for g in got_ids)})", interaction=nxt.index,
                               value=rid)
 
