@@ -39,6 +39,7 @@ def test_color_always_and_force_color_colour_the_text_but_keep_the_location_pars
     for res in (invoke("--color", "always", BROKEN), invoke(BROKEN, env={"FORCE_COLOR": "1"})):
         first = res.output.splitlines()[0]
         assert ESC in first
+        assert first.startswith(f"{BROKEN}:6:5: ")  # the location prefix itself is never coloured
         import re
 
         plain = re.sub(r"\x1b\[[0-9;]*m", "", first)

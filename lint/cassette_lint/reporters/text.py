@@ -11,8 +11,8 @@ def line(f, color: bool = False) -> str:
     sev = f.severity.value
     if color:
         c = _RED if sev == "error" else _YELLOW
-        return (f"{_BOLD}{f.path}{_RESET}:{f.line}:{f.column}: {c}{_BOLD}{f.rule}{_RESET} "
-                f"{c}[{sev}]{_RESET} {f.message}")
+        # the location prefix stays plain so that problem matchers parse it also when coloured
+        return f"{f.path}:{f.line}:{f.column}: {c}{_BOLD}{f.rule}{_RESET} {c}[{sev}]{_RESET} {f.message}"
     return f"{f.path}:{f.line}:{f.column}: {f.rule} [{sev}] {f.message}"
 
 
