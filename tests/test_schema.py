@@ -98,6 +98,8 @@ def _mutated(draw):
     doc = copy.deepcopy(draw(st.sampled_from(_BASE)))
     for _ in range(draw(st.integers(0, 3))):
         paths = [p for p in _paths(doc) if p]
+        if not paths:
+            break
         path = draw(st.sampled_from(paths))
         parent = doc
         for k in path[:-1]:
