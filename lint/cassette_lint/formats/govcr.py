@@ -28,9 +28,10 @@ def matches(data: Any) -> bool:
     )
 
 
-def build(doc: Document, path: str) -> Cassette:
+def build(doc: Document, path: str, fmt: str = FORMAT) -> Cassette:
+    """The model of a go-vcr cassette (``fmt`` names the version: go-vcr v1 reuses this)."""
     data = doc.data
-    cas = Cassette(path=path, format=FORMAT, doc=doc)
+    cas = Cassette(path=path, format=fmt, doc=doc)
     if "version" in data:
         cas.version = Value(data["version"], ("version",), doc)
     items = data.get("interactions")
@@ -45,6 +46,8 @@ def build(doc: Document, path: str) -> Cassette:
             continue
         if "id" in raw:
             it.id = Value(raw["id"], ipath + ("id",), doc)
+        elif isinstance(raw.get("request"), dict) and "id" in raw["request"]:  # early go-vcr v1
+            it.id = Value(raw["request"]["id"], ipath + ("request", "id"), doc)
         it.request = _request(raw.get("request"), ipath + ("request",), doc)
         it.response = _response(raw.get("response"), ipath + ("response",), doc)
         cas.interactions.append(it)

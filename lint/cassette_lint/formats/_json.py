@@ -1,0 +1,155 @@
+"""Compose a JSON document (vcrpy's ``json`` serializer) into the loader's node graph.
+
+libyaml reads most JSON, but not all of it: the surrogate-pair escapes ``json.dumps`` writes for
+characters outside the BMP (``"\\ud83d\\ude00"``) are invalid YAML escapes.  This small
+recursive-descent parser builds the same kind of nodes the YAML composer does (``value``,
+``start_mark``/``end_mark`` with ``line``, ``column`` and ``index``, ``style``, an empty ``tag``), so a
+JSON cassette gets the same :class:`~cassette_lint.loader.Document`, the same exact positions (also
+inside string bodies) and the same rules as a YAML one.  Strings are decoded by the C ``scanstring``
+of the standard library, so a body of megabytes costs one call.
+"""
+
+from __future__ import annotations
+
+import re
+from json.decoder import scanstring
+
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from ..source import Source
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_WORDS = ("true", "false", "null")
+
+
+class Mark:
+    __slots__ = ("line", "column", "index")
+
+    def __init__(self, line: int, column: int, index: int):
+        self.line = line
+        self.column = column
+        self.index = index
+
+
+class JScalar(ScalarNode):
+    tag = ""
+    __slots__ = ()
+
+    def __init__(self, value, start, end, style):
+        self.value = value
+        self.start_mark = start
+        self.end_mark = end
+        self.style = style
+
+
+class JMapping(MappingNode):
+    tag = ""
+    __slots__ = ()
+
+    def __init__(self, value, start, end):
+        self.value = value
+        self.start_mark = start
+        self.end_mark = end
+
+
+class JSequence(SequenceNode):
+    tag = ""
+    __slots__ = ()
+
+    def __init__(self, value, start, end):
+        self.value = value
+        self.start_mark = start
+        self.end_mark = end
+
+
+class JSONSyntaxError(ValueError):
+    def __init__(self, msg: str, index: int):
+        super().__init__(msg)
+        self.msg = msg
+        self.index = index
+
+
+class TooDeep(Exception):
+    def __init__(self, index: int):
+        super().__init__("too deep")
+        self.index = index
+
+
+def compose(source: Source, max_depth: int):
+    """The root node of the JSON text in ``source`` (raises :class:`JSONSyntaxError`, :class:`TooDeep`)."""
+    text = source.text
+
+    def mark(i: int) -> Mark:
+        line, col = source.line_col(i)
+        return Mark(line, col, i)
+
+    def value(i: int, depth: int):
+        i = _WS.match(text, i).end()
+        if i >= len(text):
+            raise JSONSyntaxError("expected a value, found the end of the file", i)
+        c = text[i]
+        if c == '"':
+            try:
+                s, end = scanstring(text, i + 1, True)
+            except ValueError as e:
+                raise JSONSyntaxError(getattr(e, "msg", str(e)), getattr(e, "pos", i)) from None
+            return JScalar(s, mark(i), mark(end), '"'), end
+        if c == "{" or c == "[":
+            if depth >= max_depth:
+                raise TooDeep(i)
+            return (obj if c == "{" else arr)(i, depth + 1)
+        m = _NUMBER.match(text, i)
+        if m is not None:
+            return JScalar(m.group(), mark(i), mark(m.end()), None), m.end()
+        for w in _WORDS:
+            if text.startswith(w, i):
+                return JScalar(w, mark(i), mark(i + len(w)), None), i + len(w)
+        raise JSONSyntaxError(f"unexpected character {c!r}", i)
+
+    def obj(i: int, depth: int):
+        start = i
+        items = []
+        i = _WS.match(text, i + 1).end()
+        if text.startswith("}", i):
+            return JMapping(items, mark(start), mark(i + 1)), i + 1
+        while True:
+            if not text.startswith('"', i):
+                raise JSONSyntaxError("expected a property name in double quotes", i)
+            key, i = value(i, depth)
+            i = _WS.match(text, i).end()
+            if not text.startswith(":", i):
+                raise JSONSyntaxError("expected ':' after a property name", i)
+            val, i = value(i + 1, depth)
+            items.append((key, val))
+            i = _WS.match(text, i).end()
+            if text.startswith(",", i):
+                i = _WS.match(text, i + 1).end()
+                continue
+            if text.startswith("}", i):
+                return JMapping(items, mark(start), mark(i + 1)), i + 1
+            raise JSONSyntaxError("expected ',' or '}' in an object", i)
+
+    def arr(i: int, depth: int):
+        start = i
+        items = []
+        i = _WS.match(text, i + 1).end()
+        if text.startswith("]", i):
+            return JSequence(items, mark(start), mark(i + 1)), i + 1
+        while True:
+            val, i = value(i, depth)
+            items.append(val)
+            i = _WS.match(text, i).end()
+            if text.startswith(",", i):
+                continue_at = i + 1
+                i = continue_at
+                continue
+            if text.startswith("]", i):
+                return JSequence(items, mark(start), mark(i + 1)), i + 1
+            raise JSONSyntaxError("expected ',' or ']' in an array", i)
+
+    root, end = value(0, 0)
+    end = _WS.match(text, end).end()
+    if end != len(text):
+        raise JSONSyntaxError("extra data after the JSON document", end)
+    return root

@@ -1,0 +1,158 @@
+"""What the vcrpy and Ruby VCR adapters share: headers in their several shapes, bodies stored as the
+server sent them (``!!binary``, gzip/deflate to undo), ``status: {code, message}``, the
+``Content-Length`` header as the declared length, and entries that are not HTTP exchanges.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from ..loader import Binary, Document
+from ..model import Body, Headers, Interaction, Message, Request, Response, Value
+
+#: content codings undone with the standard library before the body is checked
+_DECODERS = {
+    "gzip": lambda b: zlib.decompress(b, 16 + zlib.MAX_WBITS),
+    "x-gzip": lambda b: zlib.decompress(b, 16 + zlib.MAX_WBITS),
+    "deflate": lambda b: _inflate(b),
+}
+_NAMES = {"br": "brotli-compressed", "zstd": "zstd-compressed", "compress": "LZW-compressed (compress)"}
+
+
+def _inflate(b: bytes) -> bytes:
+    try:  # RFC 9110 "deflate" is zlib-wrapped; some servers send raw deflate
+        return zlib.decompress(b)
+    except zlib.error:
+        return zlib.decompress(b, -zlib.MAX_WBITS)
+
+
+def headers(raw: Any, path: tuple, doc: Document) -> Headers:
+    """``{name: [values]}``, ``{name: value}`` or a list of ``[name, [values]]`` pairs (old tornado)."""
+    items: list = []
+    if isinstance(raw, dict):
+        for name, vals in raw.items():
+            hp = path + (name,)
+            if isinstance(vals, list):
+                items.append((str(name), [Value(v, hp + (k,), doc) for k, v in enumerate(vals)]))
+            elif vals is not None:
+                items.append((str(name), [Value(vals, hp, doc)]))
+            else:
+                items.append((str(name), []))
+    elif isinstance(raw, list):
+        for k, pair in enumerate(raw):
+            if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+                vals = pair[1]
+                vp = path + (k, 1)
+                if isinstance(vals, list):
+                    items.append((pair[0], [Value(v, vp + (j,), doc) for j, v in enumerate(vals)]))
+                else:
+                    items.append((pair[0], [Value(vals, vp, doc)]))
+    return Headers(items, path, doc)
+
+
+def _coding(msg: Message) -> str:
+    ce = msg.headers.value("Content-Encoding", "") if msg.headers is not None else ""
+    return (ce or "").strip().lower()
+
+
+def body(raw: Any, path: tuple | None, msg: Message, doc: Document) -> Body:
+    """A body from a string, ``!!binary`` bytes or ``None``; gzip/deflate bytes are decompressed."""
+    if isinstance(raw, Binary):
+        data = bytes(raw)
+        coding = _coding(msg)
+        if coding in ("", "identity"):
+            try:
+                text: str | None = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            b = Body(text, data, True, path, doc, msg)
+            if text is not None:
+                b.decoded = "base64"  # offsets in the text are not offsets in the base64 scalar
+            return b
+        b = Body(None, data, True, path, doc, msg)
+        decode = _DECODERS.get(coding)
+        if decode is None:
+            b.uninspectable = _NAMES.get(coding, f"encoded with {coding!r}")
+            return b
+        try:
+            plain = decode(data)
+        except (zlib.error, ValueError) as e:
+            b.uninspectable = f"declared {coding} but does not decompress ({e})"
+            return b
+        try:
+            text = plain.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        b = Body(text, data, text is None, path, doc, msg)
+        b.decoded = coding
+        return b
+    if raw is None:
+        return Body("", b"", False, path, doc, msg)
+    text = raw if isinstance(raw, str) else str(raw)
+    b = Body(text, text.encode("utf-8", "surrogatepass"), False, path, doc, msg)
+    coding = _coding(msg)
+    if coding in _DECODERS and text:
+        # gzip bytes are never valid UTF-8 (0x8b), so a text body under "Content-Encoding: gzip" was
+        # already decompressed by the client (httpx, aiohttp): check the text, not its length
+        b.decoded = coding
+        msg.uncompressed = Value(True, msg.path + ("headers",), doc)
+    return b
+
+
+def parsed_body(raw: Any, path: tuple, msg: Message, doc: Document) -> Body:
+    """pydantic-ai's ``parsed_body``: the JSON body stored as YAML structure (re-serialized here)."""
+    text = json.dumps(raw, ensure_ascii=False, default=str)
+    b = Body(text, text.encode("utf-8", "surrogatepass"), False, path, doc, msg)
+    b.decoded = "parsed_body"
+    msg.uncompressed = Value(True, path, doc)  # the recorded bytes are gone: no length to compare
+    return b
+
+
+def content_length(msg: Message) -> None:
+    """The ``Content-Length`` header is these formats' declared length."""
+    v = msg.headers.get("Content-Length") if msg.headers is not None else None
+    if v is not None:
+        msg.content_length = v
+        msg.content_length_source = "Content-Length header"
+
+
+def status(resp: Response, raw: Any, path: tuple, doc: Document) -> None:
+    """``status: {code, message}`` → ``code`` and the reason phrase as ``status``."""
+    if isinstance(raw, dict):
+        if "code" in raw:
+            resp.code = Value(raw["code"], path + ("code",), doc)
+        if "message" in raw and isinstance(raw["message"], str):
+            resp.status = Value(raw["message"], path + ("message",), doc)
+    elif raw is not None:
+        resp.code = Value(raw, path, doc)
+
+
+_NON_HTTP_SCHEMES = {"ws": "websocket", "wss": "websocket", "grpc": "grpc", "grpcs": "grpc"}
+
+
+def kind_of(it: Interaction) -> str:
+    """``http``, or ``websocket``/``grpc`` for entries that are not HTTP exchanges."""
+    req = it.request
+    if req is not None and req.url is not None and isinstance(req.url.value, str):
+        scheme = req.url.value.split(":", 1)[0].lower()
+        if scheme in _NON_HTTP_SCHEMES:
+            return _NON_HTTP_SCHEMES[scheme]
+    for msg in (it.request, it.response):
+        if msg is not None and msg.content_type.startswith("application/grpc"):
+            return "grpc"
+    return "http"
+
+
+def method(raw: Any, path: tuple, doc: Document, upper: bool = False) -> Value:
+    v = raw.upper() if upper and isinstance(raw, str) else raw
+    return Value(v, path, doc)
+
+
+def new_request(path: tuple, doc: Document) -> Request:
+    return Request(path=path, doc=doc)
+
+
+def new_response(path: tuple, doc: Document) -> Response:
+    return Response(path=path, doc=doc)

@@ -1,0 +1,123 @@
+"""vcrpy (Python: pytest-recording, pytest-vcr), YAML and JSON serializers.
+
+``vcr/serialize.py`` writes ``{version: 1, interactions: [{request, response}]}``: a request has
+``body``, ``headers`` (``{name: [values]}``), ``method`` and ``uri``; a response has
+``status: {code, message}``, ``headers`` and ``body: {string: ...}``.  Variants met in real
+repositories, all read here:
+
+- bodies as a plain string, as ``{string: ...}``, as ``!!binary`` (bytes that are not UTF-8, usually
+  gzip/deflate per ``Content-Encoding``, decompressed before checking; brotli and undecodable bodies
+  are reported once by F001); request bodies as ``!!binary``;
+- ``parsed_body:`` instead of ``body`` (pydantic-ai's serializer stores JSON bodies as structure);
+- the older httpx stub layout (response ``status_code``, ``http_version``, ``content``);
+- files without ``version``; headers as single values or as lists of ``[name, [values]]`` pairs
+  (``!!python/tuple``, old tornado stub);
+- header names written ``!!python/object/apply:multidict._multidict.istr [Name]`` (aiohttp), read as
+  the plain name: no Python object is ever constructed;
+- ``!!python/unicode``/``!!python/str`` strings (Python 2 era files).
+
+The ``Content-Length`` header is the declared length (``content_length_source``), checked by the
+content-length rules like go-vcr's ``content_length``.  A list at the top level is vcrpy's pre-1.0
+layout, which vcrpy itself refuses (reported by Y005).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..loader import Document
+from ..model import Cassette, Interaction, Value
+from . import _vcr
+
+FORMAT = "vcrpy"
+SCHEMA = "vcrpy.schema.json"
+_P = "tag:yaml.org,2002:python/"
+#: the Python tags vcrpy's own loader accepts (``serializers/yamlserializer.py``) plus aiohttp's
+#: ``istr`` header names; read as their plain value, never constructed
+ACCEPTED_TAGS: frozenset[str] = frozenset(_P + t for t in (
+    "str", "unicode", "tuple", "object/new:_io.BytesIO", "object/apply:builtins.iter",
+    "object/apply:multidict._multidict.istr",
+))
+
+
+def matches(data: Any) -> bool:
+    if not isinstance(data, dict) or data.get("version", 1) != 1:
+        return False
+    items = data.get("interactions")
+    if not isinstance(items, list) or "http_interactions" in data:
+        return False
+    for i in items:
+        if not isinstance(i, dict) or not ("request" in i or "response" in i):
+            return False
+        req = i.get("request")
+        if isinstance(req, dict) and "url" in req and "uri" not in req:
+            return False  # go-vcr v1
+    return True
+
+
+def build(doc: Document, path: str) -> Cassette:
+    data = doc.data
+    cas = Cassette(path=path, format=FORMAT, doc=doc)
+    if "version" in data:
+        cas.version = Value(data["version"], ("version",), doc)
+    items = data.get("interactions")
+    if not isinstance(items, list):
+        return cas
+    for i, raw in enumerate(items):
+        ipath = ("interactions", i)
+        it = Interaction(index=i, path=ipath, doc=doc)
+        cas.interactions.append(it)
+        if not isinstance(raw, dict):
+            it.kind = "invalid"
+            continue
+        it.request = _request(raw.get("request"), ipath + ("request",), doc)
+        it.response = _response(raw.get("response"), ipath + ("response",), doc)
+        it.kind = _vcr.kind_of(it)
+    return cas
+
+
+def _body(m: dict, msg, doc: Document):
+    p = msg.path
+    if "parsed_body" in m and "body" not in m:
+        return _vcr.parsed_body(m["parsed_body"], p + ("parsed_body",), msg, doc)
+    key = "body" if "body" in m else "content" if "content" in m else None
+    if key is None:
+        return _vcr.body(None, None, msg, doc)
+    raw = m[key]
+    bp = p + (key,)
+    if isinstance(raw, dict):
+        if "string" in raw:
+            return _vcr.body(raw["string"], bp + ("string",), msg, doc)
+        if "parsed_body" in raw:
+            return _vcr.parsed_body(raw["parsed_body"], bp + ("parsed_body",), msg, doc)
+        return _vcr.body(None, bp, msg, doc)
+    return _vcr.body(raw, bp, msg, doc)
+
+
+def _request(raw: Any, path: tuple, doc: Document):
+    m = raw if isinstance(raw, dict) else {}
+    req = _vcr.new_request(path, doc)
+    req.headers = _vcr.headers(m.get("headers"), path + ("headers",), doc)
+    req.body = _body(m, req, doc)
+    _vcr.content_length(req)
+    if "method" in m:
+        req.method = Value(m["method"], path + ("method",), doc)
+    if "uri" in m:
+        req.url = Value(m["uri"], path + ("uri",), doc)
+    return req
+
+
+def _response(raw: Any, path: tuple, doc: Document):
+    m = raw if isinstance(raw, dict) else {}
+    resp = _vcr.new_response(path, doc)
+    resp.headers = _vcr.headers(m.get("headers"), path + ("headers",), doc)
+    resp.body = _body(m, resp, doc)
+    _vcr.content_length(resp)
+    if "status" in m:
+        _vcr.status(resp, m["status"], path + ("status",), doc)
+    elif "status_code" in m:  # older httpx stub
+        resp.code = Value(m["status_code"], path + ("status_code",), doc)
+    hv = m.get("http_version")
+    if isinstance(hv, str) and hv.startswith("HTTP/"):
+        resp.proto = Value(hv, path + ("http_version",), doc)
+    return resp
