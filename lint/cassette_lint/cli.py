@@ -21,6 +21,28 @@ def main() -> None:
     tool calls and leaked secrets."""
 
 
+class _Size(click.ParamType):
+    """A size in bytes: ``1000000``, ``500K``, ``100M``, ``1G`` (powers of 1024; ``0`` = no limit)."""
+
+    name = "SIZE"
+    _UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper()
+        num = text.rstrip("BKMG")
+        unit = text[len(num):]
+        try:
+            n = float(num)
+        except ValueError:
+            n = -1
+        if n < 0 or unit not in self._UNITS:
+            self.fail(f"{value!r} is not a size (bytes, or with a K, M or G suffix: 100M)", param, ctx)
+        n = int(n * self._UNITS[unit])
+        return n if n > 0 else sys.maxsize
+
+
 def _split_codes(values: tuple[str, ...]) -> tuple[str, ...]:
     out = []
     for v in values:
@@ -119,10 +141,12 @@ class _Progress:
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour text output (auto: on a TTY, honouring NO_COLOR and FORCE_COLOR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@click.option("--max-file-size", type=_Size(), default="100M", show_default=True, metavar="SIZE",
+              help="Files larger than this are reported (Y013) and not read (K, M, G suffixes; 0: no limit).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes (0: one per available core). Output order is the same for any value.")
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
-          baseline_file, write_baseline, statistics, exit_zero, color, quiet, jobs) -> None:
+          baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs) -> None:
     """Check cassette files and directories (default: the current directory)."""
     import os
 
@@ -141,6 +165,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     options.ignore = cfg.ignore + ign
     options.severity = dict(cfg.severity)
     options.settings = {k: dict(v) for k, v in cfg.settings.items()}
+    options.max_file_size = max_file_size
 
     custom_exclude = cfg.exclude != config.DEFAULT_EXCLUDE or cfg.extend_exclude
     targets = engine.discover(paths or (".",), exclude=cfg.excluded if custom_exclude else None)
@@ -153,10 +178,8 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         if off:
             fr.findings = [f for f in fr.findings if not rules.matches(f.rule, off)]
         if fr.findings:
-            try:
-                with open(fr.path, "rb") as fh:
-                    data = fh.read()
-            except OSError:
+            data = engine.read_file(fr.path, options)[0]  # never blocks on a FIFO, bounded by size
+            if data is None:
                 return fr
             fr.findings = suppress.filter_findings(fr.findings, data)
         return fr

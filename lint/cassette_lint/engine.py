@@ -18,6 +18,8 @@ from .rules import loading as L
 from .source import Pos
 
 YAML_SUFFIXES = (".yaml", ".yml")
+#: walked directories also yield these (vcrpy's JSON serializer); one that is no cassette is skipped silently
+JSON_SUFFIXES = (".json",)
 #: directories never walked into
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
@@ -84,7 +86,7 @@ class Target:
 
 
 def discover(paths: Iterable[str], exclude=None) -> list[Target]:
-    """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``.
+    """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``/``*.json``.
 
     ``exclude(path) -> bool`` (the configuration's ``exclude``), when given, replaces the built-in
     ``SKIP_DIRS`` and also applies to explicit files (pre-commit passes files one by one).
@@ -121,7 +123,7 @@ def _walk(root: str, exclude=None) -> Iterator[str]:
         dirnames[:] = sorted(d for d in dirnames if not skip(d, os.path.join(dirpath, d))
                              and not _is_venv(os.path.join(dirpath, d)))
         for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES):
+            if name.endswith(YAML_SUFFIXES) or name.endswith(JSON_SUFFIXES):
                 full = os.path.join(dirpath, name)
                 if exclude is None or not exclude(full):
                     yield full
@@ -198,9 +200,12 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         col.add(rule, problem)
         return
     loaded = loader.load(target.path, data)
+    doc = loaded.document
+    if not target.explicit and loader.is_json(target.path) and not formats.json_may_be_cassette(data, doc):
+        col.skipped = "not-a-cassette"  # package.json, tsconfig.json … next to the cassettes
+        return
     for r, p in loaded.problems:
         col.add(r, p)
-    doc = loaded.document
     if doc is None or not isinstance(doc.data, dict):
         return
     adapter = formats.detect(doc.data, options.cassette_format)

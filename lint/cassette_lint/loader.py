@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from .findings import Problem
+from .formats import _json
 from .rules import loading as L
 from .source import Pos, ScalarLocator, Source
 
@@ -185,11 +186,19 @@ def _tag(node) -> str:
     return str(getattr(tag, "value", None) or "") if tag is not None else ""
 
 
+#: a mapping key written as a one-argument Python call (``? !!python/object/apply:multidict._multidict.istr
+#: [Content-Type]``, aiohttp's case-insensitive header names in vcrpy cassettes) is read as that argument
+_APPLY_TAG = _T + "python/object/apply:"
+
+
 def _key_of(node) -> Any:
     if isinstance(node, _SCALARS):
         if not _tag(node) and not node.style:
             return resolve_plain(node.value)
         return node.value
+    if (isinstance(node, _SEQUENCES) and len(node.value) == 1 and isinstance(node.value[0], _SCALARS)
+            and _tag(node).startswith(_APPLY_TAG)):
+        return node.value[0].value  # never constructed: the argument's text is the key
     return f"<{type(node).__name__}>"
 
 
@@ -222,6 +231,16 @@ def decode(path: str, data: bytes) -> tuple[str | None, list]:
         return None, [(L.INVALID_ENCODING, Problem(Pos(line, col), msg))]
 
 
+def old_vcrpy_layout(data: Any) -> bool:
+    """vcrpy's own test for a pre-1.0 cassette (``serialize._looks_like_an_old_cassette``)."""
+    return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "request" in data[0]
+
+
+def is_json(path: str) -> bool:
+    """A ``*.json`` file (vcrpy's JSON serializer) is read as JSON, with the same positions."""
+    return path.lower().endswith(".json")
+
+
 def load(path: str, data: bytes) -> LoadResult:
     text, problems = decode(path, data)
     source = Source(path, data, text if text is not None else "")
@@ -233,9 +252,13 @@ def load(path: str, data: bytes) -> LoadResult:
     if not text.strip():
         return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
     try:
-        nodes = _compose_all(text)
+        nodes = [_json.compose(source, MAX_DEPTH)] if is_json(path) else _compose_all(text)
     except _YAML_ERRORS as e:
         return LoadResult(source, None, [(L.YAML_SYNTAX, _yaml_error_problem(e))])
+    except _json.JSONSyntaxError as e:
+        return LoadResult(source, None, [(L.YAML_SYNTAX, Problem(source.pos(e.index), f"JSON syntax error: {e.msg}"))])
+    except _json.TooDeep as e:
+        return LoadResult(source, None, [(L.TOO_DEEP, Problem(source.pos(e.index), _TooDeep.MESSAGE))])
     except RecursionError:
         return LoadResult(source, None, [(L.TOO_DEEP, Problem(Pos(1, 1), "YAML nesting is too deep to read"))])
     nodes = [n for n in nodes if n is not None and not _is_empty_scalar(n)]
@@ -261,8 +284,11 @@ def load(path: str, data: bytes) -> LoadResult:
     doc.tags = builder.tags
     if not isinstance(data_, dict):
         kind = "a list" if isinstance(data_, list) else f"a {type(data_).__name__} scalar"
-        problems.append((L.NOT_A_MAPPING, Problem(Pos(root.start_mark.line + 1, root.start_mark.column + 1),
-                                                  f"top level is {kind}, not a mapping: this is not a cassette")))
+        msg = f"top level is {kind}, not a mapping: this is not a cassette"
+        if old_vcrpy_layout(data_):
+            msg = ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
+                   "later refuse to load; migrate it (python -m vcr.migration) or re-record")
+        problems.append((L.NOT_A_MAPPING, Problem(Pos(root.start_mark.line + 1, root.start_mark.column + 1), msg)))
         return LoadResult(source, doc, problems)
     return LoadResult(source, doc, problems)
 
@@ -380,6 +406,8 @@ class _Builder:
             if node.style:
                 return value
             return resolve_plain(value)
+        if tag == "!":  # the non-specific tag: a string (Ruby's Psych writes ``! '"etag"'``)
+            return value
         if tag in _BINARY_TAGS:
             try:
                 return Binary(base64.b64decode("".join(value.split()), validate=True))

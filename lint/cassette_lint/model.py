@@ -85,6 +85,14 @@ class Body:
 
     __slots__ = ("text", "data", "binary", "path", "doc", "message", "__dict__")
 
+    #: what the adapter undid to get ``text`` (``gzip``/``deflate`` of a ``!!binary`` body, whose ``data``
+    #: stays the stored bytes the declared length counts; ``gzip`` already undone by the client, or a
+    #: re-serialized ``parsed_body``, both with ``uncompressed`` set on the message); ``pos()`` then
+    #: points at the body's start
+    decoded: str = ""
+    #: why the body cannot be inspected (``"brotli-compressed"`` …), set by the adapter; ``text`` is None
+    uninspectable: str | None = None
+
     def __init__(self, text: str | None, data: bytes, binary: bool, path: tuple | None,
                  doc: "Document", message: "Message"):
         self.text = text
@@ -109,7 +117,7 @@ class Body:
         """File position of character ``offset`` of the body (of the body's key if it is absent)."""
         if self.path is None or self.locator is None:
             return self.message.pos
-        if self.text is None:
+        if self.text is None or self.decoded:
             return self.doc.pos(self.path)
         return self.locator.pos(offset, end_offset)
 
@@ -165,6 +173,9 @@ class Message:
 
     @property
     def content_encoding(self) -> str:
+        """The coding of ``body.text`` as the model holds it: '' when the adapter decoded it (``Body.decoded``)."""
+        if self.body is not None and self.body.decoded:
+            return ""
         ce = self.headers.value("Content-Encoding", "") if self.headers is not None else ""
         return (ce or "").strip().lower()
 
@@ -175,6 +186,9 @@ class Request(Message):
     url: Value | None = None
     host: Value | None = None
     form: Headers | None = field(default=None, repr=False)
+    #: as ``Response.uncompressed``: the stored body is not the bytes a declared length counts
+    #: (pydantic-ai's re-serialized ``parsed_body``)
+    uncompressed: Value | None = None
 
     @cached_property
     def json_body(self) -> Any:

@@ -10,6 +10,7 @@ It is computed lazily, only for values a finding points into, so clean files pay
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 
@@ -89,6 +90,7 @@ class Source:
 
 
 _HEX_LEN = {"x": 2, "u": 4, "U": 8}
+_SURROGATE_PAIR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
 class ScalarLocator:
@@ -178,6 +180,9 @@ class ScalarLocator:
                 e = text[i + 1]
                 if e in _HEX_LEN:
                     out.append(i)
+                    if e == "u" and _SURROGATE_PAIR.match(text, i, end):
+                        i += 12  # JSON's "\\ud83d\\ude00" is one character
+                        continue
                     i += 2 + _HEX_LEN[e]
                     continue
                 if e in "\r\n":  # escaped line break: joins lines, produces nothing

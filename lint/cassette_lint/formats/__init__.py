@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 #: adapter modules, most specific first: the first whose ``matches()`` accepts the data wins
-ADAPTERS = ("govcr",)
+ADAPTERS = ("govcr", "govcr_v1", "vcrpy", "ruby_vcr")
 
 _cache: dict[str, ModuleType] = {}
 
@@ -42,3 +42,13 @@ def detect(data: Any, forced: str | None = None) -> ModuleType | None:
             return mod
     return None
 
+
+def json_may_be_cassette(raw: bytes, doc) -> bool:
+    """False for a ``*.json`` file met while walking a directory that is certainly no cassette."""
+    if doc is None:  # broken JSON: report it only when it was meant to be a cassette
+        return b'"interactions"' in raw or b'"http_interactions"' in raw
+    if isinstance(doc.data, dict):
+        return True  # format detection decides (no known format: skipped silently)
+    from ..loader import old_vcrpy_layout
+
+    return old_vcrpy_layout(doc.data)
