@@ -143,10 +143,13 @@ class _Progress:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @click.option("--max-file-size", type=_Size(), default="100M", show_default=True, metavar="SIZE",
               help="Files larger than this are reported (Y013) and not read (K, M, G suffixes; 0: no limit).")
+@click.option("--cassette-format", type=click.Choice(["go-vcr-v2", "go-vcr-v1", "vcrpy", "ruby-vcr"]),
+              default=None, help="Read every file as this cassette format (default: detected per file).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes (0: one per available core). Output order is the same for any value.")
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
-          baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs) -> None:
+          baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
+          cassette_format=None) -> None:
     """Check cassette files and directories (default: the current directory)."""
     import os
 
@@ -166,6 +169,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     options.severity = dict(cfg.severity)
     options.settings = {k: dict(v) for k, v in cfg.settings.items()}
     options.max_file_size = max_file_size
+    options.cassette_format = cassette_format
 
     custom_exclude = cfg.exclude != config.DEFAULT_EXCLUDE or cfg.extend_exclude
     targets = engine.discover(paths or (".",), exclude=cfg.excluded if custom_exclude else None)
