@@ -1,0 +1,525 @@
+"""Secret rules (``K``): credentials recorded into a cassette.
+
+A cassette is committed to git; a real key in it is an incident.  These rules look everywhere a
+recorder writes what the client sent or the server answered: request and response headers and
+trailers, the URL (query parameters and ``user:password@``), go-vcr's ``form``, request bodies (JSON or
+form-encoded) and response bodies — including SSE ``data:`` payloads and JSON strings whose escapes
+(``\\u0073k-…``, ``\\/``) hide a key — and the base64 of ``Authorization: Basic`` (decoded).
+
+Token families (``K001``–``K014``) are shaped like gitleaks rules: a keyword pre-filter, a regular
+expression with the provider's exact prefix, length and character set, and an entropy floor where a
+prefix alone is weak.  ``K020``–``K024`` cover credentials that have no recognisable shape: sensitive
+headers, cookies, identifying headers, credential parameters and JSON keys, URL passwords.
+
+Placeholders are not secrets: empty values, ``REDACTED``, ``<API_KEY>``, ``${TOKEN}``, ``***``,
+``dummy``, ``fake``, ``test``, values made of one repeated character, and whatever the configuration
+allowlists.  A value is never printed: messages show at most its first 4 characters and its length
+(``sk-p…(164 chars)``); the value itself only reaches baselines as a hash.
+
+Settings (``[tool.cassette-lint.secrets]``): ``allowlist`` — regular expressions matched against the
+whole value, or literal values; ``placeholder`` — what ``--fix`` writes instead of a secret (default
+``REDACTED``; letters, digits, ``_``, ``-``, ``.``).
+
+Fix: every finding whose secret is written contiguously in the file (always true for the token
+character sets in plain, quoted or block scalars, unless an escape sits inside the secret) carries a
+safe fix that replaces exactly the secret's bytes with the placeholder; inside a body, the message's
+``content_length`` is updated with it so the file stays consistent.  Revoke the key first: it was
+committed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import secrets as S
+from ..findings import ERROR, WARNING, Problem
+from . import rule
+
+#: settings of the family and their defaults (validated by the configuration loader)
+SETTINGS = {"allowlist": [], "placeholder": S.DEFAULT_PLACEHOLDER}
+
+_ADVICE = "revoke it, then redact the cassette (--fix writes the placeholder)"
+_USERINFO = re.compile(r"\A[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^/@?#:]*):(?P<pw>[^/@?#]*)@")
+_FORM_BODY = re.compile(r"\A[A-Za-z0-9_.%+\-\[\]]+=[^\s]*\Z")
+
+
+class _Scan:
+    """Everything the family finds in one cassette: ``{code: [Problem, ...]}``."""
+
+    def __init__(self, cassette, settings: dict):
+        self.allow = S.Allowlist((settings or {}).get("allowlist") or ())
+        self.placeholder = S.placeholder_of(settings or {})
+        self.out: dict[str, list[Problem]] = {}
+        for it in cassette.interactions:
+            for side in ("request", "response"):
+                msg = getattr(it, side, None)
+                if msg is not None:
+                    self.message(it.index, side, msg)
+
+    def add(self, code, it, doc, path, start, end, value, message, body_msg=None, exact=True,
+            pos=None, span=None, written=None):
+        """Record a finding; ``written`` is the text at ``[start, end)`` when it is not ``value`` itself
+        (the base64 of Basic credentials holding ``value``)."""
+        if self.allow.allows(value) or value == self.placeholder:
+            return
+        written = value if written is None else written
+        if pos is None:
+            pos, span = S.locate(doc, path, start, end, written)
+            if not exact:
+                span = None
+        fix = S.make_fix(span, self.placeholder, body_msg, written) if span is not None else None
+        self.out.setdefault(code, []).append(Problem(pos, message, interaction=it, value=value, fix=fix))
+
+    def tokens(self, it, doc, path, text, where, body_msg=None, json_keys=False):
+        found = S.scan_tokens(text, json_keys=json_keys)
+        for m in found:
+            if m.code == "K023":
+                msg = f"{m.context} holds a credential {S.mask(m.value)} in the {where}: {_ADVICE}"
+            else:
+                how = " (behind JSON escapes)" if not m.exact else ""
+                msg = f"{m.label} {S.mask(m.value)} in the {where}{how}: {_ADVICE}"
+            self.add(m.code, it, doc, path, m.start, m.end, m.value, msg, body_msg, m.exact)
+        return found
+
+    # -- per message ---------------------------------------------------------------------------
+    def message(self, it: int, side: str, msg) -> None:
+        for hdrs, kind in ((msg.headers, "header"), (msg.trailer, "trailer")):
+            if hdrs is not None:
+                for name, vals in hdrs:
+                    for v in vals:
+                        if isinstance(v.value, str) and v.value:
+                            self.header(it, side, kind, name, v)
+        if side == "request":
+            if msg.url is not None and isinstance(msg.url.value, str):
+                self.url(it, msg.url)
+            if msg.form is not None:
+                for name, vals in msg.form:
+                    for v in vals:
+                        if isinstance(v.value, str):
+                            self.form_field(it, name, v)
+        if msg.body is not None and msg.body.path is not None:
+            self.body(it, side, msg)
+
+    def header(self, it, side, kind, name, v) -> None:
+        text, doc, path = v.value, v.doc, v.path
+        where = f"{side} {kind} {name}"
+        found = self.tokens(it, doc, path, text, where)
+        low = name.lower()
+        if low in S.COOKIE_HEADERS:
+            for cname, a, b, cval in S.cookie_pairs(text, low == "set-cookie"):
+                if cname.lower() in S.BENIGN_COOKIES or S._overlaps(a, b, found):
+                    continue
+                if S.looks_real(cval):
+                    self.add("K021", it, doc, path, a, b, cval,
+                             f"{where} records cookie {cname[:40]!r} = {S.mask(cval)}: a session cookie "
+                             f"is a credential; redact it or filter the header when recording")
+            return
+        if S.sensitive_header(name):
+            a, b, scheme = S.credential_span(text)
+            cred = text[a:b]
+            if not cred or S._overlaps(a, b, found):
+                return
+            if scheme.lower() == "basic":
+                decoded = S.decode_basic(cred)
+                if decoded is not None:
+                    inner = S.scan_tokens(decoded)
+                    for m in inner:
+                        self.add(m.code, it, doc, path, a, b, m.value,
+                                 f"{m.label} {S.mask(m.value)} inside the base64 Basic credentials of the "
+                                 f"{where}: {_ADVICE}", written=cred)
+                    if inner:
+                        return
+                    _user, sep, pw = decoded.partition(":")
+                    if sep and pw and not S.is_placeholder(pw) and not S.is_placeholder(decoded):
+                        self.add("K020", it, doc, path, a, b, cred,
+                                 f"{where} carries Basic credentials {S.mask(cred)} (base64 of "
+                                 f"user:password): {_ADVICE}")
+                    return
+            if S.looks_real(cred):
+                self.add("K020", it, doc, path, a, b, cred,
+                         f"{where} carries a credential {S.mask(cred)}: {_ADVICE}")
+            return
+        if low in S.IDENTIFYING_HEADERS and S.looks_real(text.strip(), 4):
+            a, b = len(text) - len(text.lstrip()), len(text.rstrip())
+            self.add("K022", it, doc, path, a, b, text[a:b],
+                     f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette; "
+                     f"redact it")
+
+    def url(self, it, v) -> None:
+        text, doc, path = v.value, v.doc, v.path
+        found = self.tokens(it, doc, path, text, "request URL")
+        m = _USERINFO.match(text)
+        if m and m.group("pw") and not S.is_placeholder(m.group("pw")):
+            a, b = m.span("pw")
+            if not S._overlaps(a, b, found):
+                self.add("K024", it, doc, path, a, b, m.group("pw"),
+                         f"request URL carries a password {S.mask(m.group('pw'))} (user:password@host): {_ADVICE}")
+        q = text.find("?")
+        if q != -1:
+            end = text.find("#", q)
+            for name, a, b, value in S.scan_params(text, q + 1, None if end == -1 else end):
+                if S._overlaps(a, b, found):
+                    continue
+                exact = text[a:b] == value
+                self.add("K023", it, doc, path, a, b, value,
+                         f"request URL parameter {name[:40]!r} holds a credential {S.mask(value)}: {_ADVICE}",
+                         exact=exact)
+
+    def form_field(self, it, name, v) -> None:
+        text, doc, path = v.value, v.doc, v.path
+        found = self.tokens(it, doc, path, text, f"request form field {name[:40]!r}")
+        if found or S.norm_key(name) not in S.CREDENTIAL_PARAMS or S.is_placeholder(text):
+            return
+        self.add("K023", it, doc, path, 0, len(text), text,
+                 f"request form field {name[:40]!r} holds a credential {S.mask(text)}: {_ADVICE}")
+
+    def body(self, it, side, msg) -> None:
+        body = msg.body
+        if body.text is None:
+            # a binary body: tokens only, reported at the body (its bytes are base64 in the file)
+            text = body.data.decode("latin-1")
+            for m in S.scan_tokens(text):
+                self.add(m.code, it, body.doc, body.path, 0, 0, m.value,
+                         f"{m.label} {S.mask(m.value)} in the {side} body (binary): {_ADVICE}",
+                         pos=body.pos(), span=None)
+            return
+        text = body.text
+        found = self.tokens(it, body.doc, body.path, text, f"{side} body", msg, json_keys=True)
+        if side == "request" and (msg.content_type == "application/x-www-form-urlencoded"
+                                  or (not msg.content_type and _FORM_BODY.match(text))):
+            for name, a, b, value in S.scan_params(text):
+                if S._overlaps(a, b, found):
+                    continue
+                self.add("K023", it, body.doc, body.path, a, b, value,
+                         f"form-encoded request body parameter {name[:40]!r} holds a credential "
+                         f"{S.mask(value)}: {_ADVICE}", msg, exact=text[a:b] == value)
+
+
+def _problems(cassette, settings, code):
+    key = repr(sorted((settings or {}).items()))
+    cache = cassette.__dict__.setdefault("_secrets_scan", {})
+    scan = cache.get(key)
+    if scan is None:
+        scan = cache[key] = _Scan(cassette, settings)
+    return scan.out.get(code, ())
+
+
+# -- token families ----------------------------------------------------------------------------------
+
+def _family(code: str, name: str, doc: str):
+    def check(cassette, settings):
+        yield from _problems(cassette, settings, code)
+
+    check.__doc__ = doc
+    check.__name__ = name.replace("-", "_")
+    return rule(code, name, ERROR, fixable=True, tags=("security",))(check)
+
+
+_COMMON = """
+
+    Where: every header and trailer, the URL, ``form``, request and response bodies (also inside SSE
+    ``data:`` payloads, JSON strings with escapes, and base64 ``Basic`` credentials).
+
+    Why: the cassette is committed; whoever reads the repository can use the key until it is revoked.
+
+    Fix: revoke the key at the provider first, then ``--fix`` replaces it with the placeholder
+    (``REDACTED``; also updates ``content_length`` of a changed body). Filter it when recording
+    (go-vcr ``AddHook``/``AddSaveFilter``, vcrpy ``filter_headers``) so the next recording stays clean.
+"""
+
+_FAMILIES = (
+    ("K001", "openai-api-key", """An OpenAI API key (``sk-proj-``, ``sk-svcacct-``, ``sk-admin-``, legacy ``sk-`` + 48).
+
+    What: project, service-account and admin keys (``sk-proj-`` … ``[A-Za-z0-9_-]``, 40 to 250 characters
+    after the prefix; current keys are about 164 characters and contain ``T3BlbkFJ``) and legacy user keys
+    (``sk-`` + 48 alphanumerics). Random part with a Shannon entropy below 3.5 bits/char is a placeholder.
+
+    FAIL::
+
+        Authorization: ["Bearer sk-proj-<the real 164-character key>"]
+
+    PASS::
+
+        Authorization: ["Bearer REDACTED"]
+    """),
+    ("K002", "anthropic-api-key", """An Anthropic API key (``sk-ant-api03-``) or admin key (``sk-ant-admin01-``).
+
+    What: the prefix, 93 characters of ``[A-Za-z0-9_-]`` and the closing ``AA`` (108 characters in all).
+
+    FAIL::
+
+        X-Api-Key: ["sk-ant-api03-<93 characters>AA"]
+
+    PASS::
+
+        X-Api-Key: ["REDACTED"]
+    """),
+    ("K003", "openrouter-api-key", """An OpenRouter API key (``sk-or-v1-`` + 64 hex digits).
+
+    FAIL::
+
+        Authorization: ["Bearer sk-or-v1-<64 hex digits>"]
+
+    PASS::
+
+        Authorization: ["Bearer REDACTED"]
+    """),
+    ("K004", "groq-api-key", """A Groq API key (``gsk_`` + 52 alphanumerics).
+
+    FAIL::
+
+        Authorization: ["Bearer gsk_<52 characters>"]
+
+    PASS::
+
+        Authorization: ["Bearer REDACTED"]
+    """),
+    ("K005", "google-api-key", """A Google API key (``AIza`` + 35 of ``[A-Za-z0-9_-]``), e.g. a Gemini key in ``?key=``.
+
+    FAIL::
+
+        url: https://generativelanguage.googleapis.com/v1beta/models?key=AIza<35 characters>
+
+    PASS::
+
+        url: https://generativelanguage.googleapis.com/v1beta/models?key=REDACTED
+    """),
+    ("K006", "xai-api-key", """An xAI API key (``xai-`` + 80 alphanumerics; ``xai-responses-v1`` is not one).
+
+    FAIL::
+
+        Authorization: ["Bearer xai-<80 characters>"]
+
+    PASS::
+
+        Authorization: ["Bearer REDACTED"]
+    """),
+    ("K007", "huggingface-token", """A Hugging Face access token (``hf_`` + 34 letters, organisation ``api_org_`` + 34).
+
+    FAIL::
+
+        Authorization: ["Bearer hf_<34 letters>"]
+
+    PASS::
+
+        Authorization: ["Bearer REDACTED"]
+    """),
+    ("K008", "github-token", """A GitHub token: ``ghp_``/``gho_``/``ghu_``/``ghs_``/``ghr_`` + 36, or ``github_pat_`` + 82.
+
+    Also found base64-encoded in ``Authorization: Basic`` (``x-access-token:<token>``), where such
+    tokens have leaked in public repositories.
+
+    FAIL::
+
+        Authorization: ["token ghp_<36 characters>"]
+
+    PASS::
+
+        Authorization: ["token REDACTED"]
+    """),
+    ("K009", "aws-access-key-id", """An AWS access key ID (``AKIA`` long-term, ``ASIA`` temporary, + 16 of ``[A-Z2-7]``).
+
+    Also inside a SigV4 ``Authorization: AWS4-HMAC-SHA256 Credential=AKIA…/…`` header or an
+    ``X-Amz-Credential`` query parameter. AWS's documentation key (ending ``EXAMPLE``) is not reported.
+
+    FAIL::
+
+        Authorization: ["AWS4-HMAC-SHA256 Credential=AKIA<16 characters>/20250101/us-east-1/bedrock/aws4_request, ..."]
+
+    PASS::
+
+        Authorization: ["AWS4-HMAC-SHA256 Credential=REDACTED/20250101/us-east-1/bedrock/aws4_request, ..."]
+    """),
+    ("K010", "aws-secret-access-key", """An AWS secret access key (40 of ``[A-Za-z0-9/+]``) after a key that names it.
+
+    What: ``aws_secret_access_key``, ``SecretAccessKey``, ``secret-access-key`` … followed by ``:``,
+    ``=`` or ``=>`` and the 40-character key (an STS ``AssumeRole`` response, a config echoed back).
+
+    FAIL::
+
+        body: '{"Credentials": {"SecretAccessKey": "<40 characters>"}}'
+
+    PASS::
+
+        body: '{"Credentials": {"SecretAccessKey": "REDACTED"}}'
+    """),
+    ("K011", "stripe-live-key", """A Stripe live secret or restricted key (``sk_live_``, ``rk_live_``).
+
+    FAIL::
+
+        Authorization: ["Bearer sk_live_<24+ characters>"]
+
+    PASS::
+
+        Authorization: ["Bearer REDACTED"]
+    """),
+    ("K012", "slack-token", """A Slack token (``xoxb-``, ``xoxp-``, ``xapp-`` …) or incoming-webhook URL.
+
+    FAIL::
+
+        body: 'token=xoxb-<digits>-<digits>-<characters>'
+
+    PASS::
+
+        body: 'token=REDACTED'
+    """),
+    ("K013", "json-web-token", """A JSON Web Token (``eyJ…`` header ``.`` ``eyJ…`` payload ``.`` signature).
+
+    What: three base64url parts, the first two JSON objects (``eyJ`` is base64 of ``{"``), with a
+    signature. A bearer JWT replays as its subject until it expires; its payload often names the user.
+
+    FAIL::
+
+        Authorization: ["Bearer eyJhbGci…<payload>.<signature>"]
+
+    PASS::
+
+        Authorization: ["Bearer REDACTED"]
+    """),
+    ("K014", "private-key", """A PEM private key (``-----BEGIN … PRIVATE KEY-----`` … ``-----END …``).
+
+    What: a key block with at least 64 characters of key material, as written or inside a JSON string
+    (``\\n`` escapes), e.g. a Google service-account JSON sent as a request body.
+
+    FAIL::
+
+        body: '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEv…\\n-----END PRIVATE KEY-----\\n"}'
+
+    PASS::
+
+        body: '{"private_key": "REDACTED"}'
+    """),
+)
+
+for _code, _name, _doc in _FAMILIES:
+    globals()[_name.replace("-", "_")] = _family(_code, _name, _doc + _COMMON)
+
+
+# -- credentials without a shape ----------------------------------------------------------------------
+
+@rule("K020", "sensitive-header", ERROR, fixable=True, tags=("security",))
+def sensitive_header(cassette, settings):
+    """A credential header (Authorization, X-Api-Key …) recorded with a real-looking value.
+
+    What: ``Authorization``, ``Proxy-Authorization``, ``X-Api-Key``, ``Api-Key``, ``X-Goog-Api-Key``,
+    ``Anthropic-Api-Key``/``OpenAI-Api-Key``/``Azure-Api-Key``, ``Ocp-Apim-Subscription-Key``,
+    ``X-Amz-Security-Token``, ``X-Auth-Token``, ``Private-Token`` and any ``*-Api-Key``/``*-Auth-Token``
+    header whose value (after the scheme word: ``Bearer``, ``Basic``, ``token`` …) is at least 8
+    characters and not a placeholder. ``Basic`` credentials are base64-decoded: a known token inside
+    is reported by its family rule, a ``user:password`` with a placeholder password stays quiet.
+    Values that match a token family are reported by that rule instead.
+
+    Why: whoever reads the repository can replay the credential until it is revoked.
+
+    Fix: revoke the credential; ``--fix`` replaces it with ``REDACTED`` (the scheme word stays);
+    filter the header when recording (vcrpy ``filter_headers=["authorization"]``, go-vcr a hook
+    that deletes it).
+
+    FAIL::
+
+        headers:
+          Authorization: ["Bearer 8f1c2e…(a session token)"]
+
+    PASS::
+
+        headers:
+          Authorization: ["Bearer REDACTED"]
+    """
+    yield from _problems(cassette, settings, "K020")
+
+
+@rule("K021", "session-cookie", WARNING, fixable=True, tags=("security",))
+def session_cookie(cassette, settings):
+    """A ``Cookie`` or ``Set-Cookie`` header recorded with a real-looking session value.
+
+    What: each cookie of a request ``Cookie`` header, and the cookie a response ``Set-Cookie`` sets,
+    whose value is at least 8 characters and not a placeholder. Cookies that carry no credential
+    (Cloudflare ``__cf_bm``/``_cfuvid``, load-balancer stickiness ``AWSALB``, analytics ``_ga`` …)
+    are not reported.
+
+    Why: a session cookie logs whoever holds it in as the recording user until it expires.
+
+    Fix: ``--fix`` replaces the cookie's value with ``REDACTED``; better, drop cookies when
+    recording (vcrpy ``filter_headers=["cookie", "set-cookie"]``).
+
+    FAIL::
+
+        Set-Cookie: ["session=4f0c9a…; Path=/; HttpOnly"]
+
+    PASS::
+
+        Set-Cookie: ["session=REDACTED; Path=/; HttpOnly"]
+    """
+    yield from _problems(cassette, settings, "K021")
+
+
+@rule("K022", "identifying-header", WARNING, fixable=True, tags=("security",))
+def identifying_header(cassette, settings):
+    """A header that identifies the recording account: ``OpenAI-Organization``, ``OpenAI-Project`` ….
+
+    What: ``OpenAI-Organization``, ``OpenAI-Project`` and ``Anthropic-Organization-Id`` with a value
+    that is not a placeholder. They are not credentials, but they tie the repository to an account
+    and help target it.
+
+    Fix: ``--fix`` replaces the value with ``REDACTED``; or filter the header when recording.
+
+    FAIL::
+
+        openai-organization: ["user-r3e6…"]
+
+    PASS::
+
+        openai-organization: ["REDACTED"]
+    """
+    yield from _problems(cassette, settings, "K022")
+
+
+@rule("K023", "credential-parameter", ERROR, fixable=True, tags=("security",))
+def credential_parameter(cassette, settings):
+    """A credential in a URL query parameter, a form field or a JSON key.
+
+    What: query parameters and form fields (``form``, form-encoded request bodies) named ``key``,
+    ``api_key``, ``apikey``, ``access_token``, ``token``, ``client_secret``, ``password``, ``secret``,
+    ``sig``/``signature``, ``X-Amz-Signature``, ``X-Amz-Security-Token`` …; and JSON string values
+    (request or response bodies, SSE payloads) under keys such as ``api_key``, ``access_token``,
+    ``refresh_token``, ``client_secret``, ``password``, ``private_key`` — with a value that is not a
+    placeholder. Names compare without case, ``-`` and ``_``. Values matching a token family are
+    reported by that rule instead.
+
+    Why: query strings and bodies are recorded verbatim; a password or a signed URL in them can be
+    replayed by whoever reads the repository.
+
+    Fix: revoke it; ``--fix`` replaces the value with ``REDACTED`` (and updates ``content_length``
+    of a changed body); filter it when recording (vcrpy ``filter_query_parameters``,
+    ``filter_post_data_parameters``).
+
+    FAIL::
+
+        url: https://api.example.com/v1/data?access_token=9b2f…
+
+    PASS::
+
+        url: https://api.example.com/v1/data?access_token=REDACTED
+    """
+    yield from _problems(cassette, settings, "K023")
+
+
+@rule("K024", "url-password", ERROR, fixable=True, tags=("security",))
+def url_password(cassette, settings):
+    """A password in the request URL (``https://user:password@host/``).
+
+    What: the userinfo part of the URL with a password that is not a placeholder.
+
+    Why: the password is recorded verbatim and replays for whoever reads the repository.
+
+    Fix: change the password; ``--fix`` replaces it with ``REDACTED``.
+
+    FAIL::
+
+        url: https://deploy:s3cr3t-pa55@registry.example.com/v2/
+
+    PASS::
+
+        url: https://deploy:REDACTED@registry.example.com/v2/
+    """
+    yield from _problems(cassette, settings, "K024")

@@ -1,0 +1,521 @@
+"""Secret detection: the token catalogue, placeholder recognition, masking and the scanning engine.
+
+The rules in :mod:`cassette_lint.rules.secrets` are thin filters over :func:`scan`, which walks a
+cassette once and returns every :class:`Hit` (cached on the cassette, so the rules of the family share
+one pass).
+
+Speed: every text (a header value, a URL, a body) first meets a keyword pre-filter: substring tests
+(C speed, no regular expression) for the token prefixes (``sk-``, ``AKIA``, ``eyJ`` …),
+``-----BEGIN`` and the endings of credential JSON keys (``key"``, ``token"`` …).  Clean text costs
+those tests; a family's expression only runs on a text that holds one of its keywords, and JSON
+escapes are only decoded when one that can hide a token character is present.
+
+Nothing here prints a value: :func:`mask` is what messages (and any reporter) show.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import unquote_plus
+
+from .findings import Edit, Fix
+from .source import Pos
+
+DEFAULT_PLACEHOLDER = "REDACTED"
+_SAFE_PLACEHOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+
+
+def mask(value: str) -> str:
+    """``sk-p…(51 chars)``: at most the first 4 characters (fewer for short values) and the length."""
+    n = len(value)
+    shown = min(4, n // 4)
+    return f"{value[:shown]}…({n} char{'' if n == 1 else 's'})"
+
+
+def entropy(s: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not s:
+        return 0.0
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+
+
+# -- placeholders ----------------------------------------------------------------------------------
+
+#: a word that makes the whole value a placeholder wherever it appears
+_MARKERS = frozenset("""
+redacted redact filtered scrubbed removed masked hidden censored obfuscated sanitized sanitised
+dummy fake mock mocked placeholder example examples sample changeme test testing tests fixture
+replaceme notreal invalid
+""".split())
+#: words that are placeholders only when the value is made of nothing else
+_WEAK = frozenset("""
+your my the a an api key keys token tokens secret secrets password passwd pass pwd user username
+login admin auth bearer basic access client id value here none null nil undefined empty foo bar
+baz qux xxx abc abc123 123 1234 12345 123456 sk pk org project default string str env var
+""".split())
+_WORDS = re.compile(r"[a-z]+|[0-9]+")
+_TEMPLATE = re.compile(r"\A(?:<[^<>]*>|\{\{.*\}\}|\$\{.*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\[[^\[\]]*\])\Z",
+                       re.S)
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values teams write instead of a secret: empty, ``REDACTED``, ``<API_KEY>``, ``***``,
+    ``dummy``, ``fake``, ``test``, ``${TOKEN}``, one repeated character …"""
+    v = value.strip().strip("'\"")
+    if not v:
+        return True
+    if len(set(v)) == 1:
+        return True
+    if _TEMPLATE.match(v):
+        return True
+    # split camelCase so YOUR_API_KEY, yourApiKey and your-api-key read alike
+    low = re.sub(r"([a-z])([A-Z])", r"\1 \2", v).lower()
+    words = _WORDS.findall(low)
+    if not words:
+        return True  # only punctuation: ***, ---, ...
+    if any(w in _MARKERS for w in words):
+        return True
+    if all(w in _WEAK or len(set(w)) == 1 for w in words):
+        return True
+    return False
+
+
+#: substrings that mark a token-shaped string as documentation, not a key (gitleaks' stopwords)
+_TOKEN_STOPWORDS = ("example", "xxxxx", "dummy", "placeholder", "redacted", "fake", "000000", "123456")
+
+
+class Allowlist:
+    """The user's allowlist: each entry is a regular expression matched against the whole value, or a
+    literal value (an entry that is not a valid expression is taken literally)."""
+
+    def __init__(self, entries=()):
+        self.literals: set[str] = set()
+        self.patterns: list[re.Pattern] = []
+        for e in entries or ():
+            e = str(e)
+            self.literals.add(e)
+            try:
+                self.patterns.append(re.compile(e))
+            except re.error:
+                pass
+
+    def allows(self, value: str) -> bool:
+        if value in self.literals:
+            return True
+        return any(p.fullmatch(value) for p in self.patterns)
+
+
+# -- the token catalogue ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TokenRule:
+    """A token family shaped like a gitleaks rule: trigger keywords, a regex, an entropy floor."""
+
+    code: str
+    label: str
+    keywords: tuple[str, ...]
+    regex: re.Pattern
+    #: minimum Shannon entropy (bits/char) of the token after its fixed prefix; 0 disables
+    min_entropy: float = 0.0
+    #: characters of fixed prefix skipped for the entropy floor
+    prefix: int = 0
+    #: substrings that make a match documentation (AKIA…EXAMPLE)
+    stopwords: tuple[str, ...] = _TOKEN_STOPWORDS
+
+    def accepts(self, token: str) -> bool:
+        low = token.lower()
+        if any(s in low for s in self.stopwords):
+            return False
+        if self.min_entropy and entropy(token[self.prefix:]) < self.min_entropy:
+            return False
+        return True
+
+
+_END = r"(?![A-Za-z0-9_-])"
+_START = r"(?<![A-Za-z0-9_-])"
+
+TOKEN_RULES: tuple[TokenRule, ...] = (
+    # Anthropic: sk-ant-api03- + 93 [A-Za-z0-9_-] + "AA" (108 chars); admin keys sk-ant-admin01- likewise
+    TokenRule("K002", "Anthropic API key", ("sk-ant-",),
+              re.compile(_START + r"sk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{93}AA" + _END), 4.0, 14),
+    # OpenRouter: sk-or-v1- + 64 lowercase hex
+    TokenRule("K003", "OpenRouter API key", ("sk-or-",),
+              re.compile(_START + r"sk-or-v1-[0-9a-f]{64}" + _END), 3.0, 9),
+    # OpenAI: project / service-account / admin keys (sk-proj-…, ~164 chars of [A-Za-z0-9_-], usually with
+    # the T3BlbkFJ marker) and legacy user keys sk- + 48 alphanumerics (20 + T3BlbkFJ + 20)
+    TokenRule("K001", "OpenAI API key", ("sk-",),
+              re.compile(_START + r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}"
+                         r"|(?!ant-|or-)[A-Za-z0-9]{48}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})" + _END), 3.5, 3),
+    # Groq: gsk_ + 52 alphanumerics
+    TokenRule("K004", "Groq API key", ("gsk_",),
+              re.compile(_START + r"gsk_[A-Za-z0-9]{52}" + _END), 3.5, 4),
+    # Google API key: AIza + 35 of [A-Za-z0-9_-] (39 chars)
+    TokenRule("K005", "Google API key", ("AIza",),
+              re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}" + _END), 3.5, 4),
+    # xAI: xai- + 80 of [A-Za-z0-9] (not "xai-responses-v1")
+    TokenRule("K006", "xAI API key", ("xai-",),
+              re.compile(_START + r"xai-[A-Za-z0-9_]{80}" + _END), 4.0, 4),
+    # Hugging Face user access token: hf_ + 34 letters (organisation tokens: api_org_ + 34)
+    TokenRule("K007", "Hugging Face token", ("hf_", "api_org_"),
+              re.compile(_START + r"(?:hf_|api_org_)[A-Za-z]{34}" + _END), 3.5, 3),
+    # GitHub: ghp_/gho_/ghu_/ghs_/ghr_ + 36 alphanumerics; fine-grained github_pat_ + 82 word characters
+    TokenRule("K008", "GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+              re.compile(_START + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})" + _END), 3.5, 4),
+    # AWS access key id: AKIA (long-term) / ASIA (temporary) + 16 of [A-Z2-7]
+    TokenRule("K009", "AWS access key ID", ("AKIA", "ASIA"),
+              re.compile(r"(?<![A-Za-z0-9])A(?:KIA|SIA)[A-Z2-7]{16}(?![A-Za-z0-9])"), 3.0, 4),
+    # AWS secret access key: 40 of [A-Za-z0-9/+] after a key naming it (no prefix of its own)
+    TokenRule("K010", "AWS secret access key", ("ecret_access_key", "ecretAccessKey", "ECRET_ACCESS_KEY",
+                                                "ecret-access-key"),
+              re.compile(r"(?i:secret[_-]?access[_-]?key)[\"']?\s*(?:[:=]|=>)\s*[\"']?"
+                         r"(?P<tok>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"), 4.0, 0),
+    # Stripe live secret / restricted keys
+    TokenRule("K011", "Stripe live key", ("sk_live_", "rk_live_"),
+              re.compile(_START + r"[sr]k_live_[A-Za-z0-9]{20,247}" + _END), 3.0, 8),
+    # Slack: bot/user/app/refresh tokens and incoming-webhook URLs
+    TokenRule("K012", "Slack token", ("xox", "xapp-", "hooks.slack.com"),
+              re.compile(_START + r"(?:xox[abeoprs]-[0-9]{6,13}-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-z0-9]+"
+                         r"|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})"), 3.0, 5),
+    # JWT: header.payload.signature, both JSON parts base64url of "{"
+    TokenRule("K013", "JSON Web Token", ("eyJ",),
+              re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _END), 0.0),
+    # PEM private keys (also inside JSON strings, where the line breaks are \n escapes)
+    TokenRule("K014", "private key", ("-----BEGIN",),
+              re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+                         r"(?:\s|\\[rn])*(?P<body>[A-Za-z0-9+/=\s\\:,-]{64,}?)"
+                         r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"), 0.0,
+              stopwords=("redacted", "xxxxx", "placeholder", "dummy")),
+)
+TOKEN_BY_CODE = {r.code: r for r in TOKEN_RULES}
+
+#: JSON keys whose string value is a credential (compared lower-cased without "_" and "-")
+CREDENTIAL_JSON_KEYS = frozenset({
+    "apikey", "xapikey", "accesstoken", "refreshtoken", "idtoken", "authtoken", "clientsecret",
+    "password", "passwd", "secretkey", "privatekey", "sessiontoken", "awssessiontoken", "bearertoken",
+})
+#: URL query / form parameters whose value is a credential (also the JSON keys above)
+CREDENTIAL_PARAMS = CREDENTIAL_JSON_KEYS | frozenset({
+    "key", "token", "sig", "signature", "secret", "pwd", "xamzsignature", "xamzsecuritytoken",
+    "xgoogsignature", "privatetoken", "accesskey",
+})
+
+_JSON_KEY_ALT = (r"(?:x[-_]?)?api[-_]?key|access[-_]?token|refresh[-_]?token|id[-_]?token|auth[-_]?token"
+                 r"|client[-_]?secret|passw(?:or)?d|secret[-_]?key|private[-_]?key|(?:aws[-_]?)?session[-_]?token"
+                 r"|bearer[-_]?token")
+_JSON_CRED = re.compile(r'"(?P<k>(?i:' + _JSON_KEY_ALT + r'))"\s*:\s*"(?P<v>(?:[^"\\\n]|\\.)*)"')
+
+#: the cheap pre-filter: substring tests (C speed); a family's regex runs only when a keyword is present
+_KEYWORDS: tuple[tuple[str, TokenRule], ...] = tuple((k, r) for r in TOKEN_RULES for k in r.keywords)
+#: a credential JSON key ends the quoted key with one of these
+_JSON_HINTS = ('key"', 'Key"', 'KEY"', 'token"', 'Token"', 'TOKEN"', 'secret"', 'Secret"', 'SECRET"',
+               'password"', 'Password"', 'PASSWORD"', 'passwd"', 'Passwd"', 'PASSWD"')
+
+
+def norm_key(name: str) -> str:
+    return re.sub(r"[-_.\s]", "", name).lower()
+
+
+# -- scanning a text -------------------------------------------------------------------------------
+
+@dataclass
+class Match:
+    """A secret found in a text: ``[start, end)`` in that text; ``exact`` is False when the text had to
+    be decoded (JSON escapes) to see it, so its source bytes are not the value."""
+
+    code: str
+    label: str
+    start: int
+    end: int
+    value: str
+    exact: bool = True
+    context: str = ""  # e.g. 'JSON key "password"'
+
+
+def _rules_for(text: str) -> list[TokenRule]:
+    """The token rules whose keywords occur in ``text`` (in catalogue order)."""
+    hit = {r.code for k, r in _KEYWORDS if k in text}
+    return [r for r in TOKEN_RULES if r.code in hit] if hit else []
+
+
+def _run(rules: list[TokenRule], text: str) -> Iterator[tuple[TokenRule, int, int, str]]:
+    for r in rules:
+        gi = r.regex.groupindex
+        g = "tok" if "tok" in gi else 0
+        for m in r.regex.finditer(text):
+            tok = m.group(g)
+            if r.accepts(m.group("body") if "body" in gi else tok):
+                yield r, m.start(g), m.end(g), tok
+
+
+def scan_tokens(text: str, *, json_keys: bool = False) -> list[Match]:
+    """Token-family matches (and, with ``json_keys``, credential JSON keys) in ``text``."""
+    if not text:
+        return []
+    rules = _rules_for(text)
+    out = [Match(r.code, r.label, a, b, tok) for r, a, b, tok in _run(rules, text)] if rules else []
+    if json_keys and any(h in text for h in _JSON_HINTS):
+        out.extend(_json_credentials(text, out))
+    _decoded_pass(text, out)
+    return out
+
+
+def _overlaps(a: int, b: int, ms) -> bool:
+    return any(m.start < b and a < m.end for m in ms)
+
+
+def _json_credentials(text: str, found: list[Match]) -> list[Match]:
+    out = []
+    for m in _JSON_CRED.finditer(text):
+        if norm_key(m.group("k")) not in CREDENTIAL_JSON_KEYS:
+            continue
+        raw = m.group("v")
+        a, b = m.span("v")
+        if _overlaps(a, b, found):
+            continue
+        value, exact = (raw, True) if "\\" not in raw else (_json_unescape(raw), False)
+        if value is None or is_placeholder(value):
+            continue
+        out.append(Match("K023", "credential", a, b, value, exact, f'JSON key "{m.group("k")}"'))
+    return out
+
+
+def _json_unescape(raw: str) -> str | None:
+    import json
+
+    try:
+        return json.loads('"' + raw + '"')
+    except ValueError:
+        return None
+
+
+#: JSON escapes that can hide a token character ([A-Za-z0-9_+/-]); others (a newline, <, á) cannot
+_HIDING_ESC = re.compile(r"\\(?:u00(?:2[bBdDfF]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])|/)")
+
+
+def _decoded_pass(text: str, out: list[Match]) -> None:
+    """Tokens hidden behind JSON escapes (``\\u0073k-…``, ``\\/`` in an AWS secret): match the text with
+    ``\\uXXXX`` and ``\\/`` decoded, report what the raw pass could not see, mapped back to the raw text."""
+    if ("\\u00" not in text and "\\/" not in text) or not _HIDING_ESC.search(text):
+        return
+    parts: list[str] = []
+    dec_at: list[int] = []  # decoded offset where each escape's output starts
+    raw_at: list[int] = []  # raw offset of that escape
+    raw_len: list[int] = []
+    pos = 0
+    dpos = 0
+    for m in _HIDING_ESC.finditer(text):
+        parts.append(text[pos:m.start()])
+        dpos += m.start() - pos
+        e = m.group()
+        ch = "/" if e == "\\/" else chr(int(e[2:], 16))
+        dec_at.append(dpos)
+        raw_at.append(m.start())
+        raw_len.append(len(e))
+        parts.append(ch)
+        dpos += 1
+        pos = m.end()
+    if not dec_at:
+        return
+    parts.append(text[pos:])
+    decoded = "".join(parts)
+    rules = _rules_for(decoded)
+    if not rules:
+        return
+
+    def to_raw(d: int) -> tuple[int, int]:
+        """Raw offset of decoded character ``d`` and the raw length it came from."""
+        i = bisect.bisect_right(dec_at, d) - 1
+        if i < 0:
+            return d, 1
+        if d == dec_at[i]:
+            return raw_at[i], raw_len[i]
+        return raw_at[i] + raw_len[i] + (d - dec_at[i] - 1), 1
+
+    for r, da, db, tok in _run(rules, decoded):
+        a = to_raw(da)[0]
+        last, n = to_raw(db - 1)
+        b = last + n
+        if _overlaps(a, b, out):
+            continue
+        out.append(Match(r.code, r.label, a, b, tok, text[a:b] == tok, "JSON-escaped"))
+
+
+# -- parameters ------------------------------------------------------------------------------------
+
+_PARAM = re.compile(r"([^&=;#\s]+)=([^&#\s]*)")
+
+
+def scan_params(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[str, int, int, str]]:
+    """``(name, value start, value end, decoded value)`` of credential ``name=value`` pairs in
+    ``text[start:end]`` (a query string or a form-encoded body)."""
+    end = len(text) if end is None else end
+    for m in _PARAM.finditer(text, start, end):
+        name = unquote_plus(m.group(1))
+        if norm_key(name) not in CREDENTIAL_PARAMS:
+            continue
+        value = unquote_plus(m.group(2))
+        if is_placeholder(value):
+            continue
+        yield name, m.start(2), m.end(2), value
+
+
+# -- headers ---------------------------------------------------------------------------------------
+
+#: headers whose value is a credential (lower-case)
+SENSITIVE_HEADERS = frozenset({
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "apikey", "x-apikey",
+    "x-goog-api-key", "anthropic-api-key", "x-anthropic-api-key", "openai-api-key", "x-openai-api-key",
+    "azure-api-key", "x-azure-api-key", "ocp-apim-subscription-key", "x-functions-key",
+    "x-amz-security-token", "x-auth-token", "x-access-token", "x-session-token", "private-token",
+    "x-vault-token", "x-gitlab-token", "x-figma-token", "x-stainless-api-key", "x-goog-iam-authorization-token",
+})
+#: headers that identify an account or project without being a credential (warnings)
+IDENTIFYING_HEADERS = frozenset({"openai-organization", "openai-project", "anthropic-organization-id"})
+COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
+#: cookies that carry no credential: load-balancer stickiness, bot management, analytics, consent
+BENIGN_COOKIES = frozenset({
+    "__cf_bm", "_cfuvid", "__cfruid", "__cflb", "__cfwaitingroom", "cf_ob_info", "cf_use_ob",
+    "awsalb", "awsalbcors", "awsalbtg", "awsalbtgcors", "awselb", "awselbcors",
+    "_ga", "_gid", "_gat", "_gcl_au", "nid", "pref", "1p_jar", "aec", "consent", "socs", "ysc",
+    "visitor_info1_live", "__utma", "__utmb", "__utmc", "__utmz", "_fbp", "ai_user", "ai_session",
+    "arraffinity", "arraffinitysamesite", "route", "serverid", "lang", "locale", "timezone",
+})
+
+
+def sensitive_header(name: str) -> bool:
+    n = name.lower()
+    if n in SENSITIVE_HEADERS:
+        return True
+    return n.endswith(("-api-key", "-apikey", "-auth-token", "-access-token", "-secret")) and n not in COOKIE_HEADERS
+
+
+_SCHEMES = ("bearer", "token", "basic", "apikey", "api-key", "key", "digest", "negotiate", "ntlm",
+            "aws4-hmac-sha256", "goog4-hmac-sha256", "hmac", "sharedkey", "sharedaccesssignature", "otp")
+
+
+def credential_span(value: str) -> tuple[int, int, str]:
+    """``(start, end, scheme)`` of the credential inside a header value: after an auth scheme word."""
+    s = value
+    a = len(s) - len(s.lstrip())
+    b = len(s.rstrip())
+    sp = s.find(" ", a)
+    if sp != -1 and s[a:sp].lower() in _SCHEMES:
+        scheme = s[a:sp]
+        c = sp
+        while c < b and s[c] == " ":
+            c += 1
+        return c, b, scheme
+    return a, b, ""
+
+
+def decode_basic(b64: str) -> str | None:
+    try:
+        raw = base64.b64decode(b64.strip() + "=" * (-len(b64.strip()) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def looks_real(value: str, min_len: int = 8) -> bool:
+    """A header or parameter value that is not a placeholder and long enough to be a credential."""
+    return len(value) >= min_len and not is_placeholder(value)
+
+
+def cookie_pairs(value: str, set_cookie: bool) -> Iterator[tuple[str, int, int, str]]:
+    """``(name, value start, value end, value)`` of each cookie (Set-Cookie: only the first pair)."""
+    pos = 0
+    for part in value.split(";"):
+        seg_start = pos
+        pos += len(part) + 1
+        eq = part.find("=")
+        if eq == -1:
+            if set_cookie:
+                return
+            continue
+        name = part[:eq].strip()
+        v0 = seg_start + eq + 1
+        v = value[v0:seg_start + len(part)]
+        lead = len(v) - len(v.lstrip())
+        v = v.strip()
+        if v.startswith('"') and v.endswith('"') and len(v) >= 2:
+            v = v[1:-1]
+            lead += 1
+        yield name, v0 + lead, v0 + lead + len(v), v
+        if set_cookie:
+            return
+
+
+# -- positions and fixes ---------------------------------------------------------------------------
+
+def placeholder_of(settings: dict) -> str:
+    p = settings.get("placeholder", DEFAULT_PLACEHOLDER) if settings else DEFAULT_PLACEHOLDER
+    return p if isinstance(p, str) and _SAFE_PLACEHOLDER.match(p) else DEFAULT_PLACEHOLDER
+
+
+def locate(doc, path: tuple, start: int, end: int, value: str) -> tuple[Pos, tuple[int, int] | None]:
+    """File position of ``[start, end)`` of the scalar at ``path`` and, when the secret's source text is
+    contiguous and identical to ``value``, its byte range (else ``None``: no safe edit exists)."""
+    loc = doc.locator(path)
+    pos = loc.pos(start, end)
+    if end <= start:
+        return pos, None
+    a = loc.index_of(start)
+    b = loc.index_of(end - 1) + 1
+    src = doc.source
+    if b - a != end - start or src.text[a:b] != value:
+        return pos, None
+    return pos, (src.byte_offset(a), src.byte_offset(b))
+
+
+def length_edit(msg, delta: int) -> Edit | None | bool:
+    """The edit of ``msg``'s ``content_length`` for a body that changes by ``delta`` bytes; ``None`` when
+    nothing needs to change (absent, -1, or already not the body's length); ``False`` when it cannot."""
+    cl = msg.content_length
+    if cl is None or delta == 0:
+        return None
+    v = cl.value
+    if isinstance(v, bool) or not isinstance(v, int):
+        if isinstance(v, str) and v.strip().isdigit():
+            v = int(v.strip())
+        else:
+            return None
+    if v < 0 or v != len(msg.body.data):
+        return None
+    doc = cl.doc
+    try:
+        a, b = doc.byte_range(cl.path)
+    except Exception:
+        return False
+    old = doc.source.data[a:b]
+    new = str(v + delta).encode()
+    if old[:1] in (b'"', b"'") and old[-1:] == old[:1]:
+        new = old[:1] + new + old[:1]
+    elif not old.strip().isdigit():
+        return False
+    return Edit(a, b, new)
+
+
+def make_fix(span: tuple[int, int] | None, placeholder: str, msg=None, value: str | None = None) -> Fix | None:
+    """Replace the secret's bytes with ``placeholder``; in a body, also update ``content_length``."""
+    if span is None:
+        return None
+    edits = [Edit(span[0], span[1], placeholder.encode())]
+    if msg is not None and value is not None:
+        delta = len(placeholder.encode()) - len(value.encode("utf-8", "surrogatepass"))
+        le = length_edit(msg, delta)
+        if le is False:
+            return None
+        if le is not None:
+            edits.append(le)
+    return Fix(f"replace the secret with {placeholder}", tuple(edits), safe=True)
