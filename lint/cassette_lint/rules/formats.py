@@ -45,7 +45,7 @@ def body_not_inspectable(cassette):
             Content-Encoding: [gzip]
           body:
             string: !!binary |
-              H4sIAAAAAAAAA6tWys9WslIqKUpNVaoFAKyNM4UOAAAA
+              H4sIAAAAAAACA6tWys9WslIoKSpNrQUAxhmrFwwAAAA=
     """
     for it in cassette.http:
         for msg in (it.request, it.response):
