@@ -87,9 +87,11 @@ class Body:
 
     #: what the adapter undid to get ``text`` (``gzip``/``deflate`` of a ``!!binary`` body, whose ``data``
     #: stays the stored bytes the declared length counts; ``gzip`` already undone by the client, or a
-    #: re-serialized ``parsed_body``, both with ``uncompressed`` set on the message); ``pos()`` then
-    #: points at the body's start
+    #: re-serialized ``parsed_body``, both with ``uncompressed`` set on the message)
     decoded: str = ""
+    #: False when offsets in ``text`` are not offsets in the scalar as written (decompressed or base64
+    #: bytes, a re-serialized structure): ``pos()`` then gives the body's start
+    exact: bool = True
     #: why the body cannot be inspected (``"brotli-compressed"`` …), set by the adapter; ``text`` is None
     uninspectable: str | None = None
 
@@ -117,7 +119,7 @@ class Body:
         """File position of character ``offset`` of the body (of the body's key if it is absent)."""
         if self.path is None or self.locator is None:
             return self.message.pos
-        if self.text is None or self.decoded:
+        if self.text is None or not self.exact:
             return self.doc.pos(self.path)
         return self.locator.pos(offset, end_offset)
 

@@ -68,8 +68,7 @@ def body(raw: Any, path: tuple | None, msg: Message, doc: Document) -> Body:
             except UnicodeDecodeError:
                 text = None
             b = Body(text, data, True, path, doc, msg)
-            if text is not None:
-                b.decoded = "base64"  # offsets in the text are not offsets in the base64 scalar
+            b.exact = False  # offsets in the text are not offsets in the base64 scalar
             return b
         b = Body(None, data, True, path, doc, msg)
         decode = _DECODERS.get(coding)
@@ -87,6 +86,7 @@ def body(raw: Any, path: tuple | None, msg: Message, doc: Document) -> Body:
             text = None
         b = Body(text, data, text is None, path, doc, msg)
         b.decoded = coding
+        b.exact = False
         return b
     if raw is None:
         return Body("", b"", False, path, doc, msg)
@@ -106,6 +106,7 @@ def parsed_body(raw: Any, path: tuple, msg: Message, doc: Document) -> Body:
     text = json.dumps(raw, ensure_ascii=False, default=str)
     b = Body(text, text.encode("utf-8", "surrogatepass"), False, path, doc, msg)
     b.decoded = "parsed_body"
+    b.exact = False
     msg.uncompressed = Value(True, path, doc)  # the recorded bytes are gone: no length to compare
     return b
 

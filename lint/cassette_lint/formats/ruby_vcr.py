@@ -79,8 +79,7 @@ def _body(m: dict, msg, doc: Document):
                 b.uninspectable = "base64_string that is not valid base64"
                 return b
             b = _vcr.body(data, vp, msg, doc)
-            if not b.decoded and not b.uninspectable:
-                b.decoded = "base64"
+            b.exact = False  # offsets in the text are not offsets in the base64 scalar
             return b
         return _vcr.body(b64, vp, msg, doc)
     b = _vcr.body(raw.get("string"), bp + ("string",) if "string" in raw else bp, msg, doc)
