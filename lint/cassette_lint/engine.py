@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -161,16 +162,36 @@ class _Collector:
         return FileResult(self.path, self.findings, self.format, self.skipped)
 
 
+def _too_large(size: int, options: Options) -> tuple[None, Problem, rules.Rule]:
+    return None, Problem(Pos(1, 1), f"file is {size:,} bytes, above --max-file-size "
+                         f"{options.max_file_size:,}: not checked"), L.FILE_TOO_LARGE
+
+
 def read_file(path: str, options: Options) -> tuple[bytes | None, Problem | None, rules.Rule | None]:
+    """The file's bytes, or the problem that stops it being read.
+
+    Opened non-blocking and checked with ``fstat`` on the open descriptor (no race with a rename): a
+    FIFO, socket or device named ``*.yaml`` is reported instead of hanging or reading forever, and a
+    file that grows past ``max_file_size`` while being read is reported too.
+    """
     try:
         if os.path.isdir(path):
             return None, Problem(Pos(1, 1), "is a directory, not a file"), L.UNREADABLE
-        size = os.path.getsize(path)
-        if size > options.max_file_size:
-            return None, Problem(Pos(1, 1), f"file is {size:,} bytes, above --max-file-size "
-                                 f"{options.max_file_size:,}: not checked"), L.FILE_TOO_LARGE
-        with open(path, "rb") as fh:
-            return fh.read(options.max_file_size + 1), None, None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb", closefd=True) as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None, Problem(Pos(1, 1), "not a regular file (a FIFO, socket or device): "
+                                     "not read"), L.UNREADABLE
+            if st.st_size > options.max_file_size:
+                return _too_large(st.st_size, options)
+            limit = options.max_file_size
+            data = fh.read(min(limit, st.st_size) + 1)  # one read, buffer the size of the file
+            if len(data) > st.st_size and len(data) <= limit:  # it grew while we read it
+                data += fh.read(limit + 1 - len(data))
+            if len(data) > limit:
+                return _too_large(len(data), options)
+            return data, None, None
     except OSError as e:
         return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), L.UNREADABLE
 

@@ -252,9 +252,12 @@ def load(path: str, data: bytes) -> LoadResult:
     if not text.strip():
         return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
     try:
+        deep = None if is_json(path) else _too_deep(text)
+        if deep is not None:
+            return LoadResult(source, None, [(L.TOO_DEEP, Problem(deep, _TooDeep.MESSAGE))])
         nodes = [_json.compose(source, MAX_DEPTH)] if is_json(path) else _compose_all(text)
     except _YAML_ERRORS as e:
-        return LoadResult(source, None, [(L.YAML_SYNTAX, _yaml_error_problem(e))])
+        return LoadResult(source, None, [(L.YAML_SYNTAX, _yaml_error_problem(e, source))])
     except _json.JSONSyntaxError as e:
         return LoadResult(source, None, [(L.YAML_SYNTAX, Problem(source.pos(e.index), f"JSON syntax error: {e.msg}"))])
     except _json.TooDeep as e:
@@ -293,6 +296,45 @@ def load(path: str, data: bytes) -> LoadResult:
     return LoadResult(source, doc, problems)
 
 
+#: nesting the recursive C composer is never asked to build (it overflows the C stack near 40,000
+#: levels with an 8 MB stack; this keeps it to about 10% of that)
+SAFE_COMPOSE_DEPTH = 4_000
+#: a line indented (spaces, tabs, compact ``- ``/``? ``/``: `` indicators) this far could open this many
+#: block levels (each indentation step opens at most a mapping and a sequence)
+_DEEP_INDENT = re.compile(r"^[ \t?:-]{%d,}" % (SAFE_COMPOSE_DEPTH // 4), re.M)
+
+
+def _too_deep(text: str) -> Pos | None:
+    """Where the document nests deeper than :data:`MAX_DEPTH`, when it might be deep enough to crash
+    the composer; ``None`` when it is safe to compose (the builder then enforces MAX_DEPTH itself).
+
+    The first test is a cheap, sound upper bound on the nesting depth (flow openers + block levels the
+    deepest indentation allows); only when it cannot exclude extreme depth do we count the real depth
+    from the parser's event stream (libyaml's parser is not recursive, only the composer is).
+    """
+    flow = text.count("[") + text.count("{")
+    if flow < SAFE_COMPOSE_DEPTH // 2 and _DEEP_INDENT.search(text) is None:
+        return None
+    if not HAVE_C:  # the pure-Python composer raises RecursionError, which load() reports
+        return None
+    parser = _CParser(text)
+    depth = 0
+    while True:
+        ev = parser.get_event()
+        if ev is None:
+            return None
+        name = ev.__class__.__name__
+        if name in ("MappingStartEvent", "SequenceStartEvent"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                m = ev.start_mark
+                return Pos(m.line + 1, m.column + 1)
+        elif name in ("MappingEndEvent", "SequenceEndEvent"):
+            depth -= 1
+        elif name == "StreamEndEvent":
+            return None
+
+
 def _compose_all(text: str) -> list:
     if HAVE_C:
         parser = _Composer(text)
@@ -306,12 +348,30 @@ def _compose_all(text: str) -> list:
     return list(y.compose_all(text))
 
 
+def _is_merge_key(node) -> bool:
+    """A ``<<`` key (plain, or tagged ``!!merge``): YAML 1.1 merge, honoured by every recorder's loader."""
+    if not isinstance(node, _SCALARS) or node.value != "<<":
+        return False
+    tag = _tag(node)
+    return tag == _T + "merge" or (not tag and not node.style)
+
+
 def _is_empty_scalar(node) -> bool:
     """An empty document (``---`` with nothing after it) composes to an empty plain scalar."""
     return isinstance(node, _SCALARS) and node.value == "" and not node.style and not _tag(node)
 
 
-def _yaml_error_problem(e) -> Problem:
+def _yaml_error_problem(e, source: Source | None = None) -> Problem:
+    if getattr(e, "reason", None) is not None and getattr(e, "position", None) is not None:
+        # a ReaderError (control character such as NUL): position is a byte offset into the UTF-8
+        # encoding of the text; report it as one line at the character's own line and column
+        ch = e.character
+        what = f"#x{ch:04x}" if isinstance(ch, int) else repr(ch)
+        pos = Pos(1, 1)
+        if source is not None:
+            index = len(source.text.encode("utf-8", "surrogatepass")[: e.position].decode("utf-8", "ignore"))
+            pos = source.pos(index)
+        return Problem(pos, f"YAML syntax error: unacceptable character {what}: {e.reason}")
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e)
     context = getattr(e, "context", None)
@@ -324,14 +384,16 @@ def _yaml_error_problem(e) -> Problem:
 
 
 class _AliasBomb(Exception):
-    def __init__(self, pos: Pos, size: int):
-        super().__init__(f"YAML aliases expand to more than {size:,} nodes (an alias bomb?): file not read")
+    def __init__(self, pos: Pos, size: int, message: str | None = None):
+        super().__init__(message or f"YAML aliases expand to more than {size:,} nodes (an alias bomb?): file not read")
         self.pos = pos
 
 
 class _TooDeep(Exception):
+    MESSAGE = f"YAML nesting is deeper than {MAX_DEPTH} levels: file not read"
+
     def __init__(self, pos: Pos):
-        super().__init__(f"YAML nesting is deeper than {MAX_DEPTH} levels: file not read")
+        super().__init__(self.MESSAGE)
         self.pos = pos
 
 
@@ -343,6 +405,7 @@ class _Builder:
         self.problems: list = []
         self.tags: dict[tuple, str] = {}
         self._memo: dict[int, tuple[Any, int]] = {}
+        self._open: set[int] = set()  # collections being built (an alias to one is recursive)
         self._expanded = 0
 
     def build(self, root) -> Any:
@@ -359,6 +422,9 @@ class _Builder:
             return self._scalar(node, path), 1
         memo = self._memo.get(id(node))
         if memo is not None:  # an alias: reuse the value, count what it would expand to
+            if id(node) in self._open:
+                raise _AliasBomb(self._pos(node), 0, "a YAML alias refers to a collection that contains it "
+                                 "(a recursive structure: go-yaml refuses it, other loaders may loop): file not read")
             self._expanded += memo[1]
             if self._expanded > MAX_EXPANDED_NODES:
                 raise _AliasBomb(self._pos(node), MAX_EXPANDED_NODES)
@@ -370,6 +436,7 @@ class _Builder:
             self._note_tag(tag, path)
         size = 1
         self._expanded += 1
+        self._open.add(id(node))
         if isinstance(node, _SEQUENCES):
             out: Any = []
             self._memo[id(node)] = (out, 1)
@@ -380,7 +447,11 @@ class _Builder:
         else:
             out = {}
             self._memo[id(node)] = (out, 1)
+            merges = []
             for knode, vnode in node.value:
+                if _is_merge_key(knode):
+                    merges.append(vnode)
+                    continue
                 key = _key_of(knode)
                 if isinstance(key, (list, dict)):
                     key = str(key)
@@ -393,8 +464,26 @@ class _Builder:
                 v, s = self._node(vnode, path + (key,), depth + 1)
                 out[key] = v
                 size += s
+            for vnode in merges:  # YAML merge keys, as go-yaml, PyYAML and Psych apply them
+                size += self._merge(out, vnode, path, depth)
+        self._open.discard(id(node))
         self._memo[id(node)] = (out, size)
         return out, size
+
+    def _merge(self, out: dict, vnode, path: tuple, depth: int) -> int:
+        """Merge ``<<: *base`` (or a list of them) into ``out``: explicit keys win, then earlier sources."""
+        sources = vnode.value if isinstance(vnode, _SEQUENCES) else [vnode]
+        size = 0
+        for src in sources:
+            v, s = self._node(src, path, depth + 1)
+            size += s
+            if isinstance(v, dict):
+                for k, val in v.items():
+                    out.setdefault(k, val)
+            else:
+                self.problems.append((L.YAML_SYNTAX, Problem(
+                    self._pos(src), f"merge key '<<'{_where(path)} takes a mapping or a list of mappings")))
+        return size
 
     def _note_tag(self, tag: str, path: tuple) -> None:
         self.tags[path] = tag

@@ -269,7 +269,9 @@ def _problems(err, doc: Document) -> Iterator[tuple[object, Problem]]:
             hint = f"; did you mean {guess[0]!r}?" if guess else (
                 f"; known keys: {', '.join(allowed)}" if len(allowed) <= 16 else "")
             where = format_path(path) if path else "top level"
-            msg = (f"{where}: unknown key {str(k)!r} (the recorder's decoder silently ignores it){hint}")
+            name = str(k)
+            shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}… ({len(name):,} characters)"
+            msg = (f"{where}: unknown key {shown} (the recorder's decoder silently ignores it){hint}")
             yield S.UNKNOWN_KEY, Problem(doc.key_pos(path + (k,)), msg, interaction=_interaction(path),
                                          value=str(k))
         return
