@@ -458,8 +458,10 @@ def identifying_header(cassette, settings):
     """A header that identifies the recording account: ``OpenAI-Organization``, ``OpenAI-Project`` ….
 
     What: ``OpenAI-Organization``, ``OpenAI-Project`` and ``Anthropic-Organization-Id`` with a value
-    that is not a placeholder. They are not credentials, but they tie the repository to an account
-    and help target it.
+    that is not a placeholder.
+
+    Why: they are not credentials, but they tie the repository to an account (and an API key leaked
+    elsewhere to its organisation), which helps target it.
 
     Fix: ``--fix`` replaces the value with ``REDACTED``; or filter the header when recording.
 
