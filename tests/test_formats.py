@@ -397,8 +397,8 @@ def test_walk_finds_json_cassettes_and_skips_other_json_silently(tmp_path):
 
 def test_old_vcrpy_list_layout_is_recognised(lint_text):
     found = lint_text('[{"request": {"host": "h", "path": "/"}, "response": {}}]', name="old.json", dedent=False)
-    assert codes(found) == ["Y005"]
-    assert "vcrpy's layout from before 1.0" in found[0].message
+    assert codes(found) == ["Y005"] and at(found, "Y005") == [(1, 1)]
+    assert "vcrpy's layout from before 1.0" in found[0].message and found[0].format == "vcrpy"
 
 
 # -- go-vcr v1 ------------------------------------------------------------------------------------
@@ -558,7 +558,7 @@ def test_corpus_files_are_each_recognised_as_their_format():
                 assert res.format == f"go-vcr-v{version}", p.name
             elif "old_cassette" in p.name:
                 # vcrpy's pre-1.0 list layout, which vcrpy refuses (serialize._looks_like_an_old_cassette)
-                assert res.format is None and res.skipped is None and codes(res.findings) == ["Y005"], p.name
+                assert res.format == "vcrpy" and codes(res.findings) == ["Y005"], p.name
             else:
                 assert res.format == want[folder], p.name
             assert not [f for f in res.findings if f.rule.startswith("S") or f.rule == "Y008"], p.name

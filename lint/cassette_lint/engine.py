@@ -228,6 +228,8 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     for r, p in loaded.problems:
         col.add(r, p)
     if doc is None or not isinstance(doc.data, dict):
+        if doc is not None and loader.old_vcrpy_layout(doc.data):
+            col.format = "vcrpy"  # its pre-1.0 layout, which vcrpy refuses (Y005 says so)
         return
     adapter = formats.detect(doc.data, options.cassette_format)
     if adapter is None:
