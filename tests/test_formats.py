@@ -571,3 +571,51 @@ def test_fantasy_corpus_is_all_go_vcr_v2():
     assert files
     for p in files:
         assert fmt(p) == "go-vcr-v2", p.name
+
+
+# -- the JSON composer ----------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_json_values, indent=st.sampled_from([None, 0, 2, 4]), ascii_=st.booleans())
+def test_json_composer_reads_what_json_dumps_writes(value, indent, ascii_):
+    text = json.dumps({"k": value, "s": "a\U0001f600\n\"z"}, indent=indent, ensure_ascii=ascii_)
+    res = loader.load("x.json", text.encode("utf-8"))
+    assert res.problems == []
+    doc = res.document
+    assert doc.data == json.loads(text)
+    # the character after the emoji ("\n", escaped) is mapped to its escape in the file
+    loc = doc.locator(("s",))
+    i = loc.index_of(2)
+    assert text[i:i + 2] == "\\n"
+
+
+def test_govcr_v2_without_interaction_ids_is_accepted(lint_text):
+    """go-vcr v2's own example cassettes were written without ``id`` before it was added (govcr-own)."""
+    text = """\
+---
+version: 2
+interactions:
+- request:
+    body: ""
+    form: {}
+    headers: {}
+    url: https://example.com/
+    method: GET
+  response:
+    body: ok
+    headers: {}
+    status: 200 OK
+    code: 200
+    duration: 1ms
+"""
+    assert lint_text(text) == []
