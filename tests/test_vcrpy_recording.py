@@ -96,7 +96,7 @@ def _record(base: str, path: str, serializer: str) -> str:
 
 
 def _line_of(text: str, needle: str, start: int = 0) -> int:
-    return text.index(needle, start) and text[: text.index(needle, start)].count("\n") + 1
+    return text.count("\n", 0, text.index(needle, start)) + 1
 
 
 @pytest.mark.parametrize("serializer,suffix", [("yaml", ".yaml"), ("json", ".json")])

@@ -141,8 +141,7 @@ def compose(source: Source, max_depth: int):
             items.append(val)
             i = _WS.match(text, i).end()
             if text.startswith(",", i):
-                continue_at = i + 1
-                i = continue_at
+                i += 1
                 continue
             if text.startswith("]", i):
                 return JSequence(items, mark(start), mark(i + 1)), i + 1
