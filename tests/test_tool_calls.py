@@ -170,11 +170,14 @@ def test_replayed_tool_call_id_differs_from_the_response(tmp_path):
     assert "produced [weather(functions.weather:0)]" in f[0].message
 
 
-def _pair(resp_args: str, replay_args: str, result_id: str = "call_0") -> str:
+def _pair(resp_args: str, replay_args: str, result_id: str = "call_0", split_turn: bool = False,
+          replay_id: str = "call_0") -> str:
     first = tc_chunk(resp_args, first=True)
     r1 = {"stream": True, "tools": [ADD], "messages": [{"role": "user", "content": "add"}]}
-    r2 = {**r1, "messages": r1["messages"] + [
-        {"role": "assistant", "tool_calls": [{"id": "call_0", "type": "function",
+    # llm (simonw/llm) replays the assistant turn as an empty text message, then the tool calls
+    split = [{"role": "assistant", "content": ""}] if split_turn else []
+    r2 = {**r1, "messages": r1["messages"] + split + [
+        {"role": "assistant", "tool_calls": [{"id": replay_id, "type": "function",
                                               "function": {"name": "add", "arguments": replay_args}}]},
         {"role": "tool", "tool_call_id": result_id, "content": "5"}]}
     return stream_cassette(first + END, request=r1, more=[(CHAT_URL, r2, 'data: {"object":"chat.completion.chunk",'
@@ -193,6 +196,13 @@ def test_replay_compares_parsed_arguments_and_tool_result_ids(lint_text):
     text = _pair('{"a":2,"b":3}', '{"a":2,"b":3}', result_id="call_7")
     body_lines = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.startswith("    body: '")]
     assert at(f, "A006") == [(body_lines[1], 12)]
+
+
+def test_assistant_turn_replayed_as_several_messages_is_compared_whole(lint_text):
+    assert mine(lint_text(_pair('{"a":2,"b":3}', '{"a":2,"b":3}', split_turn=True), dedent=False)) == []
+    f = mine(lint_text(_pair('{"a":2,"b":3}', '{"a":2,"b":3}', split_turn=True, replay_id="0",
+                             result_id="0"), dedent=False))
+    assert codes(f) == ["A006"] and "replays tool calls [add(0)]" in f[0].message
 
 
 # -- the real corpus (../shared, skipped when absent) ---------------------------------------------

@@ -613,8 +613,17 @@ def replay_mismatch(cassette):
         pm, nm = _replayed(d, preq), _replayed(d, nreq)
         if pm is None or nm is None or len(nm) <= len(pm) or not _same_history(nm[:len(pm)], pm):
             continue
-        replay = _calls_in_message(d, nm[len(pm)])
-        if replay is None:
+        # the assistant turn may be replayed as several consecutive assistant messages (llm sends
+        # {"role":"assistant","content":""} and then one carrying the tool calls): take them all
+        replay: list = []
+        end = len(pm)
+        while end < len(nm):
+            part = _calls_in_message(d, nm[end])
+            if part is None:
+                break
+            replay.extend(part)
+            end += 1
+        if end == len(pm):
             continue
         want = [(c.id, c.name, c.value) for c in produced]
         got_ids = [r[0] for r in replay]
@@ -627,7 +636,7 @@ def replay_mismatch(cassette):
                 yield Problem(nxt.request.body.pos(0), f"request replays tool call {r[1]} ({r[0]}) with arguments "
                               f"{_short(json.dumps(r[2]))!r} but interaction {prev.index}'s response produced "
                               f"{_short(json.dumps(w[2]))!r}", interaction=nxt.index)
-        for rid in _result_ids(d, nm[len(pm) + 1:]):
+        for rid in _result_ids(d, nm[end:]):
             if rid not in got_ids:
                 yield Problem(nxt.request.body.pos(0), f"tool result answers {rid!r}, which interaction {prev.index}'s response never "
                               f"produced (produced: {', '.join(str(g) for g in got_ids)})", interaction=nxt.index,
