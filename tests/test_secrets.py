@@ -511,8 +511,6 @@ def test_other_corpus_folders_report_only_identifying_headers():
         assert line in ("openai-organization:", "openai-project:"), (f.path, f.line)
 
 
-@pytest.mark.xfail(strict=True, reason="--diff shows the original lines, secret included (fixer.unified_diff "
-                   "prints the '-' side verbatim); the diff of a redaction must mask the removed secret bytes")
 def test_diff_output_prints_no_secret(tmp_path):
     from click.testing import CliRunner
 
@@ -521,3 +519,16 @@ def test_diff_output_prints_no_secret(tmp_path):
     p, secrets = planted(tmp_path)
     r = CliRunner().invoke(main, ["check", "--diff", str(p)])
     assert "+" in r.output and leaked(r.output, secrets) == []
+
+
+def test_diff_shows_the_removed_secret_masked_and_the_placeholder_added(tmp_path):
+    from click.testing import CliRunner
+
+    from cassette_lint.cli import main
+
+    p, secrets = planted(tmp_path)
+    out = CliRunner().invoke(main, ["check", "--diff", str(p)]).output
+    minus = [ln for ln in out.splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    plus = [ln for ln in out.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    assert any("…(" in ln and "chars)" in ln for ln in minus)
+    assert any("REDACTED" in ln for ln in plus)

@@ -153,7 +153,8 @@ class _Collector:
             path=self.path, line=p.pos.line, column=p.pos.column, rule=rule.code, name=rule.name,
             severity=self.options.severity.get(rule.code, rule.severity), message=p.message,
             interaction=p.interaction, end_line=p.pos.end_line, end_column=p.pos.end_column,
-            format=self.format, value_hash=_value_hash(p.value), fix=p.fix))
+            format=self.format, value_hash=_value_hash(p.value), fix=p.fix,
+            secret=p.value if rule.family == "secrets" else None))
 
     def result(self) -> FileResult:
         for f in self.findings:

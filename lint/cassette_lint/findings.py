@@ -70,6 +70,8 @@ class Finding:
     format: str | None = None
     value_hash: str | None = None
     fix: Fix | None = field(default=None, repr=False)
+    #: the leaked value of a secrets finding: never serialised, only used to mask it in diffs
+    secret: str | None = field(default=None, repr=False)
 
     def sort_key(self):
         return (self.path, self.line, self.column, self.rule, self.message)

@@ -132,6 +132,18 @@ def atomic_write(path: str, data: bytes) -> None:
         pass
 
 
+def mask_secrets(text: str, findings: Iterable[Finding]) -> str:
+    """``text`` with every secret a finding reported replaced by its mask (``sk-p…(51 chars)``)."""
+    values = sorted({f.secret for f in findings if f.secret}, key=len, reverse=True)
+    if not values:
+        return text
+    from .secrets import mask
+
+    for v in values:
+        text = text.replace(v, mask(v))
+    return text
+
+
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     a = old.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     b = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
@@ -174,7 +186,8 @@ def fix_files(file_results: list, recheck, roots, write: bool) -> tuple[list, Ou
                 if new != original:
                     out.files.append(fr.path)
                     out.fixed += len(applied)
-                    out.diff.append(unified_diff(fr.path, original, new))
+                    # never show a secret, on either side or in context lines
+                    out.diff.append(mask_secrets(unified_diff(fr.path, original, new), fr.findings))
                 results.append(fr)
                 continue
             current, cur_fixes, changed = original, fixes, False
