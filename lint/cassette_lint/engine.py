@@ -145,6 +145,8 @@ class _Collector:
         self.findings: list[Finding] = []
         self.format: str | None = None
         self.skipped: str | None = None
+        #: False for UTF-16/32 files: fixes are UTF-8 byte edits and would corrupt them
+        self.fixes = True
 
     def add(self, rule: rules.Rule, p: Problem) -> None:
         if not self.options.enabled(rule.code):
@@ -153,7 +155,7 @@ class _Collector:
             path=self.path, line=p.pos.line, column=p.pos.column, rule=rule.code, name=rule.name,
             severity=self.options.severity.get(rule.code, rule.severity), message=p.message,
             interaction=p.interaction, end_line=p.pos.end_line, end_column=p.pos.end_column,
-            format=self.format, value_hash=_value_hash(p.value), fix=p.fix,
+            format=self.format, value_hash=_value_hash(p.value), fix=p.fix if self.fixes else None,
             secret=p.value if rule.family == "secrets" else None))
 
     def result(self) -> FileResult:
@@ -222,6 +224,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         col.add(rule, problem)
         return
     loaded = loader.load(target.path, data)
+    col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document
     if not target.explicit and loader.is_json(target.path) and not formats.json_may_be_cassette(data, doc):
         col.skipped = "not-a-cassette"  # package.json, tsconfig.json … next to the cassettes

@@ -246,9 +246,16 @@ def load(path: str, data: bytes) -> LoadResult:
     source = Source(path, data, text if text is not None else "")
     if text is None:
         return LoadResult(source, None, problems)
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        source.encoding = "utf-32"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        source.encoding = "utf-16"
+    elif data.startswith(codecs.BOM_UTF8):
+        source.base = len(codecs.BOM_UTF8)  # decode() dropped it: byte offsets start after it
     if text.startswith("\ufeff"):
         text = text[1:]
         source.text = text
+        source.base += 3 if source.encoding == "utf-8" else 0
     if not text.strip():
         return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
     try:

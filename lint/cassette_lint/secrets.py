@@ -475,6 +475,10 @@ def locate(doc, path: tuple, start: int, end: int, value: str) -> tuple[Pos, tup
     src = doc.source
     if b - a != end - start or src.text[a:b] != value:
         return pos, None
+    # an escape whose first character equals the character it stands for (``\\`` → ``\``, ``''`` → ``'``)
+    # passes the test above with its second half left outside the range: never edit across escapes
+    if (loc.style == '"' and "\\" in value) or (loc.style == "'" and "'" in value):
+        return pos, None
     return pos, (src.byte_offset(a), src.byte_offset(b))
 
 

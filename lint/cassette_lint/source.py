@@ -27,12 +27,16 @@ class Pos:
 class Source:
     """The bytes and text of one file, with fast index → line/column/byte conversions."""
 
-    __slots__ = ("path", "data", "text", "_line_starts", "_ascii")
+    __slots__ = ("path", "data", "text", "_line_starts", "_ascii", "base", "encoding")
 
     def __init__(self, path: str, data: bytes, text: str):
         self.path = path
         self.data = data
         self.text = text
+        #: bytes in :attr:`data` before the text (a UTF-8 byte-order mark: 3)
+        self.base = 0
+        #: how :attr:`data` encodes :attr:`text`; byte offsets (and so fixes) are exact only for UTF-8
+        self.encoding = "utf-8"
         self._line_starts: list[int] | None = None
         self._ascii = len(data) == len(text)
 
@@ -79,7 +83,7 @@ class Source:
         line, col = self.line_col(index)
         start = self.line_starts[line]
         # bytes of whole lines before, plus the encoded prefix of this line
-        return len(self.text[:start].encode("utf-8", "surrogatepass")) + len(
+        return self.base + len(self.text[:start].encode("utf-8", "surrogatepass")) + len(
             self.text[start : start + col].encode("utf-8", "surrogatepass")
         )
 
