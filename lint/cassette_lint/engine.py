@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 import traceback
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -49,7 +50,17 @@ class Options:
 
     def family_enabled(self, prefix: str) -> bool:
         """True when at least one rule whose code starts with ``prefix`` is enabled."""
-        return any(self.enabled(r.code) for r in rules.all_rules() if r.code.startswith(prefix))
+        return any(r.code.startswith(prefix) for r in self.active_rules(checks_only=False))
+
+    def active_rules(self, checks_only: bool = True) -> list:
+        """The enabled rules (with a ``check`` of their own), in run order; computed once per selection."""
+        return _active_rules(tuple(self.select), tuple(self.ignore), checks_only, rules.registry_key())
+
+
+@lru_cache(maxsize=64)
+def _active_rules(select: tuple, ignore: tuple, checks_only: bool, _registry: tuple) -> list:
+    probe = Options(select=select, ignore=ignore)
+    return [r for r in rules.all_rules() if (r.check is not None or not checks_only) and probe.enabled(r.code)]
 
 
 def _specificity(code: str, selectors: Iterable[str]) -> int:
@@ -255,9 +266,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         for r, p in schema.check(doc, adapter.SCHEMA):
             col.add(r, p)
     cassette = adapter.build(doc, target.path)
-    for r in rules.all_rules():
-        if r.check is None or not options.enabled(r.code):
-            continue
+    for r in options.active_rules():
         try:
             problems = (r.check(cassette, options.settings.get(r.family, {})) if r.takes_settings
                         else r.check(cassette))

@@ -23,7 +23,37 @@ from .formats import _json
 from .rules import loading as L
 from .source import Pos, ScalarLocator, Source
 
+class _LightNode:
+    """What the C composer builds while cassette-lint composes: ruamel's own node classes turn every
+    tag into a ``Tag`` object in ``__init__`` and back into a string on each ``.tag`` access, which
+    cost about a third of composing; these keep the tag as the string the parser gives."""
+
+    __slots__ = ("tag", "value", "start_mark", "end_mark", "style", "comment", "anchor")
+
+    def __init__(self, tag, value, start_mark, end_mark, style=None, comment=None, anchor=None):
+        self.tag = tag
+        self.value = value
+        self.start_mark = start_mark
+        self.end_mark = end_mark
+        self.style = style  # scalar style, or flow_style for collections
+        self.comment = comment
+        self.anchor = anchor
+
+
+class LightScalarNode(_LightNode):
+    __slots__ = ()
+
+
+class LightSequenceNode(_LightNode):
+    __slots__ = ()
+
+
+class LightMappingNode(_LightNode):
+    __slots__ = ()
+
+
 try:  # the C composer (ruamel.yaml.clib); a pure-Python fallback keeps the tool working without it
+    import _ruamel_yaml as _cyaml  # type: ignore
     from _ruamel_yaml import CParser as _CParser  # type: ignore
 
     class _Composer(_CParser):  # type: ignore[misc,valid-type]
@@ -55,9 +85,9 @@ try:
     from _ruamel_yaml import SequenceNode as _CSequenceNode  # type: ignore
     from _ruamel_yaml import YAMLError as _CYAMLError  # type: ignore
 
-    _SCALARS: tuple = (ScalarNode, _CScalarNode)
-    _MAPPINGS: tuple = (MappingNode, _CMappingNode)
-    _SEQUENCES: tuple = (SequenceNode, _CSequenceNode)
+    _SCALARS: tuple = (LightScalarNode, ScalarNode, _CScalarNode)
+    _MAPPINGS: tuple = (LightMappingNode, MappingNode, _CMappingNode)
+    _SEQUENCES: tuple = (LightSequenceNode, SequenceNode, _CSequenceNode)
     _YAML_ERRORS: tuple = (YAMLError, _CYAMLError)
 except ImportError:  # pragma: no cover
     _SCALARS, _MAPPINGS, _SEQUENCES, _YAML_ERRORS = (ScalarNode,), (MappingNode,), (SequenceNode,), (YAMLError,)
@@ -344,11 +374,19 @@ def _too_deep(text: str) -> Pos | None:
 
 def _compose_all(text: str) -> list:
     if HAVE_C:
-        parser = _Composer(text)
-        out = []
-        while parser.check_node():
-            out.append(parser.get_node())
-        return out
+        # the C composer instantiates the node classes it finds in its module: lend it light ones
+        # for the duration of this call (single-threaded; restored even on a parse error)
+        saved = _cyaml.ScalarNode, _cyaml.SequenceNode, _cyaml.MappingNode
+        _cyaml.ScalarNode, _cyaml.SequenceNode, _cyaml.MappingNode = (
+            LightScalarNode, LightSequenceNode, LightMappingNode)
+        try:
+            parser = _Composer(text)
+            out = []
+            while parser.check_node():
+                out.append(parser.get_node())
+            return out
+        finally:
+            _cyaml.ScalarNode, _cyaml.SequenceNode, _cyaml.MappingNode = saved
     from ruamel.yaml import YAML  # pure-Python composer, same nodes and marks
 
     y = YAML(typ="safe", pure=True)

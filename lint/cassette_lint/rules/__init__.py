@@ -108,10 +108,22 @@ def load_all() -> dict[str, Rule]:
     return _REGISTRY
 
 
+_sorted: tuple[tuple, list[Rule]] | None = None
+
+
+def registry_key() -> tuple:
+    """Changes whenever the set of registered rules does (tests patch the registry)."""
+    return tuple(load_all())
+
+
 def all_rules() -> list[Rule]:
-    reg = load_all()
-    order = {f: i for i, f in enumerate(FAMILIES)}
-    return sorted(reg.values(), key=lambda r: (order.get(r.family, 99), r.code))
+    """Every rule in family order (computed once per registry state)."""
+    global _sorted
+    key = registry_key()
+    if _sorted is None or _sorted[0] != key:
+        order = {f: i for i, f in enumerate(FAMILIES)}
+        _sorted = (key, sorted(_REGISTRY.values(), key=lambda r: (order.get(r.family, 99), r.code)))
+    return _sorted[1]
 
 
 def get(code: str) -> Rule | None:
