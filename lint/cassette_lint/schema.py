@@ -161,6 +161,15 @@ def _compile(schema: Any, root: dict, refs: dict):
     return lambda v: all(c(v) for c in checks)
 
 
+def predicate(schema: Any):
+    """``instance -> bool`` for an arbitrary schema (a tool's parameters), or ``None`` when the schema
+    uses a keyword the fast path does not implement (then only ``jsonschema`` can judge)."""
+    try:
+        return _compile(schema, schema, {}) if isinstance(schema, (dict, bool)) else None
+    except (Unsupported, KeyError, TypeError, re.error, AttributeError):
+        return None
+
+
 @lru_cache(maxsize=None)
 def fast_validator(name: str):
     """``instance -> bool`` for schema ``name``, or ``None`` when the schema is beyond it."""

@@ -438,17 +438,20 @@ def declared_tools(it) -> dict[str, Any] | None:
 
 
 def _validator(schema: dict):
+    """(fast predicate or None, jsonschema validator or False), compiled once per distinct schema."""
     key = json.dumps(schema, sort_keys=True)
     v = _validators.get(key)
     if v is None:
         import jsonschema
 
+        from ..schema import predicate
+
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         try:
             cls.check_schema(schema)
-            v = cls(schema)
+            v = (predicate(schema), cls(schema))
         except jsonschema.SchemaError:
-            v = False  # the request's schema is itself broken: not ours to judge
+            v = (None, False)  # the request's schema is itself broken: not ours to judge
         if len(_validators) > 512:
             _validators.clear()
         _validators[key] = v
@@ -517,9 +520,9 @@ def schema_violation(cassette):
             schema = declared.get(c.name) if c.name else None
             if not isinstance(schema, dict) or c.error is not None or not isinstance(c.value, dict):
                 continue
-            v = _validator(schema)
-            if not v:
-                continue
+            fast, v = _validator(schema)
+            if not v or (fast is not None and fast(c.value)):
+                continue  # no usable schema, or the arguments are valid (the fast check is exact)
             import jsonschema.exceptions
 
             err = jsonschema.exceptions.best_match(v.iter_errors(c.value))
