@@ -122,7 +122,7 @@ class TokenRule:
     code: str
     label: str
     keywords: tuple[str, ...]
-    regex: re.Pattern
+    regex: re.Pattern | _lazy
     #: minimum Shannon entropy (bits/char) of the token after its fixed prefix; 0 disables
     min_entropy: float = 0.0
     #: characters of fixed prefix skipped for the entropy floor
@@ -139,57 +139,74 @@ class TokenRule:
         return True
 
 
+class _lazy:  # noqa: N801 - stands in for re.compile
+    """A regex compiled on first use: the keyword pre-filter means most runs never need most token
+    families, and compiling them all cost ~10 ms of every start-up (the one-file pre-commit case)."""
+
+    __slots__ = ("_args", "_rx")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self._args = (pattern, flags)
+        self._rx = None
+
+    def __getattr__(self, name: str):
+        rx = self._rx
+        if rx is None:
+            rx = self._rx = re.compile(*self._args)
+        return getattr(rx, name)
+
+
 _END = r"(?![A-Za-z0-9_-])"
 _START = r"(?<![A-Za-z0-9_-])"
 
 TOKEN_RULES: tuple[TokenRule, ...] = (
     # Anthropic: sk-ant-api03- + 93 [A-Za-z0-9_-] + "AA" (108 chars); admin keys sk-ant-admin01- likewise
     TokenRule("K002", "Anthropic API key", ("sk-ant-",),
-              re.compile(_START + r"sk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{93}AA" + _END), 4.0, 14),
+              _lazy(_START + r"sk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{93}AA" + _END), 4.0, 14),
     # OpenRouter: sk-or-v1- + 64 lowercase hex
     TokenRule("K003", "OpenRouter API key", ("sk-or-",),
-              re.compile(_START + r"sk-or-v1-[0-9a-f]{64}" + _END), 3.0, 9),
+              _lazy(_START + r"sk-or-v1-[0-9a-f]{64}" + _END), 3.0, 9),
     # OpenAI: project / service-account / admin keys (sk-proj-…, ~164 chars of [A-Za-z0-9_-], usually with
     # the T3BlbkFJ marker) and legacy user keys sk- + 48 alphanumerics (20 + T3BlbkFJ + 20)
     TokenRule("K001", "OpenAI API key", ("sk-",),
-              re.compile(_START + r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}"
+              _lazy(_START + r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}"
                          r"|(?!ant-|or-)[A-Za-z0-9]{48}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})" + _END), 3.5, 3),
     # Groq: gsk_ + 52 alphanumerics
     TokenRule("K004", "Groq API key", ("gsk_",),
-              re.compile(_START + r"gsk_[A-Za-z0-9]{52}" + _END), 3.5, 4),
+              _lazy(_START + r"gsk_[A-Za-z0-9]{52}" + _END), 3.5, 4),
     # Google API key: AIza + 35 of [A-Za-z0-9_-] (39 chars)
     TokenRule("K005", "Google API key", ("AIza",),
-              re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}" + _END), 3.5, 4),
+              _lazy(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}" + _END), 3.5, 4),
     # xAI: xai- + 80 of [A-Za-z0-9] (not "xai-responses-v1")
     TokenRule("K006", "xAI API key", ("xai-",),
-              re.compile(_START + r"xai-[A-Za-z0-9_]{80}" + _END), 4.0, 4),
+              _lazy(_START + r"xai-[A-Za-z0-9_]{80}" + _END), 4.0, 4),
     # Hugging Face user access token: hf_ + 34 letters (organisation tokens: api_org_ + 34)
     TokenRule("K007", "Hugging Face token", ("hf_", "api_org_"),
-              re.compile(_START + r"(?:hf_|api_org_)[A-Za-z]{34}" + _END), 3.5, 3),
+              _lazy(_START + r"(?:hf_|api_org_)[A-Za-z]{34}" + _END), 3.5, 3),
     # GitHub: ghp_/gho_/ghu_/ghs_/ghr_ + 36 alphanumerics; fine-grained github_pat_ + 82 word characters
     TokenRule("K008", "GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-              re.compile(_START + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})" + _END), 3.5, 4),
+              _lazy(_START + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})" + _END), 3.5, 4),
     # AWS access key id: AKIA (long-term) / ASIA (temporary) + 16 of [A-Z2-7]
     TokenRule("K009", "AWS access key ID", ("AKIA", "ASIA"),
-              re.compile(r"(?<![A-Za-z0-9])A(?:KIA|SIA)[A-Z2-7]{16}(?![A-Za-z0-9])"), 3.0, 4),
+              _lazy(r"(?<![A-Za-z0-9])A(?:KIA|SIA)[A-Z2-7]{16}(?![A-Za-z0-9])"), 3.0, 4),
     # AWS secret access key: 40 of [A-Za-z0-9/+] after a key naming it (no prefix of its own)
     TokenRule("K010", "AWS secret access key", ("ecret_access_key", "ecretAccessKey", "ECRET_ACCESS_KEY",
                                                 "ecret-access-key"),
-              re.compile(r"(?i:secret[_-]?access[_-]?key)[\"']?\s*(?:[:=]|=>)\s*[\"']?"
+              _lazy(r"(?i:secret[_-]?access[_-]?key)[\"']?\s*(?:[:=]|=>)\s*[\"']?"
                          r"(?P<tok>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"), 4.0, 0),
     # Stripe live secret / restricted keys
     TokenRule("K011", "Stripe live key", ("sk_live_", "rk_live_"),
-              re.compile(_START + r"[sr]k_live_[A-Za-z0-9]{20,247}" + _END), 3.0, 8),
+              _lazy(_START + r"[sr]k_live_[A-Za-z0-9]{20,247}" + _END), 3.0, 8),
     # Slack: bot/user/app/refresh tokens and incoming-webhook URLs
     TokenRule("K012", "Slack token", ("xox", "xapp-", "hooks.slack.com"),
-              re.compile(_START + r"(?:xox[abeoprs]-[0-9]{6,13}-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-z0-9]+"
+              _lazy(_START + r"(?:xox[abeoprs]-[0-9]{6,13}-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-z0-9]+"
                          r"|https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})"), 3.0, 5),
     # JWT: header.payload.signature, both JSON parts base64url of "{"
     TokenRule("K013", "JSON Web Token", ("eyJ",),
-              re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _END), 0.0),
+              _lazy(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _END), 0.0),
     # PEM private keys (also inside JSON strings, where the line breaks are \n escapes)
     TokenRule("K014", "private key", ("-----BEGIN",),
-              re.compile(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+              _lazy(r"-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
                          r"(?:\s|\\[rn])*(?P<body>[A-Za-z0-9+/=\s\\:,-]{64,}?)"
                          r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"), 0.0,
               stopwords=("redacted", "xxxxx", "placeholder", "dummy")),
