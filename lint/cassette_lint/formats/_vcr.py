@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
+from typing import Any, Callable
 
 from ..loader import Binary, Document
-from ..model import Body, Headers, Interaction, Message, Request, Response, Value
+from ..model import Body, Cassette, Headers, Interaction, Message, Request, Response, Value
+from . import govcr
 
 #: content codings undone with the standard library before the body is checked
 _DECODERS = {
@@ -30,25 +31,17 @@ def _inflate(b: bytes) -> bytes:
 
 def headers(raw: Any, path: tuple, doc: Document) -> Headers:
     """``{name: [values]}``, ``{name: value}`` or a list of ``[name, [values]]`` pairs (old tornado)."""
+    if not isinstance(raw, list):
+        return govcr.headers(raw, path, doc)  # the mapping shapes, as go-vcr writes them
     items: list = []
-    if isinstance(raw, dict):
-        for name, vals in raw.items():
-            hp = path + (name,)
+    for k, pair in enumerate(raw):
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+            vals = pair[1]
+            vp = path + (k, 1)
             if isinstance(vals, list):
-                items.append((str(name), [Value(v, hp + (k,), doc) for k, v in enumerate(vals)]))
-            elif vals is not None:
-                items.append((str(name), [Value(vals, hp, doc)]))
+                items.append((pair[0], [Value(v, vp + (j,), doc) for j, v in enumerate(vals)]))
             else:
-                items.append((str(name), []))
-    elif isinstance(raw, list):
-        for k, pair in enumerate(raw):
-            if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
-                vals = pair[1]
-                vp = path + (k, 1)
-                if isinstance(vals, list):
-                    items.append((pair[0], [Value(v, vp + (j,), doc) for j, v in enumerate(vals)]))
-                else:
-                    items.append((pair[0], [Value(vals, vp, doc)]))
+                items.append((pair[0], [Value(vals, vp, doc)]))
     return Headers(items, path, doc)
 
 
@@ -144,6 +137,29 @@ def kind_of(it: Interaction) -> str:
         if msg is not None and msg.content_type.startswith("application/grpc"):
             return "grpc"
     return "http"
+
+
+def interactions(cas: Cassette, doc: Document, key: str,
+                 request: Callable[[Any, tuple, Document], Request],
+                 response: Callable[[Any, tuple, Document], Response]) -> Cassette:
+    """The entries of the list at ``key``: each mapping's ``request`` and ``response`` read by the
+    format's own functions, then its kind (``http``, ``websocket``, ``grpc``)."""
+    for it, raw in govcr.interactions(cas, doc, key):
+        it.request = request(raw.get("request"), it.path + ("request",), doc)
+        it.response = response(raw.get("response"), it.path + ("response",), doc)
+        it.kind = kind_of(it)
+    return cas
+
+
+def message(msg: Message, raw: Any, doc: Document,
+            body_of: Callable[[dict, Message, Document], Body]) -> dict:
+    """``headers``, the body (read by the format's ``body_of``) and the declared length of ``msg``;
+    returns the message's mapping (empty when ``raw`` is not one) for the format's other fields."""
+    m = raw if isinstance(raw, dict) else {}
+    msg.headers = headers(m.get("headers"), msg.path + ("headers",), doc)
+    msg.body = body_of(m, msg, doc)
+    content_length(msg)
+    return m
 
 
 def method(raw: Any, path: tuple, doc: Document, upper: bool = False) -> Value:

@@ -9,7 +9,7 @@ as ``!!binary`` base64.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from ..loader import Binary, Document
 from ..model import Body, Cassette, Headers, Interaction, Message, Request, Response, Value
@@ -34,24 +34,30 @@ def build(doc: Document, path: str, fmt: str = FORMAT) -> Cassette:
     cas = Cassette(path=path, format=fmt, doc=doc)
     if "version" in data:
         cas.version = Value(data["version"], ("version",), doc)
-    items = data.get("interactions")
-    if not isinstance(items, list):
-        return cas
-    for i, raw in enumerate(items):
-        ipath = ("interactions", i)
-        it = Interaction(index=i, path=ipath, doc=doc)
-        if not isinstance(raw, dict):
-            it.kind = "invalid"
-            cas.interactions.append(it)
-            continue
+    for it, raw in interactions(cas, doc, "interactions"):
+        ipath = it.path
         if "id" in raw:
             it.id = Value(raw["id"], ipath + ("id",), doc)
         elif isinstance(raw.get("request"), dict) and "id" in raw["request"]:  # early go-vcr v1
             it.id = Value(raw["request"]["id"], ipath + ("request", "id"), doc)
         it.request = _request(raw.get("request"), ipath + ("request",), doc)
         it.response = _response(raw.get("response"), ipath + ("response",), doc)
-        cas.interactions.append(it)
     return cas
+
+
+def interactions(cas: Cassette, doc: Document, key: str) -> Iterator[tuple[Interaction, dict]]:
+    """Each entry of the list at ``key`` appended to ``cas`` as an :class:`Interaction`; a mapping is
+    yielded with its interaction for the caller to read, anything else is marked ``invalid``."""
+    items = doc.data.get(key)
+    if not isinstance(items, list):
+        return
+    for i, raw in enumerate(items):
+        it = Interaction(index=i, path=(key, i), doc=doc)
+        cas.interactions.append(it)
+        if not isinstance(raw, dict):
+            it.kind = "invalid"
+            continue
+        yield it, raw
 
 
 def _val(m: dict, key: str, path: tuple, doc: Document) -> Value | None:

@@ -18,7 +18,7 @@ import codecs
 from typing import Any
 
 from ..loader import Binary, Document
-from ..model import Cassette, Interaction, Value
+from ..model import Cassette, Value
 from . import _vcr
 
 FORMAT = "ruby-vcr"
@@ -31,22 +31,8 @@ def matches(data: Any) -> bool:
 
 
 def build(doc: Document, path: str) -> Cassette:
-    data = doc.data
     cas = Cassette(path=path, format=FORMAT, doc=doc)
-    items = data.get("http_interactions")
-    if not isinstance(items, list):
-        return cas
-    for i, raw in enumerate(items):
-        ipath = ("http_interactions", i)
-        it = Interaction(index=i, path=ipath, doc=doc)
-        cas.interactions.append(it)
-        if not isinstance(raw, dict):
-            it.kind = "invalid"
-            continue
-        it.request = _request(raw.get("request"), ipath + ("request",), doc)
-        it.response = _response(raw.get("response"), ipath + ("response",), doc)
-        it.kind = _vcr.kind_of(it)
-    return cas
+    return _vcr.interactions(cas, doc, "http_interactions", _request, _response)
 
 
 def _codec(name: Any) -> str | None:
@@ -93,11 +79,8 @@ def _body(m: dict, msg, doc: Document):
 
 
 def _request(raw: Any, path: tuple, doc: Document):
-    m = raw if isinstance(raw, dict) else {}
     req = _vcr.new_request(path, doc)
-    req.headers = _vcr.headers(m.get("headers"), path + ("headers",), doc)
-    req.body = _body(m, req, doc)
-    _vcr.content_length(req)
+    m = _vcr.message(req, raw, doc, _body)
     if "method" in m:
         req.method = _vcr.method(m["method"], path + ("method",), doc, upper=True)
     if "uri" in m:
@@ -106,11 +89,8 @@ def _request(raw: Any, path: tuple, doc: Document):
 
 
 def _response(raw: Any, path: tuple, doc: Document):
-    m = raw if isinstance(raw, dict) else {}
     resp = _vcr.new_response(path, doc)
-    resp.headers = _vcr.headers(m.get("headers"), path + ("headers",), doc)
-    resp.body = _body(m, resp, doc)
-    _vcr.content_length(resp)
+    m = _vcr.message(resp, raw, doc, _body)
     if "status" in m:
         _vcr.status(resp, m["status"], path + ("status",), doc)
     return resp

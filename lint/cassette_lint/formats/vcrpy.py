@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..loader import Document
-from ..model import Cassette, Interaction, Value
+from ..model import Cassette, Value
 from . import _vcr
 
 FORMAT = "vcrpy"
@@ -60,20 +60,7 @@ def build(doc: Document, path: str) -> Cassette:
     cas = Cassette(path=path, format=FORMAT, doc=doc)
     if "version" in data:
         cas.version = Value(data["version"], ("version",), doc)
-    items = data.get("interactions")
-    if not isinstance(items, list):
-        return cas
-    for i, raw in enumerate(items):
-        ipath = ("interactions", i)
-        it = Interaction(index=i, path=ipath, doc=doc)
-        cas.interactions.append(it)
-        if not isinstance(raw, dict):
-            it.kind = "invalid"
-            continue
-        it.request = _request(raw.get("request"), ipath + ("request",), doc)
-        it.response = _response(raw.get("response"), ipath + ("response",), doc)
-        it.kind = _vcr.kind_of(it)
-    return cas
+    return _vcr.interactions(cas, doc, "interactions", _request, _response)
 
 
 def _body(m: dict, msg, doc: Document):
@@ -95,11 +82,8 @@ def _body(m: dict, msg, doc: Document):
 
 
 def _request(raw: Any, path: tuple, doc: Document):
-    m = raw if isinstance(raw, dict) else {}
     req = _vcr.new_request(path, doc)
-    req.headers = _vcr.headers(m.get("headers"), path + ("headers",), doc)
-    req.body = _body(m, req, doc)
-    _vcr.content_length(req)
+    m = _vcr.message(req, raw, doc, _body)
     if "method" in m:
         req.method = Value(m["method"], path + ("method",), doc)
     if "uri" in m:
@@ -108,11 +92,8 @@ def _request(raw: Any, path: tuple, doc: Document):
 
 
 def _response(raw: Any, path: tuple, doc: Document):
-    m = raw if isinstance(raw, dict) else {}
     resp = _vcr.new_response(path, doc)
-    resp.headers = _vcr.headers(m.get("headers"), path + ("headers",), doc)
-    resp.body = _body(m, resp, doc)
-    _vcr.content_length(resp)
+    m = _vcr.message(resp, raw, doc, _body)
     if "status" in m:
         _vcr.status(resp, m["status"], path + ("status",), doc)
     elif "status_code" in m:  # older httpx stub
