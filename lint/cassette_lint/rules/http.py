@@ -41,6 +41,20 @@ def _int(v):
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
+def _statuses(cassette):
+    """``(interaction, response, code, status text)`` of each response with an integer ``code`` and a
+    string ``status`` (H002, H003)."""
+    for it in cassette.http:
+        r = it.response
+        if r is None or r.status is None or r.code is None:
+            continue
+        code = _int(r.code.value)
+        text = r.status.value
+        if code is None or not isinstance(text, str):
+            continue
+        yield it, r, code, text
+
+
 def _is_json_type(ct: str) -> bool:
     return ct == "application/json" or ct.endswith("+json")
 
@@ -121,14 +135,7 @@ def status_code_mismatch(cassette):
         status: 200 OK
         code: 200
     """
-    for it in cassette.http:
-        r = it.response
-        if r is None or r.status is None or r.code is None:
-            continue
-        code = _int(r.code.value)
-        text = r.status.value
-        if code is None or not isinstance(text, str):
-            continue
+    for it, r, code, text in _statuses(cassette):
         m = _STATUS.match(text)
         if m and int(m.group(1)) != code:
             yield Problem(r.status.pos, f"status {text!r} but code is {code}", interaction=it.index,
@@ -158,14 +165,7 @@ def status_phrase_mismatch(cassette):
         status: 200 OK
         code: 200
     """
-    for it in cassette.http:
-        r = it.response
-        if r is None or r.status is None or r.code is None:
-            continue
-        code = _int(r.code.value)
-        text = r.status.value
-        if code is None or not isinstance(text, str):
-            continue
+    for it, r, code, text in _statuses(cassette):
         m = _STATUS.match(text)
         if m:
             if int(m.group(1)) != code:
