@@ -43,7 +43,8 @@ class JScalar(ScalarNode):
         self.style = style
 
 
-class JMapping(MappingNode):
+class _JCollection:
+    """What the JSON mapping and sequence nodes share: no tag, the items and their span."""
     tag = ""
     __slots__ = ()
 
@@ -53,14 +54,12 @@ class JMapping(MappingNode):
         self.end_mark = end
 
 
-class JSequence(SequenceNode):
-    tag = ""
+class JMapping(_JCollection, MappingNode):
     __slots__ = ()
 
-    def __init__(self, value, start, end):
-        self.value = value
-        self.start_mark = start
-        self.end_mark = end
+
+class JSequence(_JCollection, SequenceNode):
+    __slots__ = ()
 
 
 class JSONSyntaxError(ValueError):
