@@ -134,7 +134,8 @@ class Body:
         try:
             return json.loads(self.text), None
         except json.JSONDecodeError as e:
-            return None, e
+            e.__context__ = None  # cached: its frames (and its context's) would keep the cassette alive
+            return None, e.with_traceback(None)
         except RecursionError:
             return None, json.JSONDecodeError("JSON nested too deeply", self.text, 0)
 

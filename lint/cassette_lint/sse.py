@@ -79,7 +79,10 @@ class Event:
         try:
             value, err = (json.loads(data), None) if data is not None else (None, None)
         except json.JSONDecodeError as e:
-            value, err = None, e
+            # cached: drop the traceback, whose frames (f_back) would keep the callers' locals — the
+            # whole cassette — alive through weak caches keyed by interaction (a leak per file)
+            value, err = None, e.with_traceback(None)
+            err.__context__ = None  # json's StopIteration, with frames of its own
         except RecursionError:
             value, err = None, json.JSONDecodeError("JSON nested too deeply", data or "", 0)
         self._parsed = (value, err)

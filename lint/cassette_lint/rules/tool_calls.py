@@ -59,7 +59,8 @@ class Call:
         try:
             self.value = json.loads(self.text)
         except json.JSONDecodeError as e:
-            self.error = e
+            e.__context__ = None  # cached per interaction: its frames would keep the cassette alive
+            self.error = e.with_traceback(None)
         except RecursionError:
             self.error = json.JSONDecodeError("JSON nested too deeply", self.text, 0)
 
