@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Time and peak memory of cassette-lint on hostile inputs (issue 8); figures for the README's Limits.
+
+    python benchmarks/hostile.py                    # every case, sizes 1, 10, 100, 200 MB
+    python benchmarks/hostile.py --sizes 1,10       # quicker
+    python benchmarks/hostile.py --only bombs       # bombs and deep nesting only
+
+Each case is a fresh ``cassette-lint check --isolated -j1 --max-file-size 0 FILE`` process; wall time
+is measured around it and peak memory is the child's maximum resident set size (``wait4`` rusage).
+The size series repeats one real-looking streamed interaction (a go-vcr v2 OpenRouter stream from
+``tests/fixtures/seeds``) until the file reaches the size, with one broken ``content_length`` at the
+end so the run has a finding to report; the single-line case is one interaction whose body is one
+line of N MB.  Files are written to a temporary directory and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SEED = ROOT / "tests" / "fixtures" / "seeds" / "openrouter_fireworks_streaming.yaml"
+MB = 1024 * 1024
+
+
+def run(path: pathlib.Path, *extra: str) -> tuple[float, float, int, str]:
+    """(seconds, peak RSS in MB, exit status, first output line) of one CLI process."""
+    cmd = [sys.executable, "-m", "cassette_lint", "check", "--isolated", "-j1", "--max-file-size", "0",
+           *extra, str(path)]
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    secs = time.perf_counter() - t
+    p.returncode = os.waitstatus_to_exitcode(status)
+    first = out.decode("utf-8", "replace").splitlines()[0] if out else ""
+    return secs, usage.ru_maxrss / 1024, p.returncode, first
+
+
+def big_cassette(path: pathlib.Path, size: int) -> None:
+    text = SEED.read_text("utf-8")
+    head, rest = text.split("interactions:\n", 1)
+    item = rest if rest.startswith("  - ") else rest
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(head + "interactions:\n")
+        n = len(head) + 14
+        i = 0
+        while n < size:
+            chunk = item.replace("  - id: 0", f"  - id: {i}", 1)
+            fh.write(chunk)
+            n += len(chunk.encode())
+            i += 1
+        fh.write(item.replace("  - id: 0", f"  - id: {i}", 1).replace("content_length: 286", "content_length: 285"))
+
+
+def one_line(path: pathlib.Path, size: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("version: 2\ninteractions:\n- request:\n    method: POST\n    url: https://example.com/\n"
+                 f"    content_length: {size + 1}\n    body: '")
+        block = "x" * MB
+        for _ in range(size // MB):
+            fh.write(block)
+        fh.write("'\n  response:\n    code: 200\n    body: ok\n")
+
+
+def write_lines(path: pathlib.Path, parts) -> None:
+    """Write piece by piece: this process stays small, so a child it forks does not start with a
+    large inherited resident set (Linux carries the pre-exec high-water mark into ``ru_maxrss``)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for part in parts:
+            fh.write(part)
+
+
+def laughs(path: pathlib.Path, levels: int) -> None:
+    lines = ["version: 2", "interactions: []", "a0: &a0 [" + ", ".join(["lol"] * 9) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def row(name: str, size: int, result) -> str:
+    secs, rss, rc, first = result
+    ratio = f"{rss / (size / MB):.1f}x" if size >= MB else ""
+    return f"| {name} | {size / MB:,.1f} MB | {secs:.2f} s | {rss:,.0f} MB | {ratio} | {rc} | {first[:70]} |"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1,10,100,200", help="cassette sizes in MB (default 1,10,100,200)")
+    ap.add_argument("--line", type=int, default=50, help="size in MB of the single-line body (default 50)")
+    ap.add_argument("--only", choices=["bombs", "sizes"], help="run one group only")
+    args = ap.parse_args()
+    print("| case | file | time | peak RSS | RSS / file size | exit | first line of output |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory(prefix="cassette-hostile-") as tmp:
+        d = pathlib.Path(tmp)
+        base = d / "seed.yaml"
+        base.write_bytes(SEED.read_bytes())
+        print(row("baseline: one seed cassette", base.stat().st_size, run(base)), flush=True)
+        if args.only != "sizes":
+            cases = {
+                "billion laughs (9^10 leaves)": lambda p: laughs(p, 10),
+                "nesting 10,000 (block)": lambda p: write_lines(p, (" " * i + "a:\n" for i in range(10_000))),
+                "nesting 1,000,000 (flow [)": lambda p: write_lines(p, ["[" * 1_000_000, "]" * 1_000_000]),
+                "nesting 1,000,000 (flow {a:)": lambda p: write_lines(p, ("{a: " for _ in range(1_000_000))),
+            }
+            for name, make in cases.items():
+                p = d / "case.yaml"
+                make(p)
+                print(row(name, p.stat().st_size, run(p)), flush=True)
+                p.unlink()
+        if args.only != "bombs":
+            for mb in [float(x) for x in args.sizes.split(",") if x]:
+                p = d / "big.yaml"
+                big_cassette(p, int(mb * MB))
+                print(row(f"go-vcr cassette of {mb:g} MB", p.stat().st_size, run(p)), flush=True)
+                p.unlink()
+            p = d / "line.yaml"
+            one_line(p, args.line * MB)
+            print(row(f"one body line of {args.line} MB", p.stat().st_size, run(p)), flush=True)
+            print(row("  same, --max-file-size 1M", p.stat().st_size,
+                      run(p, "--max-file-size", "1M")), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
