@@ -55,3 +55,14 @@ def at(findings, code: str) -> list[tuple[int, int]]:
 
 
 os.environ.setdefault("NO_COLOR", "1")
+
+
+def project_with(root: pathlib.Path, monkeypatch, files: dict[str, str]) -> pathlib.Path:
+    """A project folder: ``files`` (relative path -> UTF-8 text) written under ``root``, which becomes
+    the current directory."""
+    for rel, text in files.items():
+        f = root / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text, "utf-8")
+    monkeypatch.chdir(root)
+    return root

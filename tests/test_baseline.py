@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cassette_lint.cli import main
+from conftest import project_with
 
 # S002 on line 6 (value: the unknown key), S001 on line 14 (value: the path of the node)
 BROKEN = """\
@@ -30,10 +31,7 @@ interactions:
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    (tmp_path / "cassettes").mkdir()
-    (tmp_path / "cassettes" / "a.yaml").write_text(BROKEN, "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return project_with(tmp_path, monkeypatch, {"cassettes/a.yaml": BROKEN})
 
 
 def check(*args):

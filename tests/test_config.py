@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from cassette_lint import config
 from cassette_lint.cli import main
+from conftest import project_with
 
 # S002 (unknown key) on line 6, S001 (schema violation) on line 14
 BROKEN = """\
@@ -34,10 +35,7 @@ interactions:
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A project folder with one broken cassette in cassettes/, as the current directory."""
-    (tmp_path / "cassettes").mkdir()
-    (tmp_path / "cassettes" / "broken.yaml").write_text(BROKEN, "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return project_with(tmp_path, monkeypatch, {"cassettes/broken.yaml": BROKEN})
 
 
 def run(*args):
