@@ -58,6 +58,22 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def found(result) -> str:
+    """``Found 2 errors and 1 warning in 1 file (3 files checked).``"""
+    errors, warnings, files = summary_counts(result)
+    return (f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
+            f"{plural(files, 'file')} ({plural(len(result.checked), 'file')} checked).")
+
+
+def summary(result) -> str:
+    """The closing sentence of the text formats: :func:`found`, or ``All checks passed (3 files
+    checked).`` when there is nothing to report."""
+    errors, warnings, _ = summary_counts(result)
+    if errors or warnings:
+        return found(result)
+    return f"All checks passed ({plural(len(result.checked), 'file')} checked)."
+
+
 def statistics(result) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
     """([(code, name, count)], [(cassette format, count)]), most frequent first."""
     from collections import Counter
@@ -94,7 +110,5 @@ def render_statistics(fmt: str, result) -> str:
         out.append("by cassette format:")
         for f, n in formats:
             out.append(f"{n:>7}  {f}")
-    errors, warnings, files = summary_counts(result)
-    out.append(f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
-               f"{plural(files, 'file')} ({plural(len(result.checked), 'file')} checked).")
+    out.append(found(result))
     return "\n".join(out) + "\n"

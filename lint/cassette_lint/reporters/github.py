@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from . import plural, summary_counts
+from . import summary
 
 
 def escape_data(s: str) -> str:
@@ -38,11 +38,6 @@ def annotation(f) -> str:
 
 def render(result, ctx) -> str:
     out = [] if ctx.quiet else [annotation(f) for f in result.findings]
-    errors, warnings, files = summary_counts(result)
-    checked = len(result.checked)
-    if errors or warnings:
-        out.append(f"cassette-lint: found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
-                   f"{plural(files, 'file')} ({plural(checked, 'file')} checked).")
-    else:
-        out.append(f"cassette-lint: all checks passed ({plural(checked, 'file')} checked).")
+    text = summary(result)
+    out.append(f"cassette-lint: {text[0].lower()}{text[1:]}")
     return "\n".join(out) + "\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import plural, summary_counts
+from . import plural, summary
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 
@@ -20,16 +20,10 @@ def render(result, ctx) -> str:
     out = []
     if not ctx.quiet:
         out.extend(line(f, ctx.color) for f in result.findings)
-    errors, warnings, files = summary_counts(result)
-    checked = len(result.checked)
     fixed = ctx.extra.get("fixed")
     if fixed and fixed[0]:
         out.append(f"Fixed {plural(fixed[0], 'finding')} in {plural(fixed[1], 'file')}.")
     if ctx.extra.get("baseline"):
         out.append(f"{plural(ctx.extra['baseline'], 'finding')} in the baseline not shown.")
-    if errors or warnings:
-        out.append(f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
-                   f"{plural(files, 'file')} ({plural(checked, 'file')} checked).")
-    else:
-        out.append(f"All checks passed ({plural(checked, 'file')} checked).")
+    out.append(summary(result))
     return "\n".join(out) + "\n"
