@@ -151,10 +151,10 @@ def interactions(cas: Cassette, doc: Document, key: str,
     return cas
 
 
-def message(msg: Message, raw: Any, doc: Document,
-            body_of: Callable[[dict, Message, Document], Body]) -> dict:
+def _message(msg: Message, raw: Any, doc: Document,
+             body_of: Callable[[dict, Message, Document], Body]) -> dict:
     """``headers``, the body (read by the format's ``body_of``) and the declared length of ``msg``;
-    returns the message's mapping (empty when ``raw`` is not one) for the format's other fields."""
+    returns the message's mapping (empty when ``raw`` is not one)."""
     m = raw if isinstance(raw, dict) else {}
     msg.headers = headers(m.get("headers"), msg.path + ("headers",), doc)
     msg.body = body_of(m, msg, doc)
@@ -162,14 +162,26 @@ def message(msg: Message, raw: Any, doc: Document,
     return m
 
 
-def method(raw: Any, path: tuple, doc: Document, upper: bool = False) -> Value:
-    v = raw.upper() if upper and isinstance(raw, str) else raw
-    return Value(v, path, doc)
+def request(raw: Any, path: tuple, doc: Document, body_of: Callable[[dict, Message, Document], Body],
+            upper: bool = False) -> Request:
+    """A request: ``headers``, the body (read by the format's ``body_of``), ``method`` (upper-cased
+    when ``upper``) and ``uri``."""
+    req = Request(path=path, doc=doc)
+    m = _message(req, raw, doc, body_of)
+    if "method" in m:
+        v = m["method"]
+        req.method = Value(v.upper() if upper and isinstance(v, str) else v, path + ("method",), doc)
+    if "uri" in m:
+        req.url = Value(m["uri"], path + ("uri",), doc)
+    return req
 
 
-def new_request(path: tuple, doc: Document) -> Request:
-    return Request(path=path, doc=doc)
-
-
-def new_response(path: tuple, doc: Document) -> Response:
-    return Response(path=path, doc=doc)
+def response(raw: Any, path: tuple, doc: Document,
+             body_of: Callable[[dict, Message, Document], Body]) -> tuple[Response, dict]:
+    """A response: ``headers``, the body (read by the format's ``body_of``) and ``status``; returns it
+    with its mapping (empty when ``raw`` is not one) for the format's other fields."""
+    resp = Response(path=path, doc=doc)
+    m = _message(resp, raw, doc, body_of)
+    if "status" in m:
+        status(resp, m["status"], path + ("status",), doc)
+    return resp, m

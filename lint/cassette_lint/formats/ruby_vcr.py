@@ -18,7 +18,7 @@ import codecs
 from typing import Any
 
 from ..loader import Binary, Document
-from ..model import Cassette, Value
+from ..model import Cassette
 from . import _vcr
 
 FORMAT = "ruby-vcr"
@@ -79,18 +79,8 @@ def _body(m: dict, msg, doc: Document):
 
 
 def _request(raw: Any, path: tuple, doc: Document):
-    req = _vcr.new_request(path, doc)
-    m = _vcr.message(req, raw, doc, _body)
-    if "method" in m:
-        req.method = _vcr.method(m["method"], path + ("method",), doc, upper=True)
-    if "uri" in m:
-        req.url = Value(m["uri"], path + ("uri",), doc)
-    return req
+    return _vcr.request(raw, path, doc, _body, upper=True)
 
 
 def _response(raw: Any, path: tuple, doc: Document):
-    resp = _vcr.new_response(path, doc)
-    m = _vcr.message(resp, raw, doc, _body)
-    if "status" in m:
-        _vcr.status(resp, m["status"], path + ("status",), doc)
-    return resp
+    return _vcr.response(raw, path, doc, _body)[0]

@@ -82,21 +82,12 @@ def _body(m: dict, msg, doc: Document):
 
 
 def _request(raw: Any, path: tuple, doc: Document):
-    req = _vcr.new_request(path, doc)
-    m = _vcr.message(req, raw, doc, _body)
-    if "method" in m:
-        req.method = Value(m["method"], path + ("method",), doc)
-    if "uri" in m:
-        req.url = Value(m["uri"], path + ("uri",), doc)
-    return req
+    return _vcr.request(raw, path, doc, _body)
 
 
 def _response(raw: Any, path: tuple, doc: Document):
-    resp = _vcr.new_response(path, doc)
-    m = _vcr.message(resp, raw, doc, _body)
-    if "status" in m:
-        _vcr.status(resp, m["status"], path + ("status",), doc)
-    elif "status_code" in m:  # older httpx stub
+    resp, m = _vcr.response(raw, path, doc, _body)
+    if "status" not in m and "status_code" in m:  # older httpx stub
         resp.code = Value(m["status_code"], path + ("status_code",), doc)
     hv = m.get("http_version")
     if isinstance(hv, str) and hv.startswith("HTTP/"):
