@@ -1,6 +1,8 @@
-"""What the vcrpy and Ruby VCR adapters share: headers in their several shapes, bodies stored as the
-server sent them (``!!binary``, gzip/deflate to undo), ``status: {code, message}``, the
-``Content-Length`` header as the declared length, and entries that are not HTTP exchanges.
+"""What the vcrpy and Ruby VCR adapters share: the walk over the interactions (go-vcr's, plus the
+entry's kind), requests (``method``, ``uri``) and responses (``status: {code, message}``), headers in
+their several shapes (the mapping shapes read as go-vcr's), bodies stored as the server sent them
+(``!!binary``, gzip/deflate to undo), the ``Content-Length`` header as the declared length, and
+entries that are not HTTP exchanges.  Each adapter supplies its body reader and its own fields.
 """
 
 from __future__ import annotations
