@@ -118,10 +118,13 @@ UNEXPECTED_TAG = declare("Y008", "unexpected-tag", WARNING, """
     """, module=_M)
 
 ALIAS_BOMB = declare("Y009", "alias-bomb", ERROR, """
-    YAML anchors and aliases expand to an enormous document (a "billion laughs" bomb).
+    YAML anchors and aliases expand to an enormous document (a "billion laughs" bomb), or an alias
+    sits inside the collection it refers to (a recursive structure).
 
-    Why: a loader that expands aliases runs out of memory or time. Recorders never write such files;
-    they are a mistake or an attack. The file is not read further.
+    Why: a loader that expands aliases runs out of memory or time (or loops on a recursive one;
+    go-yaml refuses it). Recorders never write such files; they are a mistake or an attack.
+    cassette-lint builds each shared node once and counts its expansion: beyond 2,000,000 nodes the
+    file is not read further.
 
     Fix: remove the anchors/aliases.
     """, module=_M)
