@@ -678,3 +678,18 @@ def test_checking_many_files_in_one_process_does_not_accumulate_memory():
     for _ in range(5):
         after = round_()
     assert after - before < 50, after - before
+
+
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85"])
+def test_unicode_line_separators_do_not_shift_finding_lines(lint_text, sep):
+    """libyaml counts NEL/LS/PS as line breaks (YAML 1.1); files, git and editors' line numbers do
+    not: a body holding one must not move the findings after it by a line (found by the fuzzer)."""
+    text = BROKEN_CL.replace("host: \"\"", f"host: 'a{sep}b'", 1)
+    assert at(lint_text(text, dedent=False), "L001") == [(9, 25)]
+    text = BROKEN_CL.replace("content_length: 7", f"content_length: 7\n        x: 'a{sep}b'", 1).replace(
+        "version: 2\n", "version: 2\nv: 'a" + sep + "b'\nv: 1\n", 1)
+    fs = lint_text(text, dedent=False)
+    assert (at(fs, "Y002"), at(fs, "L001")) == ([(4, 1)], [(11, 25)])
+
+
+BROKEN_CL = SEED_TEXT.replace("content_length: 286", "content_length: 7")

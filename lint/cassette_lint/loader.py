@@ -184,12 +184,16 @@ class Document:
         node = self.node_at(path)
         a = node.start_mark
         b = node.end_mark
+        if self.source.odd_breaks:
+            return _span(self.source, a, b)
         return Pos(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
 
     def key_pos(self, path: tuple) -> Pos:
         """Position of the mapping key that holds ``path``'s value (the value's own when none)."""
         key, node = self._walk(tuple(path))
         n = key if key is not None else node
+        if self.source.odd_breaks:
+            return _span(self.source, n.start_mark, n.end_mark)
         return Pos(n.start_mark.line + 1, n.start_mark.column + 1, n.end_mark.line + 1, n.end_mark.column + 1)
 
     def char_range(self, path: tuple) -> tuple[int, int]:
@@ -286,10 +290,11 @@ def load(path: str, data: bytes) -> LoadResult:
         text = text[1:]
         source.text = text
         source.base += 3 if source.encoding == "utf-8" else 0
+    source.odd_breaks = "\x85" in text or "\u2028" in text or "\u2029" in text
     if not text.strip():
         return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
     try:
-        deep = None if is_json(path) else _too_deep(text)
+        deep = None if is_json(path) else _too_deep(text, source)
         if deep is not None:
             return LoadResult(source, None, [(L.TOO_DEEP, Problem(deep, _TooDeep.MESSAGE))])
         nodes = [_json.compose(source, MAX_DEPTH)] if is_json(path) else _compose_all(text)
@@ -307,7 +312,7 @@ def load(path: str, data: bytes) -> LoadResult:
     if len(nodes) > 1:
         second = nodes[1].start_mark
         problems.append((L.MULTIPLE_DOCUMENTS, Problem(
-            Pos(second.line + 1, second.column + 1),
+            mark_pos(source, second),
             f"file holds {len(nodes)} YAML documents; a cassette is one document (only the first is checked)")))
     root = nodes[0]
     builder = _Builder(source)
@@ -328,7 +333,7 @@ def load(path: str, data: bytes) -> LoadResult:
         if old_vcrpy_layout(data_):
             msg = ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
                    "later refuse to load; migrate it (python -m vcr.migration) or re-record")
-        problems.append((L.NOT_A_MAPPING, Problem(Pos(root.start_mark.line + 1, root.start_mark.column + 1), msg)))
+        problems.append((L.NOT_A_MAPPING, Problem(mark_pos(source, root.start_mark), msg)))
         return LoadResult(source, doc, problems)
     return LoadResult(source, doc, problems)
 
@@ -341,7 +346,19 @@ SAFE_COMPOSE_DEPTH = 4_000
 _DEEP_INDENT = re.compile(r"^[ \t?:-]{%d,}" % (SAFE_COMPOSE_DEPTH // 4), re.M)
 
 
-def _too_deep(text: str) -> Pos | None:
+def mark_pos(source: Source, mark) -> Pos:
+    """File position of a parser mark (its line recomputed when libyaml counted NEL/LS/PS as breaks)."""
+    if source.odd_breaks and getattr(mark, "index", None) is not None:
+        return source.pos(mark.index)
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+def _span(source: Source, a, b) -> Pos:
+    pa, pb = source.pos(a.index), source.pos(b.index)
+    return Pos(pa.line, pa.column, pb.line, pb.column)
+
+
+def _too_deep(text: str, source: Source | None = None) -> Pos | None:
     """Where the document nests deeper than :data:`MAX_DEPTH`, when it might be deep enough to crash
     the composer; ``None`` when it is safe to compose (the builder then enforces MAX_DEPTH itself).
 
@@ -365,7 +382,7 @@ def _too_deep(text: str) -> Pos | None:
             depth += 1
             if depth > MAX_DEPTH:
                 m = ev.start_mark
-                return Pos(m.line + 1, m.column + 1)
+                return mark_pos(source, m) if source is not None else Pos(m.line + 1, m.column + 1)
         elif name in ("MappingEndEvent", "SequenceEndEvent"):
             depth -= 1
         elif name == "StreamEndEvent":
@@ -424,7 +441,7 @@ def _yaml_error_problem(e, source: Source | None = None) -> Problem:
     if context:
         msg += f" ({context})"
     if mark is not None:
-        return Problem(Pos(mark.line + 1, mark.column + 1), msg)
+        return Problem(mark_pos(source, mark) if source is not None else Pos(mark.line + 1, mark.column + 1), msg)
     return Problem(Pos(1, 1), msg)
 
 
@@ -457,8 +474,7 @@ class _Builder:
         return self._node(root, (), 0)[0]
 
     def _pos(self, node) -> Pos:
-        m = node.start_mark
-        return Pos(m.line + 1, m.column + 1)
+        return mark_pos(self.source, node.start_mark)
 
     def _node(self, node, path: tuple, depth: int) -> tuple[Any, int]:
         """(value, expanded size) of ``node``."""
@@ -501,9 +517,8 @@ class _Builder:
                 if isinstance(key, (list, dict)):
                     key = str(key)
                 if key in out:
-                    m = knode.start_mark
                     self.problems.append((L.DUPLICATE_KEY, Problem(
-                        Pos(m.line + 1, m.column + 1),
+                        self._pos(knode),
                         f"duplicate key {key!r} in mapping{_where(path)}: go-yaml refuses the file, "
                         "other loaders silently keep only the last value")))
                 v, s = self._node(vnode, path + (key,), depth + 1)

@@ -27,7 +27,7 @@ class Pos:
 class Source:
     """The bytes and text of one file, with fast index → line/column/byte conversions."""
 
-    __slots__ = ("path", "data", "text", "_line_starts", "_ascii", "base", "encoding")
+    __slots__ = ("path", "data", "text", "_line_starts", "_ascii", "base", "encoding", "odd_breaks")
 
     def __init__(self, path: str, data: bytes, text: str):
         self.path = path
@@ -37,6 +37,9 @@ class Source:
         self.base = 0
         #: how :attr:`data` encodes :attr:`text`; byte offsets (and so fixes) are exact only for UTF-8
         self.encoding = "utf-8"
+        #: the text holds NEL/LS/PS, which libyaml counts as line breaks (YAML 1.1) but files, editors'
+        #: line numbers, git and this class do not: parser marks' lines are then recomputed
+        self.odd_breaks = False
         self._line_starts: list[int] | None = None
         self._ascii = len(data) == len(text)
 
