@@ -549,6 +549,39 @@ def test_parallel_processes_over_one_tree_agree_and_corrupt_nothing(tmp_path):
     assert _tree_digest(tmp_path) == before
 
 
+def test_parallel_fix_runs_leave_every_file_whole_and_fixed(tmp_path):
+    """Several ``--fix`` processes on one tree (pre-commit and an editor hook racing): each write is a
+    complete file put in place by rename, so every cassette ends fixed and no temporary file stays."""
+    for i in range(24):
+        (tmp_path / f"c{i}.yaml").write_text(SEED_TEXT.replace("content_length: 286", "content_length: 7"), "utf-8")
+    cmd = [sys.executable, "-m", "cassette_lint", "check", "--isolated", "-j1", "--fix", "-q", str(tmp_path)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    for p in procs:
+        p.communicate(timeout=HANG)
+    assert all(p.returncode in (0, 1) for p in procs)
+    assert sorted(os.listdir(tmp_path)) == sorted(f"c{i}.yaml" for i in range(24))
+    assert all((tmp_path / f"c{i}.yaml").read_text("utf-8") == SEED_TEXT for i in range(24))
+
+
+def test_fix_of_a_file_changed_since_it_was_checked_never_applies_stale_offsets(tmp_path):
+    """The race the parallel --fix test exposed, made deterministic: the file changes between the
+    check and the fix (another process fixed or edited it); the fixer must re-check, not apply the
+    old byte offsets to the new bytes (which corrupted the YAML)."""
+    p = tmp_path / "c.yaml"
+    p.write_text(BROKEN, "utf-8")
+    opts = engine.Options()
+    stale = engine.check_file(engine.Target(str(p), True), opts)
+    p.write_text("# edited meanwhile\n" + BROKEN, "utf-8")
+
+    def recheck(path):
+        return engine.check_file(engine.Target(path, True), opts)
+
+    results, outcome = fixer.fix_files([stale], recheck, [str(tmp_path)], write=True)
+    assert outcome.errors == []
+    assert p.read_text("utf-8") == "# edited meanwhile\n" + SEED_TEXT
+    assert [f.rule for r in results for f in r.findings] == []
+
+
 # -- --fix safety ------------------------------------------------------------------------------------
 
 BROKEN = SEED_TEXT.replace("content_length: 286", "content_length: 7")

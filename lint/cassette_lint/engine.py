@@ -74,6 +74,8 @@ class FileResult:
     format: str | None = None
     #: why the file was not checked as a cassette ("not-a-cassette" for silently skipped YAML)
     skipped: str | None = None
+    #: sha256 of the bytes that were checked: ``--fix`` applies byte edits only to these same bytes
+    digest: str | None = None
 
 
 @dataclass
@@ -158,6 +160,7 @@ class _Collector:
         self.skipped: str | None = None
         #: False for UTF-16/32 files: fixes are UTF-8 byte edits and would corrupt them
         self.fixes = True
+        self.digest: str | None = None
 
     def add(self, rule: rules.Rule, p: Problem) -> None:
         if not self.options.enabled(rule.code):
@@ -173,7 +176,7 @@ class _Collector:
         for f in self.findings:
             f.format = self.format
         self.findings.sort(key=Finding.sort_key)
-        return FileResult(self.path, self.findings, self.format, self.skipped)
+        return FileResult(self.path, self.findings, self.format, self.skipped, self.digest)
 
 
 def _too_large(size: int, options: Options) -> tuple[None, Problem, rules.Rule]:
@@ -234,6 +237,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     if problem is not None:
         col.add(rule, problem)
         return
+    col.digest = hashlib.sha256(data).hexdigest()
     loaded = loader.load(target.path, data)
     col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document

@@ -13,6 +13,7 @@ After a round the file is checked again; rounds repeat while they change somethi
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import stat
 import tempfile
@@ -163,6 +164,12 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
+def _same_bytes(fr, data: bytes) -> bool:
+    """True when ``fr`` (a FileResult) was computed from exactly ``data``."""
+    digest = getattr(fr, "digest", None)
+    return digest is None or digest == hashlib.sha256(data).hexdigest()
+
+
 def fix_files(file_results: list, recheck, roots, write: bool) -> tuple[list, Outcome]:
     """Fix every file of ``file_results`` that has a safe fix.
 
@@ -181,6 +188,18 @@ def fix_files(file_results: list, recheck, roots, write: bool) -> tuple[list, Ou
             real = write_target(fr.path, roots) if write else fr.path
             with open(real, "rb") as fh:
                 original = fh.read()
+            if not _same_bytes(fr, original):
+                # changed since it was checked (another cassette-lint --fix got there first): the
+                # edits' byte offsets are for other bytes; check it again and fix what is left
+                fr = recheck(fr.path)
+                fixes = safe_fixes(fr.findings)
+                with open(real, "rb") as fh:
+                    original = fh.read()
+                if not fixes:
+                    results.append(fr)
+                    continue
+                if not _same_bytes(fr, original):
+                    raise FixError("the file keeps changing while it is fixed: not written")
             if not write:
                 new, applied = apply_fixes(original, fixes)
                 if new != original:
@@ -200,6 +219,8 @@ def fix_files(file_results: list, recheck, roots, write: bool) -> tuple[list, Ou
                 out.fixed += len(applied)
                 current = new
                 fr = recheck(fr.path)
+                if not _same_bytes(fr, current):
+                    break  # another process replaced it meanwhile (a whole file): leave it to that one
                 cur_fixes = safe_fixes(fr.findings)
                 if not cur_fixes:
                     break
