@@ -13,7 +13,7 @@ ADD = {"type": "function", "function": {"name": "add", "parameters": {
 REQ = {"stream": True, "tools": [ADD]}
 
 
-def tc_chunk(args: str, first: bool = False, index: int = 0, **over) -> str:
+def tc_chunk(args: str | None, first: bool = False, index: int = 0, **over) -> str:
     tc = {"index": index, "function": {"arguments": args}}
     if first:
         tc.update(id=f"call_{index}", type="function")
@@ -34,6 +34,16 @@ def chat(*fragments: str, request=REQ) -> str:
 def test_reassembled_streamed_call_matching_its_schema_is_silent(lint_text):
     body = chat(tc_chunk("", first=True), tc_chunk('{"a":'), tc_chunk("2,"), tc_chunk('"b":3}'))
     assert mine(lint_text(body, dedent=False)) == []
+
+
+def test_streamed_call_without_any_argument_text_reads_as_empty_object(lint_text):
+    # a provider sends "arguments": null for the whole call (simonw/llm's variant_d): SDKs read {}
+    nulls = chat(tc_chunk(None, first=True), request={"stream": True, "tools": [
+        {"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}]})
+    assert mine(lint_text(nulls, dedent=False)) == []
+    # ...and a tool that requires parameters is then told apart by its schema (a warning), not A001
+    f = mine(lint_text(chat(tc_chunk(None, first=True)), dedent=False))
+    assert codes(f) == ["A005"] and "'a' is a required property" in f[0].message
 
 
 def test_two_calls_interleaved_by_index_are_reassembled_separately(lint_text):

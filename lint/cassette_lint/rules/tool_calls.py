@@ -3,7 +3,8 @@
 Tool calls are reassembled per dialect (:mod:`cassette_lint.dialects`), once per interaction:
 
 - chat completions, streamed: ``delta.tool_calls`` grouped by choice index and tool-call index; id
-  and name come from the first delta that has them, ``function.arguments`` fragments are joined;
+  and name come from the first delta that has them, ``function.arguments`` fragments are joined
+  (no argument text at all, e.g. ``"arguments": null`` throughout, means ``{}``, as SDKs read it);
   non-streamed: ``choices[].message.tool_calls[].function.arguments``;
 - Anthropic Messages: ``tool_use`` content blocks; streamed, the ``input_json_delta.partial_json``
   fragments of each block are joined (an empty join means ``{}``, as the SDKs read it);
@@ -151,7 +152,9 @@ def _chat_stream(evs) -> list[Call]:
                     c.text += frag
     out = list(groups.values())
     for c in out:
-        c.parse()
+        # no argument text at all (some providers send ``"arguments": null`` for a tool without
+        # parameters): SDKs read it as ``{}``; a required parameter then shows up as A005
+        c.parse(empty_is_object=True)
     return out
 
 
