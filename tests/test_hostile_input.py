@@ -396,8 +396,12 @@ def test_bad_max_file_size_is_a_usage_error(tmp_path, size):
     assert code == 2 and "--max-file-size" in out
 
 
-def test_default_max_file_size_is_100_mib():
-    assert engine.Options().max_file_size == 100 * 1024 * 1024
+def test_default_max_file_size_is_20_mib_on_the_cli_and_in_the_engine(tmp_path):
+    assert engine.Options().max_file_size == 20 * 1024 * 1024
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (20 * 1024 * 1024 + 1))
+    code, out = cli(str(big))
+    assert code == 1 and "Y013" in out
 
 
 def test_file_growing_past_the_limit_while_read_is_reported(tmp_path, monkeypatch):

@@ -141,7 +141,7 @@ class _Progress:
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour text output (auto: on a TTY, honouring NO_COLOR and FORCE_COLOR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
-@click.option("--max-file-size", type=_Size(), default="100M", show_default=True, metavar="SIZE",
+@click.option("--max-file-size", type=_Size(), default="20M", show_default=True, metavar="SIZE",
               help="Files larger than this are reported (Y013) and not read (K, M, G suffixes; 0: no limit).")
 @click.option("--cassette-format", type=click.Choice(["go-vcr-v2", "go-vcr-v1", "vcrpy", "ruby-vcr"]),
               default=None, help="Read every file as this cassette format (default: detected per file).")

@@ -27,7 +27,9 @@ SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", ".eggs",
 })
-DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
+#: peak memory reaches ~60x the file size on dense SSE cassettes (benchmarks/bench.py --sizes), so
+#: 20 MiB bounds one worker near 1.2 GB; real cassettes are rarely above a few MB
+DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 
 
 @dataclass
