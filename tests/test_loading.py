@@ -142,3 +142,25 @@ def test_directory_walk_skips_git_and_virtualenvs(tmp_path):
     (tmp_path / "keep" / "c.yml").write_text(CASSETTE)
     found = [t.path for t in engine.discover([str(tmp_path)])]
     assert found == [str(tmp_path / "keep" / "c.yml")]
+
+
+def test_unreadable_directory_met_while_walking_is_reported_not_skipped(tmp_path, monkeypatch):
+    import os
+
+    from cassette_lint import engine
+
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "c.yaml").write_text(CASSETTE)
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # tests run as root, where chmod 000 does not lock a directory
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = engine.run([str(tmp_path)], engine.Options())
+    assert [(os.path.basename(r.path), [f.rule for f in r.findings]) for r in result.files] == [
+        ("c.yaml", []), ("locked", ["Y012"])]
+    assert result.files[1].findings[0].message == "cannot list directory: Permission denied"

@@ -99,6 +99,8 @@ class RunResult:
 class Target:
     path: str
     explicit: bool
+    #: why this path could not be listed (an unreadable directory met while walking): reported as Y012
+    error: str | None = None
 
 
 def discover(paths: Iterable[str], exclude=None) -> list[Target]:
@@ -109,11 +111,12 @@ def discover(paths: Iterable[str], exclude=None) -> list[Target]:
     """
     out: list[Target] = []
     seen: set[str] = set()
+    errors: list[OSError] = []
     for p in paths:
         if exclude is not None and exclude(p) and os.path.normpath(p) not in (".", os.curdir):
             continue
         if os.path.isdir(p):
-            for t in _walk(p, exclude):
+            for t in _walk(p, exclude, errors):
                 key = os.path.normpath(t)
                 if key not in seen:
                     seen.add(key)
@@ -123,6 +126,8 @@ def discover(paths: Iterable[str], exclude=None) -> list[Target]:
             if key not in seen:
                 seen.add(key)
                 out.append(Target(p, True))
+    for e in errors:
+        out.append(Target(str(e.filename), True, f"cannot list directory: {e.strerror or e}"))
     return out
 
 
@@ -130,9 +135,10 @@ def _is_venv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-def _walk(root: str, exclude=None) -> Iterator[str]:
-    def onerror(e: OSError) -> None:  # unreadable directory: nothing to list, reported by nobody
-        pass
+def _walk(root: str, exclude=None, errors: list | None = None) -> Iterator[str]:
+    def onerror(e: OSError) -> None:  # an unreadable directory: reported (Y012) by discover()
+        if errors is not None:
+            errors.append(e)
 
     skip = (lambda d, full: d in SKIP_DIRS) if exclude is None else (lambda d, full: exclude(full))
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
@@ -235,6 +241,9 @@ def _where(e: BaseException) -> str:
 
 
 def _check(target: Target, options: Options, col: _Collector) -> None:
+    if target.error is not None:
+        col.add(L.UNREADABLE, Problem(Pos(1, 1), target.error))
+        return
     data, problem, rule = read_file(target.path, options)
     if problem is not None:
         col.add(rule, problem)
