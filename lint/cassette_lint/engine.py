@@ -168,7 +168,8 @@ class _Collector:
         self.skipped: str | None = None
         #: False for UTF-16/32 files: fixes are UTF-8 byte edits and would corrupt them
         self.fixes = True
-        self.digest: str | None = None
+        #: the bytes that were checked, kept only until the result says whether a fix needs their digest
+        self.data: bytes | None = None
 
     def add(self, rule: rules.Rule, p: Problem) -> None:
         if not self.options.enabled(rule.code):
@@ -184,7 +185,12 @@ class _Collector:
         for f in self.findings:
             f.format = self.format
         self.findings.sort(key=Finding.sort_key)
-        return FileResult(self.path, self.findings, self.format, self.skipped, self.digest)
+        # --fix re-checks a file whose bytes changed since they were checked (another process wrote
+        # it): only files with a fix need the digest that tells
+        digest = (hashlib.sha256(self.data).hexdigest()
+                  if self.data is not None and any(f.fix is not None for f in self.findings) else None)
+        self.data = None
+        return FileResult(self.path, self.findings, self.format, self.skipped, digest)
 
 
 def _too_large(size: int, options: Options) -> tuple[None, Problem, rules.Rule]:
@@ -248,7 +254,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     if problem is not None:
         col.add(rule, problem)
         return
-    col.digest = hashlib.sha256(data).hexdigest()
+    col.data = data
     loaded = loader.load(target.path, data)
     col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document
