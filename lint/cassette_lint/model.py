@@ -83,7 +83,7 @@ class Body:
     character offset in ``text`` to the file.
     """
 
-    __slots__ = ("text", "data", "binary", "path", "doc", "message", "__dict__")
+    __slots__ = ("text", "data", "binary", "path", "doc", "message_path", "__dict__")
 
     #: what the adapter undid to get ``text`` (``gzip``/``deflate`` of a ``!!binary`` body, whose ``data``
     #: stays the stored bytes the declared length counts; ``gzip`` already undone by the client, or a
@@ -102,7 +102,9 @@ class Body:
         self.binary = binary
         self.path = path
         self.doc = doc
-        self.message = message
+        #: the path of the message holding the body; not the message itself, which holds the body:
+        #: that cycle left every file's whole model to the cyclic GC (slower, and memory grew)
+        self.message_path = message.path
 
     def __len__(self) -> int:
         return len(self.data)
@@ -118,7 +120,7 @@ class Body:
     def pos(self, offset: int = 0, end_offset: int | None = None) -> Pos:
         """File position of character ``offset`` of the body (of the body's key if it is absent)."""
         if self.path is None or self.locator is None:
-            return self.message.pos
+            return self.doc.pos(self.message_path)
         if self.text is None or not self.exact:
             return self.doc.pos(self.path)
         return self.locator.pos(offset, end_offset)
