@@ -73,3 +73,54 @@ def test_line_offsets_always_point_at_the_line(lines, eol):
         assert text.startswith(ln.text, ln.offset)
         if ln.kind == "field":
             assert text.startswith(ln.value, ln.value_offset)
+
+
+def _events_from_lines(lines):
+    """The events as the standard reads them off the classified lines (a slow reference)."""
+    out, cur = [], None
+    for ln in lines:
+        if ln.kind == "blank":
+            if cur is not None:
+                cur["terminated"] = True
+                out.append(cur)
+                cur = None
+            continue
+        if cur is None:
+            cur = {"offset": ln.offset, "type": None, "id": None, "data": [], "data_offset": ln.offset,
+                   "n_event": 0, "terminated": False}
+        if ln.kind != "field":
+            continue
+        if ln.field == "data":
+            if not cur["data"]:
+                cur["data_offset"] = ln.value_offset
+            cur["data"].append(ln.value)
+        elif ln.field == "event":
+            cur["type"] = ln.value
+            cur["n_event"] += 1
+        elif ln.field == "id" and "\x00" not in ln.value:
+            cur["id"] = ln.value
+    if cur is not None:
+        out.append(cur)
+    for e in out:
+        e["n_data"] = len(e["data"])
+        e["data"] = "\n".join(e["data"]) if e["data"] else None
+    return out
+
+
+def _as_dict(ev):
+    return {k: getattr(ev, k) for k in ("offset", "type", "id", "data", "data_offset", "n_event",
+                                         "terminated", "n_data")}
+
+
+@given(st.lists(st.sampled_from(["data: x", "data:{}", "data:  y", "event: e", "event:", ": c", "", "",
+                                 "id: 1", "id: a\x00", "retry: 5", "dta: y", "data", "data: [DONE]"]),
+                max_size=16),
+       st.sampled_from(["\n", "\r\n", "\r"]), st.booleans(), st.booleans())
+def test_one_pass_events_agree_with_the_events_read_off_the_lines(lines, eol, bom, final_eol):
+    text = ("\ufeff" if bom else "") + eol.join(lines) + (eol if final_eol else "")
+    s = sse.parse(text)
+    assert [_as_dict(e) for e in s.events] == _events_from_lines(s.lines)
+    assert s.unknown_fields == any(ln.kind == "field" and ln.field not in sse.KNOWN_FIELDS for ln in s.lines)
+    for ev in s.events:  # an event's own lines are the stream's lines between its offset and end
+        assert ev.lines == [ln for ln in s.lines if ev.offset <= ln.offset < ev.end]
+        assert [ln.value for ln in ev.data_lines] == ([] if ev.data is None else ev.data.split("\n"))

@@ -16,60 +16,81 @@ exact file line (:meth:`cassette_lint.model.Body.pos`).  It never raises.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 KNOWN_FIELDS = frozenset({"event", "data", "id", "retry"})
 
 
-@dataclass(slots=True)
 class Line:
-    """One line of the stream: ``kind`` is ``blank``, ``comment`` or ``field``."""
+    """One line of the stream: ``kind`` is ``blank``, ``comment`` or ``field``.
 
-    offset: int  # character offset of the line's start in the body
-    text: str
-    kind: str
-    field: str = ""
-    value: str = ""
-    value_offset: int = 0  # character offset of the value's start in the body
+    Lines are built only on demand (:attr:`Stream.lines`, :attr:`Event.lines`): the parser itself keeps
+    just what the rules read of every event, which is most of the cost of a long stream.
+    """
+
+    __slots__ = ("offset", "text", "kind", "field", "value", "value_offset")
+
+    def __init__(self, offset: int, text: str, kind: str, field: str = "", value: str = "",
+                 value_offset: int = 0):
+        self.offset = offset  # character offset of the line's start in the body
+        self.text = text
+        self.kind = kind
+        self.field = field
+        self.value = value
+        self.value_offset = value_offset  # character offset of the value's start in the body
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Line):
+            return NotImplemented
+        return all(getattr(self, a) == getattr(other, a) for a in Line.__slots__)
+
+    def __repr__(self) -> str:
+        return f"Line({self.offset}, {self.text!r}, {self.kind!r})"
 
 
-@dataclass(slots=True)
 class Event:
     """The fields between two blank lines.
 
     ``dispatched`` is false for the final block when no blank line ends it (a conforming client drops
-    it) and for a block without any ``data`` line (nothing is dispatched for it).
+    it) and for a block without any ``data`` line (nothing is dispatched for it).  ``data`` is the
+    joined data buffer (``None`` when the event had no ``data`` line), ``data_offset`` the offset of
+    its first character, ``n_data`` / ``n_event`` the number of ``data`` / ``event`` lines.
     """
 
-    lines: list[Line] = field(default_factory=list)
-    type: str | None = None  # the ``event:`` field, None when absent ("message")
-    data_lines: list[Line] = field(default_factory=list)
-    id: str | None = None
-    terminated: bool = False
-    _parsed: tuple | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("_text", "offset", "end", "type", "id", "data", "data_offset", "n_data", "n_event",
+                 "terminated", "_parsed", "_lines")
+
+    def __init__(self, text: str, offset: int, end: int, type: str | None, id: str | None,
+                 data: str | None, data_offset: int, n_data: int, n_event: int, terminated: bool):
+        self._text = text
+        self.offset = offset  # the first line's start
+        self.end = end  # the last line's end (before its line break)
+        self.type = type  # the ``event:`` field, None when absent ("message")
+        self.id = id
+        self.data = data
+        self.data_offset = data_offset
+        self.n_data = n_data
+        self.n_event = n_event
+        self.terminated = terminated
+        self._parsed: tuple | None = None
+        self._lines: list[Line] | None = None
 
     @property
-    def offset(self) -> int:
-        return self.lines[0].offset if self.lines else 0
+    def lines(self) -> list[Line]:
+        if self._lines is None:
+            self._lines = _lines(self._text, self.offset, self.end)
+        return self._lines
 
     @property
-    def data(self) -> str | None:
-        """The joined data buffer (``None`` when the event had no ``data`` line)."""
-        dl = self.data_lines
-        if not dl:
-            return None
-        if len(dl) == 1:
-            return dl[0].value
-        return "\n".join(ln.value for ln in dl)
+    def data_lines(self) -> list[Line]:
+        if not self.n_data:
+            return []
+        return [ln for ln in self.lines if ln.kind == "field" and ln.field == "data"]
 
     @property
     def dispatched(self) -> bool:
-        return self.terminated and bool(self.data_lines)
-
-    @property
-    def data_offset(self) -> int:
-        return self.data_lines[0].value_offset if self.data_lines else self.offset
+        return self.terminated and self.n_data > 0
 
     def json(self) -> tuple[Any, json.JSONDecodeError | None]:
         """The data parsed as JSON, cached on the event: ``(value, None)`` or ``(None, error)``."""
@@ -88,90 +109,149 @@ class Event:
         self._parsed = (value, err)
         return value, err
 
+    def __repr__(self) -> str:
+        return f"Event(offset={self.offset}, type={self.type!r}, data={self.data!r:.40})"
 
-@dataclass(slots=True)
+
 class Stream:
-    lines: list[Line]
-    events: list[Event]
-    #: True when the last line of the body ends with a line break
-    ends_with_newline: bool = True
+    """The events of a body; ``lines`` (every line, classified) is built on first use."""
+
+    __slots__ = ("_text", "events", "ends_with_newline", "unknown_fields", "_lines")
+
+    def __init__(self, text: str, events: list[Event], ends_with_newline: bool, unknown_fields: bool):
+        self._text = text
+        self.events = events
+        #: True when the last line of the body ends with a line break
+        self.ends_with_newline = ends_with_newline
+        #: True when some line is a field other than ``event``, ``data``, ``id`` and ``retry``
+        self.unknown_fields = unknown_fields
+        self._lines: list[Line] | None = None
+
+    @property
+    def lines(self) -> list[Line]:
+        if self._lines is None:
+            skip = 1 if self._text.startswith("\ufeff") else 0
+            self._lines = _lines(self._text, skip, len(self._text))
+        return self._lines
 
     @property
     def dispatched(self) -> list[Event]:
         return [e for e in self.events if e.dispatched]
 
 
-def _split_lines(text: str) -> list[tuple[int, str]]:
-    """(offset, line) pairs; line breaks CRLF, LF, CR as in the standard."""
+def _split_lines(text: str, base: int = 0) -> tuple[list[int], list[str]]:
+    """(offsets, lines); line breaks CRLF, LF, CR as in the standard.  Offsets start at ``base``."""
     if "\r" not in text:
-        out = []
-        pos = 0
-        for part in text.split("\n"):
-            out.append((pos, part))
-            pos += len(part) + 1
-        if out and out[-1][1] == "" and text.endswith("\n"):
-            out.pop()
-        return out
-    out = []
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()  # the text ends with a line break (or is empty): no line after it
+        # each line starts one past the previous line's end (C-level accumulate: no Python per line)
+        offsets = list(accumulate(map((1).__add__, map(len, lines)), initial=base))
+        return offsets, lines
+    offsets, lines = [], []
     i = 0
     n = len(text)
     start = 0
     while i < n:
         c = text[i]
         if c == "\n" or c == "\r":
-            out.append((start, text[start:i]))
+            offsets.append(base + start)
+            lines.append(text[start:i])
             i += 2 if c == "\r" and i + 1 < n and text[i + 1] == "\n" else 1
             start = i
             continue
         i += 1
     if start < n:
-        out.append((start, text[start:]))
+        offsets.append(base + start)
+        lines.append(text[start:])
+    return offsets, lines
+
+
+def _field(raw: str, off: int) -> tuple[str, str, int]:
+    """(name, value, value offset) of a field line: the name runs to the first ``:``, one space skipped."""
+    colon = raw.find(":")
+    if colon == -1:
+        return raw, "", off + len(raw)
+    vstart = colon + 1
+    if vstart < len(raw) and raw[vstart] == " ":
+        vstart += 1
+    return raw[:colon], raw[vstart:], off + vstart
+
+
+def _lines(text: str, start: int, end: int) -> list[Line]:
+    """Every line of ``text[start:end]`` (which starts at a line start), classified."""
+    out = []
+    offsets, raws = _split_lines(text[start:end], start)
+    for off, raw in zip(offsets, raws):
+        if not raw:
+            out.append(Line(off, raw, "blank"))
+        elif raw[0] == ":":
+            out.append(Line(off, raw, "comment", value=raw[1:], value_offset=off + 1))
+        else:
+            name, value, voff = _field(raw, off)
+            out.append(Line(off, raw, "field", name, value, voff))
     return out
 
 
 def parse(text: str) -> Stream:
-    """Parse an event-stream body.  Offsets are character offsets into ``text``."""
-    lines: list[Line] = []
+    """Parse an event-stream body.  Offsets are character offsets into ``text``.
+
+    One pass over the lines keeps, per event, only what the rules read (type, id, joined data and its
+    offset, line counts); the :class:`Line` objects are made on demand for the few events a finding
+    points into.
+    """
     events: list[Event] = []
-    cur = Event()
     skip = 1 if text.startswith("\ufeff") else 0
-    for off, raw in _split_lines(text[skip:] if skip else text):
-        off += skip
+    offsets, raws = _split_lines(text[skip:] if skip else text, skip)
+    unknown = False
+    start = -1  # the current event's first line (-1: no event open)
+    end = 0
+    etype = eid = data = None
+    parts: list[str] | None = None  # data lines after the first
+    doff = n_data = n_event = 0
+    for off, raw in zip(offsets, raws):
         if not raw:
-            ln = Line(off, raw, "blank")
-            lines.append(ln)
-            if cur.lines:
-                cur.terminated = True
-                events.append(cur)
-                cur = Event()
+            if start >= 0:
+                if parts is not None:
+                    data = "\n".join(parts)
+                events.append(Event(text, start, end, etype, eid, data, doff if n_data else start, n_data,
+                                    n_event, True))
+                start = -1
+                etype = eid = data = parts = None
+                doff = n_data = n_event = 0
             continue
+        if start < 0:
+            start = off
+        end = off + len(raw)
         if raw[0] == ":":
-            ln = Line(off, raw, "comment", value=raw[1:], value_offset=off + 1)
-            lines.append(ln)
-            cur.lines.append(ln)
-            continue
-        colon = raw.find(":")
-        if colon == -1:
-            name, value, voff = raw, "", off + len(raw)
+            continue  # a comment
+        if raw.startswith("data: "):
+            name, value, voff = "data", raw[6:], off + 6
         else:
-            name = raw[:colon]
-            vstart = colon + 1
-            if vstart < len(raw) and raw[vstart] == " ":
-                vstart += 1
-            value, voff = raw[vstart:], off + vstart
-        ln = Line(off, raw, "field", name, value, voff)
-        lines.append(ln)
-        cur.lines.append(ln)
+            name, value, voff = _field(raw, off)
         if name == "data":
-            cur.data_lines.append(ln)
+            if n_data == 0:
+                data, doff = value, voff
+            elif parts is None:
+                parts = [data, value]
+            else:
+                parts.append(value)
+            n_data += 1
         elif name == "event":
-            cur.type = value
-        elif name == "id" and "\x00" not in value:
-            cur.id = value
-    if cur.lines:
-        events.append(cur)  # not terminated: a conforming client discards it
+            etype = value
+            n_event += 1
+        elif name == "id":
+            if "\x00" not in value:
+                eid = value
+        elif name != "retry":
+            unknown = True
+    if start >= 0:  # not terminated: a conforming client discards it
+        if parts is not None:
+            data = "\n".join(parts)
+        events.append(Event(text, start, end, etype, eid, data, doff if n_data else start, n_data, n_event,
+                            False))
     ends = not text or text.endswith(("\n", "\r"))
-    return Stream(lines, events, ends)
+    return Stream(text, events, ends, unknown)
 
 
 def looks_like_sse(text: str | None) -> bool:

@@ -46,14 +46,9 @@ def _is_json_line(value: str) -> bool:
 
 def _run_together(ev):
     """The line where a second event starts inside ``ev`` (a missing blank line), or None."""
-    if ev.type is not None:
-        seen_event = False
-        for ln in ev.lines:
-            if ln.kind == "field" and ln.field == "event":
-                if seen_event:
-                    return ln
-                seen_event = True
-    if len(ev.data_lines) > 1 and ev.json()[1] is not None:
+    if ev.n_event > 1:
+        return [ln for ln in ev.lines if ln.kind == "field" and ln.field == "event"][1]
+    if ev.n_data > 1 and ev.json()[1] is not None:
         complete = [ln for ln in ev.data_lines if _is_json_line(ln.value)]
         if len(complete) > 1:
             return complete[1]
@@ -123,7 +118,7 @@ def data_not_json(cassette):
         skip = {id(ev) for ev, _ in _broken_events(stream)}
         d = dialects.dialect(it)
         for ev in stream.events:
-            if not ev.data_lines or id(ev) in skip:
+            if not ev.n_data or id(ev) in skip:
                 continue
             v, err = ev.json()
             if err is None:
@@ -205,7 +200,7 @@ def final_event_unterminated(cassette):
         if stream is None or not stream.events:
             continue
         ev = stream.events[-1]
-        if ev.terminated or not ev.data_lines:
+        if ev.terminated or not ev.n_data:
             continue
         first = ev.data_lines[0]
         yield Problem(it.response.body.pos(first.offset),
@@ -239,7 +234,7 @@ def unknown_field(cassette):
     """
     for it in cassette.http:
         stream = dialects.stream(it)
-        if stream is None:
+        if stream is None or not stream.unknown_fields:
             continue
         body = it.response.body
         for ln in stream.lines:

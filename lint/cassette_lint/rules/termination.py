@@ -59,7 +59,7 @@ def _pending_end(it) -> bool:
     """True when the stream's final event is an end event left undispatched (``E003`` reports it)."""
     s = dialects.stream(it)
     ev = s.events[-1] if s is not None and s.events else None
-    if ev is None or ev.terminated or not ev.data_lines:
+    if ev is None or ev.terminated or not ev.n_data:
         return False
     return ev.data == "[DONE]" or ev.type in RESPONSES_TERMINAL or ev.type == "message_stop"
 
