@@ -36,6 +36,24 @@ def test_reassembled_streamed_call_matching_its_schema_is_silent(lint_text):
     assert mine(lint_text(body, dedent=False)) == []
 
 
+def test_valid_arguments_are_judged_without_importing_jsonschema(tmp_path):
+    # the pre-commit case: `import jsonschema` costs more than checking a small cassette, so the
+    # compiled fast check decides valid arguments and jsonschema is loaded only to explain a violation
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.yaml"
+    good.write_text(chat(tc_chunk("", first=True), tc_chunk('{"a":2,"b":3}')), "utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(chat(tc_chunk("", first=True), tc_chunk('{"a":2}')), "utf-8")
+    probe = ("import sys; from cassette_lint import engine as e; o = e.Options(); "
+             "r = e.check_file(e.Target(sys.argv[1], explicit=True), o); "
+             "print(sorted({f.rule for f in r.findings} & {'A005'}), 'jsonschema' in sys.modules)")
+    out = [subprocess.run([sys.executable, "-c", probe, str(p)], capture_output=True, text=True, check=True).stdout
+           for p in (good, bad)]
+    assert out == ["[] False\n", "['A005'] True\n"]
+
+
 def test_streamed_call_without_any_argument_text_reads_as_empty_object(lint_text):
     # a provider sends "arguments": null for the whole call (simonw/llm's variant_d): SDKs read {}
     nulls = chat(tc_chunk(None, first=True), request={"stream": True, "tools": [

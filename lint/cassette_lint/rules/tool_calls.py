@@ -413,6 +413,7 @@ def delta_incomplete(cassette):
 # -- declared tools and their schemas ----------------------------------------------------------------
 
 _validators: dict[str, Any] = {}
+_fast: dict[str, Any] = {}
 
 
 def declared_tools(it) -> dict[str, Any] | None:
@@ -441,21 +442,38 @@ def declared_tools(it) -> dict[str, Any] | None:
     return out
 
 
-def _validator(schema: dict):
-    """(fast predicate or None, jsonschema validator or False), compiled once per distinct schema."""
-    key = json.dumps(schema, sort_keys=True)
+def _valid_fast(schema: dict, key: str, value) -> bool:
+    """True when the compiled fast check (exact where it applies) accepts ``value``; no jsonschema import."""
+    fast = _fast.get(key, False)
+    if fast is False:
+        from ..schema import predicate
+
+        if len(_fast) > 512:
+            _fast.clear()
+        fast = _fast[key] = predicate(schema)
+    if fast is None:
+        return False
+    try:
+        return fast(value)
+    except Exception:  # a broken request schema ("required": 5): jsonschema judges it below
+        return False
+
+
+def _validator(schema: dict, key: str):
+    """The jsonschema validator for ``schema`` (False when the schema itself is invalid), built once.
+
+    Imported only when the fast check rejects some arguments: ``import jsonschema`` costs more than
+    checking a whole small cassette."""
     v = _validators.get(key)
     if v is None:
         import jsonschema
 
-        from ..schema import predicate
-
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         try:
             cls.check_schema(schema)
-            v = (predicate(schema), cls(schema))
+            v = cls(schema)
         except jsonschema.SchemaError:
-            v = (None, False)  # the request's schema is itself broken: not ours to judge
+            v = False  # the request's schema is itself broken: not ours to judge
         if len(_validators) > 512:
             _validators.clear()
         _validators[key] = v
@@ -524,9 +542,12 @@ def schema_violation(cassette):
             schema = declared.get(c.name) if c.name else None
             if not isinstance(schema, dict) or c.error is not None or not isinstance(c.value, dict):
                 continue
-            fast, v = _validator(schema)
-            if not v or (fast is not None and fast(c.value)):
-                continue  # no usable schema, or the arguments are valid (the fast check is exact)
+            key = json.dumps(schema, sort_keys=True)
+            if _valid_fast(schema, key, c.value):
+                continue  # the arguments are valid (the fast check is exact where it applies)
+            v = _validator(schema, key)
+            if not v:
+                continue  # the request's schema is broken: not ours to judge
             import jsonschema.exceptions
 
             err = jsonschema.exceptions.best_match(v.iter_errors(c.value))
