@@ -6,10 +6,8 @@ findings.  Nothing here prints; reporters turn the :class:`RunResult` into outpu
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-import traceback
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -156,6 +154,8 @@ def _walk(root: str, exclude=None, errors: list | None = None) -> Iterator[str]:
 def _value_hash(value: str | None) -> str | None:
     if value is None:
         return None
+    import hashlib
+
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
@@ -187,8 +187,11 @@ class _Collector:
         self.findings.sort(key=Finding.sort_key)
         # --fix re-checks a file whose bytes changed since they were checked (another process wrote
         # it): only files with a fix need the digest that tells
-        digest = (hashlib.sha256(self.data).hexdigest()
-                  if self.data is not None and any(f.fix is not None for f in self.findings) else None)
+        digest = None
+        if self.data is not None and any(f.fix is not None for f in self.findings):
+            import hashlib
+
+            digest = hashlib.sha256(self.data).hexdigest()
         self.data = None
         return FileResult(self.path, self.findings, self.format, self.skipped, digest)
 
@@ -239,6 +242,8 @@ def check_file(target: Target, options: Options) -> FileResult:
 
 
 def _where(e: BaseException) -> str:
+    import traceback
+
     tb = traceback.extract_tb(e.__traceback__)
     if not tb:
         return "?"

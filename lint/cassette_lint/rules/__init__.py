@@ -84,7 +84,7 @@ def rule(code: str, name: str, severity: Severity, *, fixable: bool = False, tag
         doc = inspect.cleandoc(fn.__doc__ or "")
         if not doc:
             raise RuntimeError(f"rule {code} has no docstring")
-        takes = len(inspect.signature(fn).parameters) > 1
+        takes = fn.__code__.co_argcount > 1  # (inspect.signature costs ~15 µs a rule at start-up)
         _register(Rule(code, name, severity, doc, _family_of(fn.__module__), fn, fixable, tuple(tags), takes))
         fn.code = code
         return fn

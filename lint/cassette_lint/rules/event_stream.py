@@ -13,7 +13,6 @@ checked frame by frame by ``E005`` instead.
 from __future__ import annotations
 
 import binascii
-import difflib
 import json
 import struct
 
@@ -240,6 +239,8 @@ def unknown_field(cassette):
         for ln in stream.lines:
             if ln.kind != "field" or ln.field in KNOWN_FIELDS:
                 continue
+            import difflib
+
             close = difflib.get_close_matches(ln.field.lower(), sorted(KNOWN_FIELDS), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             yield Problem(body.pos(ln.offset), f"unknown SSE field {_short(ln.field, 30)!r}: a client "
