@@ -110,7 +110,7 @@ def _compile(schema: Any, root: dict, refs: dict):
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         for t in types:
             _is_type(t, None)  # raises Unsupported for unknown type names
-        checks.append(lambda v, types=types: any(_is_type(t, v) for t in types))
+        checks.append(_type_check(types))
     if "const" in schema:
         checks.append(lambda v, c=schema["const"]: _json_equal(v, c))
     if "enum" in schema:
@@ -148,7 +148,15 @@ def _compile(schema: Any, root: dict, refs: dict):
         checks.append(obj)
     if "items" in schema:
         item = _compile(schema["items"], root, refs)
-        checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+
+        def items(v, item=item):
+            if isinstance(v, list):
+                for x in v:
+                    if not item(x):
+                        return False
+            return True
+
+        checks.append(items)
     if "pattern" in schema:
         rx = re.compile(schema["pattern"])
         # a ``!!binary`` value where patterned text is expected fails (see ``validator``)
@@ -162,9 +170,42 @@ def _compile(schema: Any, root: dict, refs: dict):
     if "anyOf" in schema:
         subs = [_compile(x, root, refs) for x in schema["anyOf"]]
         checks.append(lambda v: any(f(v) for f in subs))
+    return _all_of(checks)
+
+
+#: JSON types a plain ``isinstance`` decides (``number``/``integer`` must exclude bool, so they do not)
+_PY_TYPES = {"string": (str, Binary), "object": (dict,), "array": (list,), "boolean": (bool,),
+             "null": (type(None),)}
+
+
+def _type_check(types: list):
+    if all(t in _PY_TYPES for t in types):
+        py = tuple(c for t in types for c in _PY_TYPES[t])
+        return lambda v: isinstance(v, py)
+    return lambda v: any(_is_type(t, v) for t in types)
+
+
+def _all_of(checks: list):
+    """One predicate for all of ``checks`` (no generator per call: this runs for every node)."""
+    if not checks:
+        return lambda v: True
     if len(checks) == 1:
         return checks[0]
-    return lambda v: all(c(v) for c in checks)
+    if len(checks) == 2:
+        a, b = checks
+        return lambda v: a(v) and b(v)
+    if len(checks) == 3:
+        a, b, c = checks
+        return lambda v: a(v) and b(v) and c(v)
+    checks = tuple(checks)
+
+    def every(v):
+        for c in checks:
+            if not c(v):
+                return False
+        return True
+
+    return every
 
 
 def predicate(schema: Any):
