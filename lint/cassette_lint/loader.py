@@ -343,7 +343,10 @@ def load(path: str, data: bytes) -> LoadResult:
 SAFE_COMPOSE_DEPTH = 4_000
 #: a line indented (spaces, tabs, compact ``- ``/``? ``/``: `` indicators) this far could open this many
 #: block levels (each indentation step opens at most a mapping and a sequence)
-_DEEP_INDENT = re.compile(r"^[ \t?:-]{%d,}" % (SAFE_COMPOSE_DEPTH // 4), re.M)
+#: (searched from a line break: a literal first character lets the regex engine skip ahead, ~8x faster
+#: than ``^`` with re.M, which is tried at every position; the first line is matched on its own)
+_DEEP_INDENT = re.compile(r"[ \t?:-]{%d}" % (SAFE_COMPOSE_DEPTH // 4))
+_DEEP_INDENT_AFTER_BREAK = re.compile(r"\n[ \t?:-]{%d}" % (SAFE_COMPOSE_DEPTH // 4))
 
 
 def mark_pos(source: Source, mark) -> Pos:
@@ -367,7 +370,8 @@ def _too_deep(text: str, source: Source | None = None) -> Pos | None:
     from the parser's event stream (libyaml's parser is not recursive, only the composer is).
     """
     flow = text.count("[") + text.count("{")
-    if flow < SAFE_COMPOSE_DEPTH // 2 and _DEEP_INDENT.search(text) is None:
+    if (flow < SAFE_COMPOSE_DEPTH // 2 and _DEEP_INDENT.match(text) is None
+            and _DEEP_INDENT_AFTER_BREAK.search(text) is None):
         return None
     if not HAVE_C:  # the pure-Python composer raises RecursionError, which load() reports
         return None
