@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 
 from .source import Pos
 
@@ -20,25 +19,58 @@ ERROR = Severity.ERROR
 WARNING = Severity.WARNING
 
 
-@dataclass(frozen=True, slots=True)
+# Plain classes, not dataclasses: creating a dataclass costs every start-up ~1 ms of generated code,
+# these methods come from the cached .pyc.  Equality and hashing are what the dataclasses gave:
+# Edit and Fix (frozen) are values, equal and hashed by their fields; Problem and Finding are equal by
+# their fields and unhashable.
+
+
 class Edit:
-    """Replace bytes ``[start, end)`` of the file with ``replacement``."""
+    """Replace bytes ``[start, end)`` of the file with ``replacement``.  A value: treat it as immutable."""
 
-    start: int
-    end: int
-    replacement: bytes
+    __slots__ = ("start", "end", "replacement")
+
+    def __init__(self, start: int, end: int, replacement: bytes):
+        self.start = start
+        self.end = end
+        self.replacement = replacement
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return (self.start, self.end, self.replacement) == (other.start, other.end, other.replacement)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.replacement))
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(start={self.start!r}, end={self.end!r}, "
+                f"replacement={self.replacement!r})")
 
 
-@dataclass(frozen=True, slots=True)
 class Fix:
-    """A fix is a set of byte-range edits; ``safe`` fixes are applied by ``--fix``."""
+    """A fix is a set of byte-range edits; ``safe`` fixes are applied by ``--fix``.  A value: treat it as immutable."""
 
-    description: str
-    edits: tuple[Edit, ...]
-    safe: bool = True
+    __slots__ = ("description", "edits", "safe")
+
+    def __init__(self, description: str, edits: tuple[Edit, ...], safe: bool = True):
+        self.description = description
+        self.edits = edits
+        self.safe = safe
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return (self.description, self.edits, self.safe) == (other.description, other.edits, other.safe)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.description, self.edits, self.safe))
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(description={self.description!r}, edits={self.edits!r}, "
+                f"safe={self.safe!r})")
 
 
-@dataclass(slots=True)
 class Problem:
     """What a rule's ``check()`` yields: where, what, and optionally how to fix it.
 
@@ -46,32 +78,75 @@ class Problem:
     survive line moves.
     """
 
-    pos: Pos
-    message: str
-    interaction: int | None = None
-    value: str | None = None
-    fix: Fix | None = None
+    __slots__ = ("pos", "message", "interaction", "value", "fix")
+
+    def __init__(self, pos: Pos, message: str, interaction: int | None = None, value: str | None = None,
+                 fix: Fix | None = None):
+        self.pos = pos
+        self.message = message
+        self.interaction = interaction
+        self.value = value
+        self.fix = fix
+
+    def _key(self) -> tuple:
+        return (self.pos, self.message, self.interaction, self.value, self.fix)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(pos={self.pos!r}, message={self.message!r}, "
+                f"interaction={self.interaction!r}, value={self.value!r}, fix={self.fix!r})")
 
 
-@dataclass(slots=True)
 class Finding:
     """A problem attributed to a rule and a file, ready for a reporter."""
 
-    path: str
-    line: int
-    column: int
-    rule: str
-    name: str
-    severity: Severity
-    message: str
-    interaction: int | None = None
-    end_line: int | None = None
-    end_column: int | None = None
-    format: str | None = None
-    value_hash: str | None = None
-    fix: Fix | None = field(default=None, repr=False)
-    #: the leaked value of a secrets finding: never serialised, only used to mask it in diffs
-    secret: str | None = field(default=None, repr=False)
+    __slots__ = ("path", "line", "column", "rule", "name", "severity", "message", "interaction", "end_line",
+                 "end_column", "format", "value_hash", "fix", "secret")
+
+    def __init__(self, path: str, line: int, column: int, rule: str, name: str, severity: Severity,
+                 message: str, interaction: int | None = None, end_line: int | None = None,
+                 end_column: int | None = None, format: str | None = None, value_hash: str | None = None,
+                 fix: Fix | None = None, secret: str | None = None):
+        self.path = path
+        self.line = line
+        self.column = column
+        self.rule = rule
+        self.name = name
+        self.severity = severity
+        self.message = message
+        self.interaction = interaction
+        self.end_line = end_line
+        self.end_column = end_column
+        self.format = format
+        self.value_hash = value_hash
+        self.fix = fix
+        #: the leaked value of a secrets finding: never serialised, only used to mask it in diffs
+        self.secret = secret
+
+    def _key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule, self.name, self.severity, self.message,
+                self.interaction, self.end_line, self.end_column, self.format, self.value_hash, self.fix,
+                self.secret)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        # fix and secret are left out, as the dataclass did (repr=False): a repr never shows a secret
+        return (f"{self.__class__.__qualname__}(path={self.path!r}, line={self.line!r}, column={self.column!r}, "
+                f"rule={self.rule!r}, name={self.name!r}, severity={self.severity!r}, message={self.message!r}, "
+                f"interaction={self.interaction!r}, end_line={self.end_line!r}, end_column={self.end_column!r}, "
+                f"format={self.format!r}, value_hash={self.value_hash!r})")
 
     def sort_key(self):
         return (self.path, self.line, self.column, self.rule, self.message)

@@ -11,17 +11,38 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
 class Pos:
-    """A 1-based position in a file; ``end_*`` are inclusive-exclusive like SARIF regions."""
+    """A 1-based position in a file; ``end_*`` are inclusive-exclusive like SARIF regions.
 
-    line: int
-    column: int
-    end_line: int | None = None
-    end_column: int | None = None
+    A value: equal and hashed by its fields.  (A plain class, not a dataclass: creating a dataclass
+    costs every start-up ~1 ms of generated code; this one's methods come from the cached .pyc.)
+    Treat it as immutable.
+    """
+
+    __slots__ = ("line", "column", "end_line", "end_column")
+
+    def __init__(self, line: int, column: int, end_line: int | None = None, end_column: int | None = None):
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+
+    def _key(self) -> tuple:
+        return (self.line, self.column, self.end_line, self.end_column)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(line={self.line!r}, column={self.column!r}, "
+                f"end_line={self.end_line!r}, end_column={self.end_column!r})")
 
 
 class Source:
