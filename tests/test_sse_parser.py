@@ -124,3 +124,20 @@ def test_one_pass_events_agree_with_the_events_read_off_the_lines(lines, eol, bo
     for ev in s.events:  # an event's own lines are the stream's lines between its offset and end
         assert ev.lines == [ln for ln in s.lines if ev.offset <= ln.offset < ev.end]
         assert [ln.value for ln in ev.data_lines] == ([] if ev.data is None else ev.data.split("\n"))
+
+
+@given(st.one_of(
+    st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                 lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
+                 max_leaves=8).map(lambda v: __import__("json").dumps(v)),
+    st.text(alphabet='{}[]":,0123456789.eE+-truefalsn \\u\ufeff\t\n', max_size=20)))
+def test_parse_json_agrees_with_json_loads_on_values_and_errors(text):
+    import json
+
+    value, err = sse.parse_json(text)
+    try:
+        expected = json.loads(text)
+    except json.JSONDecodeError as e:
+        assert value is None and (err.msg, err.pos) == (e.msg, e.pos)
+    else:
+        assert err is None and json.dumps(value) == json.dumps(expected)
