@@ -100,6 +100,13 @@ def test_error_object_inside_a_chat_stream(lint_text):
     assert "upstream died" in f[0].message
 
 
+def test_error_object_written_with_json_escapes_is_still_an_error(lint_text):
+    # the cheap pre-test skips chunks without '"error"', unless an escape could spell it
+    body = chunk({"content": "Hi"}) + "\n\n" + 'data: {"\\u0065rror":{"code":502,"message":"upstream died"}}\n\n'
+    f = lint(lint_text, body)
+    assert codes(f) == ["T009"] and "upstream died" in f[0].message
+
+
 # -- Anthropic ------------------------------------------------------------------------------------
 
 def test_anthropic_without_message_stop_is_truncated(lint_text):

@@ -49,6 +49,9 @@ def _is_error(d, ev) -> bool:
     """An error event or an error object inside the stream (any dialect)."""
     if ev.type == "error":
         return True
+    data = ev.data
+    if data is None or ('"error"' not in data and "\\u" not in data):
+        return False  # JSON cannot hold an "error" key or value without these characters
     v = _obj(ev)
     if v is None:
         return False
