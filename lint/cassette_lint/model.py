@@ -9,7 +9,6 @@ Parsed views of a body (JSON, SSE events) are computed once and shared by all ru
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -149,22 +148,34 @@ class Body:
         return parse(self.text or "")
 
 
-@dataclass(eq=False)
+# Message, Request, Response, Interaction and Cassette are plain classes, not dataclasses: creating a
+# dataclass costs every start-up ~1 ms of generated code, these methods come from the cached .pyc.
+# Equality is identity (they were ``eq=False`` dataclasses): interactions key weak dictionaries.
+
+
 class Message:
     """What requests and responses share."""
 
-    path: tuple
-    doc: "Document" = field(repr=False)
-    headers: Headers = field(default=None, repr=False)  # type: ignore[assignment]
-    body: Body = field(default=None, repr=False)  # type: ignore[assignment]
-    content_length: Value | None = None
-    transfer_encoding: list[str] = field(default_factory=list)
-    proto: Value | None = None
-    proto_major: Value | None = None
-    proto_minor: Value | None = None
-    trailer: Headers | None = field(default=None, repr=False)
-    #: the header that carries the declared length in formats without a ``content_length`` field
-    content_length_source: str = "content_length"
+    def __init__(self, path: tuple, doc: "Document", headers: Headers = None,  # type: ignore[assignment]
+                 body: Body = None, content_length: Value | None = None,  # type: ignore[assignment]
+                 transfer_encoding: list[str] | None = None, proto: Value | None = None,
+                 proto_major: Value | None = None, proto_minor: Value | None = None,
+                 trailer: Headers | None = None, content_length_source: str = "content_length"):
+        self.path = path
+        self.doc = doc
+        self.headers = headers
+        self.body = body
+        self.content_length = content_length
+        self.transfer_encoding: list[str] = [] if transfer_encoding is None else transfer_encoding
+        self.proto = proto
+        self.proto_major = proto_major
+        self.proto_minor = proto_minor
+        self.trailer = trailer
+        #: the header that carries the declared length in formats without a ``content_length`` field
+        self.content_length_source = content_length_source
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(path={self.path!r})"
 
     @property
     def pos(self) -> Pos:
@@ -185,15 +196,23 @@ class Message:
         return (ce or "").strip().lower()
 
 
-@dataclass(eq=False)
 class Request(Message):
-    method: Value | None = None
-    url: Value | None = None
-    host: Value | None = None
-    form: Headers | None = field(default=None, repr=False)
-    #: as ``Response.uncompressed``: the stored body is not the bytes a declared length counts
-    #: (pydantic-ai's re-serialized ``parsed_body``)
-    uncompressed: Value | None = None
+    def __init__(self, path: tuple, doc: "Document", headers: Headers = None,  # type: ignore[assignment]
+                 body: Body = None, content_length: Value | None = None,  # type: ignore[assignment]
+                 transfer_encoding: list[str] | None = None, proto: Value | None = None,
+                 proto_major: Value | None = None, proto_minor: Value | None = None,
+                 trailer: Headers | None = None, content_length_source: str = "content_length",
+                 method: Value | None = None, url: Value | None = None, host: Value | None = None,
+                 form: Headers | None = None, uncompressed: Value | None = None):
+        Message.__init__(self, path, doc, headers, body, content_length, transfer_encoding, proto, proto_major,
+                         proto_minor, trailer, content_length_source)
+        self.method = method
+        self.url = url
+        self.host = host
+        self.form = form
+        #: as ``Response.uncompressed``: the stored body is not the bytes a declared length counts
+        #: (pydantic-ai's re-serialized ``parsed_body``)
+        self.uncompressed = uncompressed
 
     @cached_property
     def json_body(self) -> Any:
@@ -202,37 +221,54 @@ class Request(Message):
         return value if err is None else None
 
 
-@dataclass(eq=False)
 class Response(Message):
-    status: Value | None = None
-    code: Value | None = None
-    duration: Value | None = None
-    uncompressed: Value | None = None
+    def __init__(self, path: tuple, doc: "Document", headers: Headers = None,  # type: ignore[assignment]
+                 body: Body = None, content_length: Value | None = None,  # type: ignore[assignment]
+                 transfer_encoding: list[str] | None = None, proto: Value | None = None,
+                 proto_major: Value | None = None, proto_minor: Value | None = None,
+                 trailer: Headers | None = None, content_length_source: str = "content_length",
+                 status: Value | None = None, code: Value | None = None, duration: Value | None = None,
+                 uncompressed: Value | None = None):
+        Message.__init__(self, path, doc, headers, body, content_length, transfer_encoding, proto, proto_major,
+                         proto_minor, trailer, content_length_source)
+        self.status = status
+        self.code = code
+        self.duration = duration
+        self.uncompressed = uncompressed
 
 
-@dataclass(eq=False)
 class Interaction:
-    index: int
-    path: tuple
-    doc: "Document" = field(repr=False)
-    request: Request = field(default=None)  # type: ignore[assignment]
-    response: Response = field(default=None)  # type: ignore[assignment]
-    id: Value | None = None
-    #: "http" for request/response pairs; anything else (websocket, grpc …) is not checked by HTTP rules
-    kind: str = "http"
+    def __init__(self, index: int, path: tuple, doc: "Document", request: Request = None,  # type: ignore[assignment]
+                 response: Response = None, id: Value | None = None,  # type: ignore[assignment]
+                 kind: str = "http"):
+        self.index = index
+        self.path = path
+        self.doc = doc
+        self.request = request
+        self.response = response
+        self.id = id
+        #: "http" for request/response pairs; anything else (websocket, grpc …) is not checked by HTTP rules
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Interaction(index={self.index!r}, path={self.path!r}, kind={self.kind!r})"
 
     @property
     def pos(self) -> Pos:
         return self.doc.pos(self.path)
 
 
-@dataclass(eq=False)
 class Cassette:
-    path: str
-    format: str
-    doc: "Document" = field(repr=False)
-    interactions: list[Interaction] = field(default_factory=list)
-    version: Value | None = None
+    def __init__(self, path: str, format: str, doc: "Document", interactions: list[Interaction] | None = None,
+                 version: Value | None = None):
+        self.path = path
+        self.format = format
+        self.doc = doc
+        self.interactions: list[Interaction] = [] if interactions is None else interactions
+        self.version = version
+
+    def __repr__(self) -> str:
+        return f"Cassette(path={self.path!r}, format={self.format!r}, interactions={len(self.interactions)})"
 
     @property
     def http(self) -> Iterator[Interaction]:
