@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Severity
@@ -34,18 +33,44 @@ class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
 
 
-@dataclass
 class Config:
-    path: str | None = None  # the configuration file, None when none was used
-    root: str = "."  # directory that relative globs are relative to
-    select: tuple[str, ...] | None = None
-    ignore: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = ()
-    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    extend_exclude: tuple[str, ...] = ()
-    severity: dict[str, Severity] = field(default_factory=dict)
-    settings: dict[str, dict] = field(default_factory=dict)
+    # a plain class, not a dataclass: creating a dataclass costs every start-up ~1 ms of generated code;
+    # equal by fields and unhashable, as the dataclass was
+    __slots__ = ("path", "root", "select", "ignore", "extend_select", "per_file_ignores", "exclude",
+                 "extend_exclude", "severity", "settings")
+
+    def __init__(self, path: str | None = None, root: str = ".", select: tuple[str, ...] | None = None,
+                 ignore: tuple[str, ...] = (), extend_select: tuple[str, ...] = (),
+                 per_file_ignores: dict[str, tuple[str, ...]] | None = None,
+                 exclude: tuple[str, ...] = DEFAULT_EXCLUDE, extend_exclude: tuple[str, ...] = (),
+                 severity: dict[str, Severity] | None = None, settings: dict[str, dict] | None = None):
+        self.path = path  # the configuration file, None when none was used
+        self.root = root  # directory that relative globs are relative to
+        self.select = select
+        self.ignore = ignore
+        self.extend_select = extend_select
+        self.per_file_ignores: dict[str, tuple[str, ...]] = {} if per_file_ignores is None else per_file_ignores
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.severity: dict[str, Severity] = {} if severity is None else severity
+        self.settings: dict[str, dict] = {} if settings is None else settings
+
+    def _key(self) -> tuple:
+        return (self.path, self.root, self.select, self.ignore, self.extend_select, self.per_file_ignores,
+                self.exclude, self.extend_exclude, self.severity, self.settings)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(path={self.path!r}, root={self.root!r}, select={self.select!r}, "
+                f"ignore={self.ignore!r}, extend_select={self.extend_select!r}, "
+                f"per_file_ignores={self.per_file_ignores!r}, exclude={self.exclude!r}, "
+                f"extend_exclude={self.extend_exclude!r}, severity={self.severity!r}, settings={self.settings!r})")
 
     # -- path matching -------------------------------------------------------------------------
 

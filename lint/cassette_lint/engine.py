@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 from functools import lru_cache
-from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from . import formats, loader, rules
@@ -30,15 +29,39 @@ SKIP_DIRS = frozenset({
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 
 
-@dataclass
+# Options, FileResult, RunResult and Target are plain classes, not dataclasses: creating a dataclass
+# costs every start-up ~1 ms of generated code, these methods come from the cached .pyc.  Equality is
+# what the dataclasses gave: by fields; Target (frozen) is also hashable, the others are not.
+
+
 class Options:
-    select: tuple[str, ...] = ("ALL",)
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity] = field(default_factory=dict)
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    cassette_format: str | None = None
-    #: per-family rule settings from the configuration: {"secrets": {"allowlist": [...]}, ...}
-    settings: dict[str, dict] = field(default_factory=dict)
+    __slots__ = ("select", "ignore", "severity", "max_file_size", "cassette_format", "settings")
+
+    def __init__(self, select: tuple[str, ...] = ("ALL",), ignore: tuple[str, ...] = (),
+                 severity: dict[str, Severity] | None = None, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+                 cassette_format: str | None = None, settings: dict[str, dict] | None = None):
+        self.select = select
+        self.ignore = ignore
+        self.severity: dict[str, Severity] = {} if severity is None else severity
+        self.max_file_size = max_file_size
+        self.cassette_format = cassette_format
+        #: per-family rule settings from the configuration: {"secrets": {"allowlist": [...]}, ...}
+        self.settings: dict[str, dict] = {} if settings is None else settings
+
+    def _key(self) -> tuple:
+        return (self.select, self.ignore, self.severity, self.max_file_size, self.cassette_format, self.settings)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(select={self.select!r}, ignore={self.ignore!r}, "
+                f"severity={self.severity!r}, max_file_size={self.max_file_size!r}, "
+                f"cassette_format={self.cassette_format!r}, settings={self.settings!r})")
 
     def enabled(self, code: str) -> bool:
         if not rules.matches(code, self.select):
@@ -67,20 +90,47 @@ def _specificity(code: str, selectors: Iterable[str]) -> int:
     return max((0 if s == "ALL" else len(s) for s in selectors if s == "ALL" or code.startswith(s)), default=-1)
 
 
-@dataclass
 class FileResult:
-    path: str
-    findings: list[Finding]
-    format: str | None = None
-    #: why the file was not checked as a cassette ("not-a-cassette" for silently skipped YAML)
-    skipped: str | None = None
-    #: sha256 of the bytes that were checked: ``--fix`` applies byte edits only to these same bytes
-    digest: str | None = None
+    __slots__ = ("path", "findings", "format", "skipped", "digest")
+
+    def __init__(self, path: str, findings: list[Finding], format: str | None = None, skipped: str | None = None,
+                 digest: str | None = None):
+        self.path = path
+        self.findings = findings
+        self.format = format
+        #: why the file was not checked as a cassette ("not-a-cassette" for silently skipped YAML)
+        self.skipped = skipped
+        #: sha256 of the bytes that were checked: ``--fix`` applies byte edits only to these same bytes
+        self.digest = digest
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return ((self.path, self.findings, self.format, self.skipped, self.digest)
+                    == (other.path, other.findings, other.format, other.skipped, other.digest))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(path={self.path!r}, findings={self.findings!r}, "
+                f"format={self.format!r}, skipped={self.skipped!r}, digest={self.digest!r})")
 
 
-@dataclass
 class RunResult:
-    files: list[FileResult]
+    __slots__ = ("files",)
+
+    def __init__(self, files: list[FileResult]):
+        self.files = files
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self.files == other.files
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(files={self.files!r})"
 
     @property
     def findings(self) -> list[Finding]:
@@ -93,12 +143,27 @@ class RunResult:
 
 # -- discovery --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class Target:
-    path: str
-    explicit: bool
-    #: why this path could not be listed (an unreadable directory met while walking): reported as Y012
-    error: str | None = None
+    """A file to check.  A value (equal and hashed by its fields): treat it as immutable."""
+
+    __slots__ = ("path", "explicit", "error")
+
+    def __init__(self, path: str, explicit: bool, error: str | None = None):
+        self.path = path
+        self.explicit = explicit
+        #: why this path could not be listed (an unreadable directory met while walking): reported as Y012
+        self.error = error
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return (self.path, self.explicit, self.error) == (other.path, other.explicit, other.error)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.explicit, self.error))
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(path={self.path!r}, explicit={self.explicit!r}, error={self.error!r})"
 
 
 def discover(paths: Iterable[str], exclude=None) -> list[Target]:

@@ -6,7 +6,6 @@ Each reporter module defines ``render(result, ctx) -> str``.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 
 #: --format name → module (every format the CLI accepts)
 FORMATS = {
@@ -21,17 +20,38 @@ FORMATS = {
 MACHINE_FORMATS = frozenset({"json", "json-lines", "sarif", "junit"})
 
 
-@dataclass
 class Context:
-    """What a reporter may need besides the findings."""
+    """What a reporter may need besides the findings.
 
-    color: bool = False
-    statistics: bool = False
-    quiet: bool = False
-    show_fixes: bool = False
-    #: directory that SARIF URIs are relative to (the repository root)
-    root: str = "."
-    extra: dict = field(default_factory=dict)
+    (A plain class, not a dataclass: creating a dataclass costs every start-up ~1 ms of generated code;
+    equal by fields and unhashable, as the dataclass was.)
+    """
+
+    __slots__ = ("color", "statistics", "quiet", "show_fixes", "root", "extra")
+
+    def __init__(self, color: bool = False, statistics: bool = False, quiet: bool = False, show_fixes: bool = False,
+                 root: str = ".", extra: dict | None = None):
+        self.color = color
+        self.statistics = statistics
+        self.quiet = quiet
+        self.show_fixes = show_fixes
+        #: directory that SARIF URIs are relative to (the repository root)
+        self.root = root
+        self.extra: dict = {} if extra is None else extra
+
+    def _key(self) -> tuple:
+        return (self.color, self.statistics, self.quiet, self.show_fixes, self.root, self.extra)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(color={self.color!r}, statistics={self.statistics!r}, "
+                f"quiet={self.quiet!r}, show_fixes={self.show_fixes!r}, root={self.root!r}, extra={self.extra!r})")
 
 
 def render(fmt: str, result, ctx: Context) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from ..findings import Problem, Severity
@@ -36,18 +35,44 @@ FAMILIES = (
 )
 
 
-@dataclass(frozen=True)
 class Rule:
-    code: str
-    name: str
-    severity: Severity
-    doc: str
-    family: str
-    check: Callable[..., Iterator[Problem]] | None = None
-    fixable: bool = False
-    tags: tuple[str, ...] = field(default=())
-    #: True when ``check`` takes a second argument: the family's settings from the configuration
-    takes_settings: bool = False
+    """A registered rule.  A value (equal and hashed by its fields): treat it as immutable.
+
+    (A plain class, not a dataclass: creating a dataclass costs every start-up ~1 ms of generated code.)
+    """
+
+    __slots__ = ("code", "name", "severity", "doc", "family", "check", "fixable", "tags", "takes_settings")
+
+    def __init__(self, code: str, name: str, severity: Severity, doc: str, family: str,
+                 check: Callable[..., Iterator[Problem]] | None = None, fixable: bool = False,
+                 tags: tuple[str, ...] = (), takes_settings: bool = False):
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.doc = doc
+        self.family = family
+        self.check = check
+        self.fixable = fixable
+        self.tags = tags
+        #: True when ``check`` takes a second argument: the family's settings from the configuration
+        self.takes_settings = takes_settings
+
+    def _key(self) -> tuple:
+        return (self.code, self.name, self.severity, self.doc, self.family, self.check, self.fixable, self.tags,
+                self.takes_settings)
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__qualname__}(code={self.code!r}, name={self.name!r}, severity={self.severity!r}, "
+                f"doc={self.doc!r}, family={self.family!r}, check={self.check!r}, fixable={self.fixable!r}, "
+                f"tags={self.tags!r}, takes_settings={self.takes_settings!r})")
 
     @property
     def summary(self) -> str:

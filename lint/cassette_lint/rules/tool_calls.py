@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import weakref
-from dataclasses import dataclass, field
 from typing import Any
 
 from .. import dialects
@@ -33,23 +32,32 @@ from . import rule
 SHOW_CHARS = 80
 
 
-@dataclass(eq=False)
 class Call:
-    id: str | None
-    name: str | None
-    #: the arguments as text (None when the API gave an object, as Gemini and Anthropic do)
-    text: str | None
-    #: body offset where the call starts (first delta, or the item in a JSON body)
-    offset: int
-    #: [(start in text, body offset of the fragment's line)] to point at the fragment that breaks
-    frags: list = field(default_factory=list)
-    value: Any = None
-    error: json.JSONDecodeError | None = None
-    #: Responses: the ``.done`` event's arguments and where it is
-    done_text: str | None = None
-    done_offset: int = 0
-    missing: str = ""  # "id", "name" or "id and name" missing from the first delta
-    choice: int = 0
+    # a plain class, not a dataclass (creating one costs every start-up ~1 ms); identity equality, as before
+    __slots__ = ("id", "name", "text", "offset", "frags", "value", "error", "done_text", "done_offset", "missing",
+                 "choice")
+
+    def __init__(self, id: str | None, name: str | None, text: str | None, offset: int, frags: list | None = None,
+                 value: Any = None, error: json.JSONDecodeError | None = None, done_text: str | None = None,
+                 done_offset: int = 0, missing: str = "", choice: int = 0):
+        self.id = id
+        self.name = name
+        #: the arguments as text (None when the API gave an object, as Gemini and Anthropic do)
+        self.text = text
+        #: body offset where the call starts (first delta, or the item in a JSON body)
+        self.offset = offset
+        #: [(start in text, body offset of the fragment's line)] to point at the fragment that breaks
+        self.frags: list = [] if frags is None else frags
+        self.value = value
+        self.error = error
+        #: Responses: the ``.done`` event's arguments and where it is
+        self.done_text = done_text
+        self.done_offset = done_offset
+        self.missing = missing  # "id", "name" or "id and name" missing from the first delta
+        self.choice = choice
+
+    def __repr__(self) -> str:
+        return f"Call(id={self.id!r}, name={self.name!r}, offset={self.offset!r}, choice={self.choice!r})"
 
     def parse(self, empty_is_object: bool = False) -> None:
         if self.text is None:
