@@ -104,3 +104,26 @@ def test_every_sse_data_line_of_the_corpus_maps_to_its_file_line():
                         assert src[:1] == probe[:1], (path, pos)
                     checked += 1
     assert checked > 5000
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["|", "|+", "|-", ">", ">+", "|2"]),
+       st.lists(st.sampled_from(["data: {}", "", "x", "  more indented", "é", "a b"]), min_size=1, max_size=8),
+       st.sampled_from(["", "\n", "\nnext: 1\n"]), st.integers(-2, 80))
+def test_block_scalar_line_segments_agree_with_the_per_character_map(style, lines, tail, offset):
+    # block bodies are located with one (offset, index, length) triple per line instead of one int
+    # per character; both must send every value offset to the same file character
+    body = "".join("  " + ln + "\n" if ln else "\n" for ln in lines)
+    text = f"a: {style}\n{body}{tail}"
+    res = loader.load("t.yaml", text.encode())
+    if res.document is None or not isinstance(res.document.data, dict) or "a" not in res.document.data:
+        return
+    loc = res.document.locator(("a",))
+    if loc.style not in ("|", ">"):
+        return
+    m = loc._scan_block()
+    expected = loc.start if not m else m[min(max(offset, 0), len(m) - 1)]
+    assert loc.index_of(offset) == expected

@@ -128,17 +128,23 @@ class ScalarLocator:
     (``None``/``''`` plain, ``'`` single, ``"`` double, ``|`` literal, ``>`` folded).
     """
 
-    __slots__ = ("source", "start", "end", "style", "_map")
+    __slots__ = ("source", "start", "end", "style", "_map", "_lines")
 
     def __init__(self, source: Source, start: int, end: int, style: str | None):
         self.source = source
         self.start = start
         self.end = end
         self.style = style or ""
-        self._map: list[int] | None = None
+        self._map: list[int] | None = None  # flow scalars: file index of every value character
+        #: block scalars: (value offset, file index, length) of each content line — a block body of
+        #: several MB is one line of the value per file line, so this is a few numbers per line where
+        #: a per-character map held ~40 bytes per character (the largest part of peak memory)
+        self._lines: tuple[list[int], list[int], list[int]] | None = None
 
     def index_of(self, offset: int) -> int:
         """Character index in the file of value offset ``offset`` (clamped to the value)."""
+        if self.style in ("|", ">"):
+            return self._block_index(offset)
         m = self._source_map()
         if not m:
             return self.start
@@ -147,6 +153,20 @@ class ScalarLocator:
         if offset >= len(m):
             return m[-1]
         return m[offset]
+
+    def _block_index(self, offset: int) -> int:
+        if self._lines is None:
+            self._lines = self._scan_block_lines()
+        vstarts, fstarts, lens = self._lines
+        if not vstarts:
+            return self.start
+        if offset < 0:
+            offset = 0
+        k = bisect.bisect_right(vstarts, offset) - 1
+        rel = offset - vstarts[k]
+        if rel > lens[k]:  # past the value's last line break: clamp to it
+            rel = lens[k]
+        return fstarts[k] + rel  # rel == lens[k] is the line break, just after the content
 
     def pos(self, offset: int = 0, end_offset: int | None = None) -> Pos:
         a = self.source.pos(self.index_of(offset))
@@ -172,8 +192,34 @@ class ScalarLocator:
                 self._map = self._scan_flow(style)
         return self._map
 
+    def _scan_block_lines(self) -> tuple[list[int], list[int], list[int]]:
+        """Block scalars: content lines after the header line, with their indentation removed; each
+        line is its content plus one character for its line break (a folded scalar's space)."""
+        src = self.source
+        vstarts: list[int] = []
+        fstarts: list[int] = []
+        lens: list[int] = []
+        header_line, _ = src.line_col(self.start)
+        starts = src.line_starts
+        indent = None
+        last_line = src.line_col(max(self.end - 1, self.start))[0]
+        v = 0
+        for ln in range(header_line + 1, min(last_line + 1, len(starts))):
+            line = src.line_text(ln)
+            if indent is None:
+                stripped = line.lstrip(" ")
+                if stripped:
+                    indent = len(line) - len(stripped)
+            ind = indent or 0
+            n = len(line) - ind if len(line) > ind else 0
+            vstarts.append(v)
+            fstarts.append(starts[ln] + min(ind, len(line)))
+            lens.append(n)
+            v += n + 1
+        return vstarts, fstarts, lens
+
     def _scan_block(self) -> list[int]:
-        """Block scalars: content lines after the header line, with their indentation removed."""
+        """The per-character map of a block scalar (the reference :meth:`_scan_block_lines` agrees with)."""
         src = self.source
         out: list[int] = []
         header_line, _ = src.line_col(self.start)
