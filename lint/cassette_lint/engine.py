@@ -73,7 +73,7 @@ class Options:
 
     def family_enabled(self, prefix: str) -> bool:
         """True when at least one rule whose code starts with ``prefix`` is enabled."""
-        return any(r.code.startswith(prefix) for r in self.active_rules(checks_only=False))
+        return _family_enabled(tuple(self.select), tuple(self.ignore), prefix, rules.registry_key())
 
     def active_rules(self, checks_only: bool = True) -> list:
         """The enabled rules (with a ``check`` of their own), in run order; computed once per selection."""
@@ -84,6 +84,11 @@ class Options:
 def _active_rules(select: tuple, ignore: tuple, checks_only: bool, _registry: tuple) -> list:
     probe = Options(select=select, ignore=ignore)
     return [r for r in rules.all_rules() if (r.check is not None or not checks_only) and probe.enabled(r.code)]
+
+
+@lru_cache(maxsize=256)
+def _family_enabled(select: tuple, ignore: tuple, prefix: str, registry: tuple) -> bool:
+    return any(r.code.startswith(prefix) for r in _active_rules(select, ignore, False, registry))
 
 
 def _specificity(code: str, selectors: Iterable[str]) -> int:
@@ -384,6 +389,18 @@ def _check_chunk(args: tuple[list[Target], Options]) -> list[FileResult]:
     return [check_file(t, options) for t in targets]
 
 
+def _warm_up(options: Options) -> None:
+    """Import and compile, in this process, what checking any file needs: rule modules, format
+    adapters and the compiled schema predicates."""
+    options.active_rules()
+    mods = formats.adapters()
+    if options.family_enabled("S"):
+        from . import schema
+
+        for mod in mods:
+            schema.fast_validator(mod.SCHEMA)
+
+
 def check_targets(targets: list[Target], options: Options, jobs: int = 1,
                   progress=None) -> list[FileResult]:
     """Check ``targets`` in order; with ``jobs`` > 1, in worker processes, merged in the same order.
@@ -401,15 +418,23 @@ def check_targets(targets: list[Target], options: Options, jobs: int = 1,
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+    if ctx.get_start_method() == "fork":
+        _warm_up(options)  # once here, inherited by every worker, instead of once per worker
     # chunks of a few files: few round trips, and a big file does not hold a whole slice hostage
     size = max(1, min(16, len(targets) // (jobs * 8)))
     chunks = [(targets[i:i + size], options) for i in range(0, len(targets), size)]
     out: list[FileResult] = []
-    with ctx.Pool(jobs) as pool:
-        for results in pool.imap(_check_chunk, chunks):  # imap keeps the input order
-            out.extend(results)
-            if progress:
-                progress(len(results))
+    import gc
+
+    gc.freeze()  # what exists now is shared with the workers: keep their collector off those pages
+    try:
+        with ctx.Pool(jobs) as pool:
+            for results in pool.imap(_check_chunk, chunks):  # imap keeps the input order
+                out.extend(results)
+                if progress:
+                    progress(len(results))
+    finally:
+        gc.unfreeze()
     return out
 
 
