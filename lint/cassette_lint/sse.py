@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import json.scanner
+import re
 from itertools import accumulate
 from typing import Any
 
@@ -211,6 +212,11 @@ def _lines(text: str, start: int, end: int) -> list[Line]:
     return out
 
 
+#: blank lines, then one event of an optional ``event`` line and one ``data`` line ended by a blank line
+#: (only for text without CR: then every line ends in LF)
+_SIMPLE_EVENT = re.compile(r"\n*((?:event: ?([^\n]*)\n)?data: ?([^\n]*)\n\n)")
+
+
 def parse(text: str) -> Stream:
     """Parse an event-stream body.  Offsets are character offsets into ``text``.
 
@@ -219,8 +225,18 @@ def parse(text: str) -> Stream:
     points into.
     """
     events: list[Event] = []
-    skip = 1 if text.startswith("\ufeff") else 0
-    offsets, raws = _split_lines(text[skip:] if skip else text, skip)
+    pos = 1 if text.startswith("\ufeff") else 0
+    if "\r" not in text:
+        # the common shape, one event at a time by one regex match: [event: T] data: D, blank line
+        m = _SIMPLE_EVENT.match(text, pos)
+        while m is not None:
+            etype = m.group(2)
+            events.append(Event(text, m.start(1), m.end(1) - 2, etype, None, m.group(3), m.start(3), 1,
+                                0 if etype is None else 1, True))
+            pos = m.end()
+            m = _SIMPLE_EVENT.match(text, pos)
+    # the rest (or all) line by line, as the standard reads it
+    offsets, raws = _split_lines(text[pos:] if pos else text, pos)
     unknown = False
     start = -1  # the current event's first line (-1: no event open)
     end = 0
