@@ -70,6 +70,14 @@ def test_two_calls_interleaved_by_index_are_reassembled_separately(lint_text):
     assert mine(lint_text(body, dedent=False)) == []
 
 
+def test_tool_calls_key_written_with_a_json_escape_is_still_read(lint_text):
+    # chunks without '"tool_calls"' are skipped unparsed, unless an escape could spell the key
+    esc = [c.replace('"tool_calls"', '"\\u0074ool_calls"') for c in
+           (tc_chunk('{"a":', first=True), tc_chunk("2,"), tc_chunk('"b" 3}'))]
+    assert all("u0074ool_calls" in c for c in esc)
+    assert codes(mine(lint_text(chat(*esc), dedent=False))) == ["A001"]
+
+
 def test_broken_arguments_point_at_the_fragment_where_json_goes_wrong(lint_text):
     body = chat(tc_chunk('{"a":', first=True), tc_chunk("2,"), tc_chunk('"b" 3}'), tc_chunk(""))
     f = mine(lint_text(body, dedent=False))

@@ -126,6 +126,9 @@ def calls(it) -> list[Call]:
 def _chat_stream(evs) -> list[Call]:
     groups: dict = {}
     for ev in evs:
+        data = ev.data
+        if '"tool_calls"' not in data and "\\u" not in data:
+            continue  # a chunk without tool calls (JSON cannot spell the key otherwise)
         v = _obj(ev)
         if v is None:
             continue
