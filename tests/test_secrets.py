@@ -10,11 +10,14 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import string
+import sys
 
 import pytest
 
 from cassette_lint import engine, fixer, reporters
+from cassette_lint import secrets as S
 from cassette_lint.secrets import entropy, is_placeholder, mask
 from conftest import CORPUS, lint_file, needs_shared
 
@@ -532,3 +535,186 @@ def test_diff_shows_the_removed_secret_masked_and_the_placeholder_added(tmp_path
     plus = [ln for ln in out.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
     assert any("…(" in ln and "chars)" in ln for ln in minus)
     assert any("REDACTED" in ln for ln in plus)
+
+
+# == the keyword pre-filter: fast, and exactly what testing every keyword on every text found ================
+
+_PAD = 'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":" the"}}]}\n\n'
+
+
+def _naive_keywords(text: str, json_keys: bool = False):
+    """The pre-filter as it was: every keyword and every JSON hint tested on every text."""
+    hit = {r.code for k, r in S._KEYWORDS if k in text}
+    return [r for r in S.TOKEN_RULES if r.code in hit], json_keys and any(h in text for h in S._JSON_HINTS)
+
+
+def _filter_texts() -> list[str]:
+    words = [k for k, _ in S._KEYWORDS] + list(S._JSON_HINTS)
+    texts = []
+    for w in words:
+        variants = {w, w.upper(), w.lower(), w.swapcase(), w[:-1], w[1:]}
+        variants |= {w[:i] + w[i].swapcase() + w[i + 1:] for i in range(len(w))}
+        for v in sorted(variants):
+            texts += [v, f"x {v} y", _PAD + v, v + _PAD * 2, _PAD + f'"a_{v}": "value-1234"' + _PAD]
+    rng = random.Random(7)
+    for _ in range(3000):
+        sep = rng.choice(["", " ", "-", "_", '"', _PAD])
+        texts.append(sep.join(rng.sample(words, rng.randint(1, 3))) + rng.choice(["", _PAD]))
+    texts += [v for _, v in KEYS.values()]
+    return texts
+
+
+def _codes(result):
+    rules, hint = result
+    return [r.code for r in rules], hint
+
+
+def test_keyword_prefilter_finds_exactly_the_keywords_and_hints_present():
+    for t in _filter_texts():
+        for json_keys in (False, True):
+            assert _codes(S._keywords(t, json_keys)) == _codes(_naive_keywords(t, json_keys)), (t[:80], json_keys)
+
+
+def test_a_keyword_that_no_gate_names_is_still_found(monkeypatch):
+    monkeypatch.setattr(S, "_GROUP_SPECS", S._GROUP_SPECS[2:])  # as if someone added keywords and no gate
+    monkeypatch.setattr(S, "_FILTER", None)
+    for t in _filter_texts()[::7]:
+        for json_keys in (False, True):
+            assert _codes(S._keywords(t, json_keys)) == _codes(_naive_keywords(t, json_keys)), (t[:80], json_keys)
+
+
+def test_every_gate_opens_on_each_of_its_members():
+    def check(spec, outer):
+        sub, pattern, _json, members = spec
+        chain = [*outer, (sub, pattern)]
+        for m in members:
+            if not isinstance(m, str):
+                check(m, chain)
+                continue
+            for text in (m, f"{_PAD}{m}{_PAD}"):
+                for sub_, pat in chain:
+                    assert sub_ in text, (m, sub_)
+                    assert not pat or re.search(pat, text), (m, pat)
+
+    for spec in S._GROUP_SPECS:
+        check(spec, [])
+    named = {m for spec in S._GROUP_SPECS for m in S._members(spec)}
+    assert named == {k for k, _ in S._KEYWORDS} | set(S._JSON_HINTS)
+
+
+def test_no_match_is_shorter_than_the_minimum_the_filter_skips():
+    from re import _parser
+
+    widths = [_parser.parse(*r.regex._args).getwidth()[0] for r in S.TOKEN_RULES]
+    widths.append(_parser.parse(*S._JSON_CRED._args).getwidth()[0])
+    assert S._MIN_MATCH <= min(widths)
+
+
+def test_only_the_listed_characters_fold_to_ascii_letters_under_ignorecase():
+    rx = re.compile("(?i)[a-z]")
+    folding = {chr(cp) for cp in range(128, sys.maxunicode + 1) if rx.match(chr(cp))}
+    assert folding <= set(S._FOLDS_TO_ASCII)
+
+
+def _json_texts(n: int, seed: int) -> list[str]:
+    parts = ['"api_key"', '"API-KEY"', '"x_api_key"', '"Password"', '"passwd"', '"PassWord"', '"client_secret"',
+             '"aws_session_token"', '"apiKey"', '"id_token"', '"monkey"', '"key"', '"secret_key"', '"private-key"',
+             '"bearerToken"', '"ACCESS_TOKEN"', '"prompt_cache_key"', ': ', ':', ' : ', '"', '"value-12345"',
+             '"v\\"x"', "\\", "\n", "é", "→", "\u0130", "\u0131", "\u017f", "\u212a", '"a\u017fecret"',
+             '"client_\u017fecret"', '"api\u212aey"', "{", "}", ",", "xx"]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(parts) for _ in range(rng.randint(1, 14))) for _ in range(n)]
+
+
+def test_json_key_matches_are_those_of_the_plain_scan():
+    def spans(it):
+        return [(m.span(), m.group("k"), m.group("v")) for m in it]
+
+    found = 0
+    for t in _json_texts(30000, 11):
+        want = spans(S._JSON_CRED.finditer(t))
+        assert spans(S._json_cred_matches(t)) == want, t
+        found += bool(want)
+    assert found > 3000  # the texts do hold credential keys
+
+
+def _scan_texts() -> list[str]:
+    keys = [v for _, v in KEYS.values()]
+    pem = PEM_BEGIN + "\\n" + "\\n".join(PEM_BODY) + "\\n" + PEM_END
+    pieces = keys + [
+        f'{{"SecretAccessKey": "{AWS_SECRET}"}}', f'aws_secret_access_key = {AWS_SECRET}',
+        f'{{"aws_secret_access_key": "{AWS_SECRET.replace("/", "[/]")}"}}'.replace("[/]", "\\/"),
+        f'{{"private_key": "{pem}"}}', '{"api_key": "abcd1234efgh5678"}', '{"Password": "hunter2hunter2"}',
+        '{"API_kEY": "zyxw9876vuts5432"}', '{"clientSecret": "dummy"}', '{"refresh_token": "1//0gQ-7rT"}',
+        "\\u0073" + keys[0][1:], "https://hooks.slack.com/services/" + rnd(30), "Bearer " + keys[3],
+    ] + _json_texts(40, 3)
+    rng = random.Random(13)
+    texts = list(pieces)
+    for _ in range(400):
+        texts.append(rng.choice(["", _PAD]).join(rng.sample(pieces, rng.randint(1, 3))) + rng.choice(["", _PAD]))
+    return texts
+
+
+def test_scan_tokens_finds_what_the_every_keyword_scan_found(monkeypatch):
+    texts = _scan_texts()
+
+    def scan_all():
+        out = []
+        for t in texts:
+            for json_keys in (False, True):
+                out.append([(m.code, m.start, m.end, m.value, m.exact, m.context)
+                            for m in S.scan_tokens(t, json_keys=json_keys)])
+        return out
+
+    fast = scan_all()
+    monkeypatch.setattr(S, "_keywords", _naive_keywords)
+    monkeypatch.setattr(S, "_json_cred_matches", lambda t: S._JSON_CRED.finditer(t))
+    monkeypatch.setattr(S, "_MIN_MATCH", 1)
+    slow = scan_all()
+    assert fast == slow
+    assert sum(map(len, fast)) > 300  # the texts do hold secrets
+
+
+#: the token expressions as first written (the check that no token character comes before, first): the
+#: catalogue writes it after the literal, for speed; the matches must stay the same
+_FIRST_PATTERNS = {
+    'K002': '(?<![A-Za-z0-9_-])sk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{93}AA(?![A-Za-z0-9_-])',
+    'K003': '(?<![A-Za-z0-9_-])sk-or-v1-[0-9a-f]{64}(?![A-Za-z0-9_-])',
+    'K001': '(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}|(?!ant-|or-)[A-Za-z0-9]{48}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![A-Za-z0-9_-])',
+    'K004': '(?<![A-Za-z0-9_-])gsk_[A-Za-z0-9]{52}(?![A-Za-z0-9_-])',
+    'K005': '(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])',
+    'K006': '(?<![A-Za-z0-9_-])xai-[A-Za-z0-9_]{80}(?![A-Za-z0-9_-])',
+    'K007': '(?<![A-Za-z0-9_-])(?:hf_|api_org_)[A-Za-z]{34}(?![A-Za-z0-9_-])',
+    'K008': '(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_-])',
+    'K009': '(?<![A-Za-z0-9])A(?:KIA|SIA)[A-Z2-7]{16}(?![A-Za-z0-9])',
+    'K010': '(?i:secret[_-]?access[_-]?key)[\\"\']?\\s*(?:[:=]|=>)\\s*[\\"\']?(?P<tok>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])',
+    'K011': '(?<![A-Za-z0-9_-])[sr]k_live_[A-Za-z0-9]{20,247}(?![A-Za-z0-9_-])',
+    'K012': '(?<![A-Za-z0-9_-])(?:xox[abeoprs]-[0-9]{6,13}-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Z0-9]+-[0-9]+-[a-z0-9]+|https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})',
+    'K013': '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])',
+    'K014': '-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:\\s|\\\\[rn])*(?P<body>[A-Za-z0-9+/=\\s\\\\:,-]{64,}?)-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----',
+}
+
+
+def test_token_expressions_match_as_first_written():
+    assert set(_FIRST_PATTERNS) == {r.code for r in S.TOKEN_RULES}
+    keys = [v for _, v in KEYS.values()] + [f"aws_secret_access_key={AWS_SECRET}", f'"SecretAccessKey": "{AWS_SECRET}"',
+                                            PEM_BEGIN + "\n" + "\n".join(PEM_BODY) + "\n" + PEM_END,
+                                            "xoxb-" + rnd(10, string.digits) + "-" + rnd(20),
+                                            "xapp-1-A" + rnd(8, string.ascii_uppercase) + "-123-abc",
+                                            "https://hooks.slack.com/services/" + rnd(30)]
+    rng = random.Random(17)
+    texts = []
+    for k in keys:
+        for before in ("", " ", "a", "Z", "0", "_", "-", "/", ".", '"', "=", "sk-", "gh"):
+            for after in ("", " ", "a", "-", "_", "=", "/", '"'):
+                texts.append(before + k + after)
+                texts.append(before + k[:-1] + after)
+        for _ in range(20):
+            i = rng.randrange(len(k))
+            texts.append(k[:i] + rng.choice("-_a0/") + k[i + 1:])
+    texts.append(" ".join(texts[::37]))
+    for r in S.TOKEN_RULES:
+        first = re.compile(_FIRST_PATTERNS[r.code])
+        for t in texts:
+            want = [(m.span(), m.groupdict()) for m in first.finditer(t)]
+            assert [(m.span(), m.groupdict()) for m in r.regex.finditer(t)] == want, (r.code, t[:60])

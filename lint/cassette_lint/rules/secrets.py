@@ -29,8 +29,6 @@ committed.
 
 from __future__ import annotations
 
-import re
-
 from .. import secrets as S
 from ..findings import ERROR, WARNING, Problem
 from . import rule
@@ -39,8 +37,30 @@ from . import rule
 SETTINGS = {"allowlist": [], "placeholder": S.DEFAULT_PLACEHOLDER}
 
 _ADVICE = "revoke it, then redact the cassette (--fix writes the placeholder)"
-_USERINFO = re.compile(r"\A[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^/@?#:]*):(?P<pw>[^/@?#]*)@")
-_FORM_BODY = re.compile(r"\A[A-Za-z0-9_.%+\-\[\]]+=[^\s]*\Z")
+_USERINFO = S._lazy(r"\A[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^/@?#:]*):(?P<pw>[^/@?#]*)@")
+_FORM_BODY = S._lazy(r"\A[A-Za-z0-9_.%+\-\[\]]+=[^\s]*\Z")
+
+#: what a header name is to the family (lower-case name -> kind), learnt as names are met
+_COOKIE, _SENSITIVE, _IDENTIFYING, _OTHER = range(4)
+_HEADER_KIND: dict[str, int] = {}
+
+
+def _header_kind(name: str) -> int:
+    kind = _HEADER_KIND.get(name)
+    if kind is None:
+        low = name.lower()
+        if low in S.COOKIE_HEADERS:
+            kind = _COOKIE
+        elif S.sensitive_header(name):
+            kind = _SENSITIVE
+        elif low in S.IDENTIFYING_HEADERS:
+            kind = _IDENTIFYING
+        else:
+            kind = _OTHER
+        if len(_HEADER_KIND) > 4096:  # names are the recorder's, not bounded: keep the memo small
+            _HEADER_KIND.clear()
+        _HEADER_KIND[name] = kind
+    return kind
 
 
 class _Scan:
@@ -72,6 +92,11 @@ class _Scan:
 
     def tokens(self, it, doc, path, text, where, body_msg=None, json_keys=False):
         found = S.scan_tokens(text, json_keys=json_keys)
+        if found:
+            self.report(found, it, doc, path, where, body_msg)
+        return found
+
+    def report(self, found, it, doc, path, where, body_msg=None):
         for m in found:
             if m.code == "K023":
                 msg = f"{m.context} holds a credential {S.mask(m.value)} in the {where}: {_ADVICE}"
@@ -79,7 +104,6 @@ class _Scan:
                 how = " (behind JSON escapes)" if not m.exact else ""
                 msg = f"{m.label} {S.mask(m.value)} in the {where}{how}: {_ADVICE}"
             self.add(m.code, it, doc, path, m.start, m.end, m.value, msg, body_msg, m.exact)
-        return found
 
     # -- per message ---------------------------------------------------------------------------
     def message(self, it: int, side: str, msg) -> None:
@@ -102,11 +126,15 @@ class _Scan:
 
     def header(self, it, side, kind, name, v) -> None:
         text, doc, path = v.value, v.doc, v.path
+        found = S.scan_tokens(text)
+        if found:
+            self.report(found, it, doc, path, f"{side} {kind} {name}")
+        hk = _header_kind(name)
+        if hk == _OTHER:
+            return
         where = f"{side} {kind} {name}"
-        found = self.tokens(it, doc, path, text, where)
-        low = name.lower()
-        if low in S.COOKIE_HEADERS:
-            for cname, a, b, cval in S.cookie_pairs(text, low == "set-cookie"):
+        if hk == _COOKIE:
+            for cname, a, b, cval in S.cookie_pairs(text, name.lower() == "set-cookie"):
                 if cname.lower() in S.BENIGN_COOKIES or S._overlaps(a, b, found):
                     continue
                 if S.looks_real(cval):
@@ -114,7 +142,7 @@ class _Scan:
                              f"{where} records cookie {cname[:40]!r} = {S.mask(cval)}: a session cookie "
                              f"is a credential; redact it or filter the header when recording")
             return
-        if S.sensitive_header(name):
+        if hk == _SENSITIVE:
             a, b, scheme = S.credential_span(text)
             cred = text[a:b]
             if not cred or S._overlaps(a, b, found):
@@ -139,7 +167,7 @@ class _Scan:
                 self.add("K020", it, doc, path, a, b, cred,
                          f"{where} carries a credential {S.mask(cred)}: {_ADVICE}")
             return
-        if low in S.IDENTIFYING_HEADERS and S.looks_real(text.strip(), 4):
+        if S.looks_real(text.strip(), 4):  # an identifying header
             a, b = len(text) - len(text.lstrip()), len(text.rstrip())
             self.add("K022", it, doc, path, a, b, text[a:b],
                      f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette; "
@@ -148,7 +176,7 @@ class _Scan:
     def url(self, it, v) -> None:
         text, doc, path = v.value, v.doc, v.path
         found = self.tokens(it, doc, path, text, "request URL")
-        m = _USERINFO.match(text)
+        m = _USERINFO.match(text) if "@" in text else None
         if m and m.group("pw") and not S.is_placeholder(m.group("pw")):
             a, b = m.span("pw")
             if not S._overlaps(a, b, found):
@@ -185,7 +213,7 @@ class _Scan:
             return
         text = body.text
         found = self.tokens(it, body.doc, body.path, text, f"{side} body", msg, json_keys=True)
-        if side == "request" and (msg.content_type == "application/x-www-form-urlencoded"
+        if side == "request" and "=" in text and (msg.content_type == "application/x-www-form-urlencoded"
                                   or (not msg.content_type and _FORM_BODY.match(text))):
             for name, a, b, value in S.scan_params(text):
                 if S._overlaps(a, b, found):
@@ -196,8 +224,14 @@ class _Scan:
 
 
 def _problems(cassette, settings, code):
-    key = repr(sorted((settings or {}).items()))
-    cache = cassette.__dict__.setdefault("_secrets_scan", {})
+    """The family's findings of rule ``code``: the first rule of the family to run scans, the others
+    read (the scan is kept on the cassette, one per distinct settings).  The checks return these
+    (an iterable, as the engine asks) instead of yielding them: a generator per rule and cassette cost
+    more than reading the shared scan."""
+    key = repr(sorted(settings.items())) if settings else ""
+    cache = cassette.__dict__.get("_secrets_scan")
+    if cache is None:
+        cache = cassette.__dict__["_secrets_scan"] = {}
     scan = cache.get(key)
     if scan is None:
         scan = cache[key] = _Scan(cassette, settings)
@@ -208,7 +242,7 @@ def _problems(cassette, settings, code):
 
 def _family(code: str, name: str, doc: str):
     def check(cassette, settings):
-        yield from _problems(cassette, settings, code)
+        return _problems(cassette, settings, code)
 
     check.__doc__ = doc
     check.__name__ = name.replace("-", "_")
@@ -425,7 +459,7 @@ def sensitive_header(cassette, settings):
         headers:
           Authorization: ["Bearer REDACTED"]
     """
-    yield from _problems(cassette, settings, "K020")
+    return _problems(cassette, settings, "K020")
 
 
 @rule("K021", "session-cookie", WARNING, fixable=True, tags=("security",))
@@ -450,7 +484,7 @@ def session_cookie(cassette, settings):
 
         Set-Cookie: ["session=REDACTED; Path=/; HttpOnly"]
     """
-    yield from _problems(cassette, settings, "K021")
+    return _problems(cassette, settings, "K021")
 
 
 @rule("K022", "identifying-header", WARNING, fixable=True, tags=("security",))
@@ -473,7 +507,7 @@ def identifying_header(cassette, settings):
 
         openai-organization: ["REDACTED"]
     """
-    yield from _problems(cassette, settings, "K022")
+    return _problems(cassette, settings, "K022")
 
 
 @rule("K023", "credential-parameter", ERROR, fixable=True, tags=("security",))
@@ -503,7 +537,7 @@ def credential_parameter(cassette, settings):
 
         url: https://api.example.com/v1/data?access_token=REDACTED
     """
-    yield from _problems(cassette, settings, "K023")
+    return _problems(cassette, settings, "K023")
 
 
 @rule("K024", "url-password", ERROR, fixable=True, tags=("security",))
@@ -524,4 +558,4 @@ def url_password(cassette, settings):
 
         url: https://deploy:REDACTED@registry.example.com/v2/
     """
-    yield from _problems(cassette, settings, "K024")
+    return _problems(cassette, settings, "K024")
