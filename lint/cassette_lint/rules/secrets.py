@@ -242,7 +242,7 @@ def _problems(cassette, settings, code):
 
 def _family(code: str, name: str, doc: str):
     def check(cassette, settings):
-        return _problems(cassette, settings, code)
+        yield from _problems(cassette, settings, code)
 
     check.__doc__ = doc
     check.__name__ = name.replace("-", "_")
@@ -459,7 +459,7 @@ def sensitive_header(cassette, settings):
         headers:
           Authorization: ["Bearer REDACTED"]
     """
-    return _problems(cassette, settings, "K020")
+    yield from _problems(cassette, settings, "K020")
 
 
 @rule("K021", "session-cookie", WARNING, fixable=True, tags=("security",))
@@ -484,7 +484,7 @@ def session_cookie(cassette, settings):
 
         Set-Cookie: ["session=REDACTED; Path=/; HttpOnly"]
     """
-    return _problems(cassette, settings, "K021")
+    yield from _problems(cassette, settings, "K021")
 
 
 @rule("K022", "identifying-header", WARNING, fixable=True, tags=("security",))
@@ -507,7 +507,7 @@ def identifying_header(cassette, settings):
 
         openai-organization: ["REDACTED"]
     """
-    return _problems(cassette, settings, "K022")
+    yield from _problems(cassette, settings, "K022")
 
 
 @rule("K023", "credential-parameter", ERROR, fixable=True, tags=("security",))
@@ -537,7 +537,7 @@ def credential_parameter(cassette, settings):
 
         url: https://api.example.com/v1/data?access_token=REDACTED
     """
-    return _problems(cassette, settings, "K023")
+    yield from _problems(cassette, settings, "K023")
 
 
 @rule("K024", "url-password", ERROR, fixable=True, tags=("security",))
@@ -558,4 +558,4 @@ def url_password(cassette, settings):
 
         url: https://deploy:REDACTED@registry.example.com/v2/
     """
-    return _problems(cassette, settings, "K024")
+    yield from _problems(cassette, settings, "K024")
