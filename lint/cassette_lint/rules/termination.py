@@ -237,12 +237,12 @@ def events_after_end(cassette):
             continue
         d = dialects.dialect(it)
         end = None
-        for i, ev in enumerate(evs):
-            if ((d in (dialects.CHAT, None) and ev.data == "[DONE]")
-                    or (d == dialects.ANTHROPIC and ev.type == "message_stop")
-                    or (d == dialects.RESPONSES and ev.type in RESPONSES_TERMINAL)):
-                end = i
-                break
+        if d in (dialects.CHAT, None):
+            end = next((i for i, ev in enumerate(evs) if ev.data == "[DONE]"), None)
+        elif d == dialects.ANTHROPIC:
+            end = next((i for i, ev in enumerate(evs) if ev.type == "message_stop"), None)
+        elif d == dialects.RESPONSES:
+            end = next((i for i, ev in enumerate(evs) if ev.type in RESPONSES_TERMINAL), None)
         if end is None or end == len(evs) - 1:
             continue
         final = evs[end].data if d in (dialects.CHAT, None) else evs[end].type
@@ -477,6 +477,9 @@ def stream_error_event(cassette):
         evs = _events(it)
         if not evs:
             continue
+        text = it.response.body.text or ""
+        if "error" not in text and "\\u" not in text:
+            continue  # no event type and no JSON key or value can say "error" (one scan of the body)
         d = dialects.dialect(it)
         for ev in evs:
             if not _is_error(d, ev):
