@@ -58,9 +58,10 @@ def _broken_events(stream):
     """(event, line where the next event starts) for events that hold two run together."""
     out = []
     for ev in stream.events:
-        ln = _run_together(ev)
-        if ln is not None:
-            out.append((ev, ln))
+        if ev.n_event > 1 or ev.n_data > 1:  # (the only events _run_together can find anything in)
+            ln = _run_together(ev)
+            if ln is not None:
+                out.append((ev, ln))
     return out
 
 
