@@ -28,6 +28,7 @@ KNOWN_METHODS = frozenset({
     "CHECKIN", "UNCHECKOUT", "VERSION-CONTROL", "MKWORKSPACE", "UPDATE", "LABEL", "BASELINE-CONTROL",
     "MKACTIVITY", "ORDERPATCH", "MKREDIRECTREF", "UPDATEREDIRECTREF", "PRI",
 })
+_WHITESPACE = re.compile(r"\s")  # (for str patterns, \s is exactly str.isspace)
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _PROTO = re.compile(r"^HTTP/(\d+)(?:\.(\d+))?$")
 _STATUS = re.compile(r"^\s*(\d{3})(?:\s+(.*?))?\s*$")
@@ -294,7 +295,7 @@ def invalid_url(cassette):
         if not isinstance(u, str):
             continue
         why = None
-        if any(c.isspace() for c in u):
+        if _WHITESPACE.search(u):
             why = "contains whitespace"
         else:
             try:
