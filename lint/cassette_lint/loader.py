@@ -482,6 +482,12 @@ class _Builder:
 
     def _node(self, node, path: tuple, depth: int) -> tuple[Any, int]:
         """(value, expanded size) of ``node``."""
+        if node.__class__ is LightScalarNode and not node.tag:  # the common case, inline
+            self._expanded += 1
+            v = node.value
+            if node.style or (v and v[0] not in _MAYBE_NOT_STR):
+                return v, 1  # quoted or block, or plain text that cannot be a number, bool or null
+            return resolve_plain(v), 1
         if isinstance(node, _SCALARS):
             self._expanded += 1
             return self._scalar(node, path), 1
@@ -514,10 +520,18 @@ class _Builder:
             self._memo[id(node)] = (out, 1)
             merges = []
             for knode, vnode in node.value:
-                if _is_merge_key(knode):
+                if knode.__class__ is LightScalarNode and not knode.tag and not knode.style:
+                    key = knode.value  # a plain key: inline _is_merge_key and _key_of
+                    if key == "<<":
+                        merges.append(vnode)
+                        continue
+                    if not key or key[0] in _MAYBE_NOT_STR:
+                        key = resolve_plain(key)
+                elif _is_merge_key(knode):
                     merges.append(vnode)
                     continue
-                key = _key_of(knode)
+                else:
+                    key = _key_of(knode)
                 if isinstance(key, (list, dict)):
                     key = str(key)
                 if key in out:
