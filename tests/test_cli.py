@@ -102,7 +102,8 @@ def test_checking_one_clean_file_imports_nothing_it_does_not_need():
         "except SystemExit as e:\n"
         "    assert e.code == 0, e.code\n"
         "heavy = [m for m in ('cassette_lint.fixer', 'cassette_lint.baseline', 'cassette_lint.reporters.sarif',\n"
-        "         'cassette_lint.reporters.junit', 'xml.sax', 'multiprocessing') if m in sys.modules]\n"
+        "         'cassette_lint.reporters.junit', 'xml.sax', 'multiprocessing', 'jsonschema', 'dataclasses',\n"
+        "         'hashlib', 'importlib.resources', 'tempfile', 'difflib', 'traceback') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -114,3 +115,32 @@ def test_importing_the_cli_does_not_load_the_linter():
     code = "import sys, cassette_lint.cli; print(sorted(m for m in sys.modules if m.startswith(('ruamel', 'jsonschema', 'cassette_lint.engine'))))"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert res.stdout.strip() == "[]"
+
+
+def test_the_console_entry_flushes_its_output_and_keeps_the_exit_status(tmp_path):
+    # entry() leaves with os._exit (no interpreter teardown): output must still be complete
+    many = [str(FIXTURES / "seeds" / "openrouter_fireworks_streaming.yaml")]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 2\ninteractions: [\n", "utf-8")
+    for args, want in ((["check", "--format", "json", *many], 0), (["check", "--bogus"], 2),
+                       (["check", "--isolated", str(broken)], 1)):
+        r = subprocess.run([sys.executable, "-m", "cassette_lint", *args], capture_output=True, text=True, cwd=ROOT)
+        assert r.returncode == want, (args, r.stderr)
+        assert "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "cassette_lint", "check", "--format", "json", *many],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.rstrip().endswith("]")  # the whole JSON document, flushed before leaving
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    # `cassette-lint check ... | head -1`: the closed pipe is not an error worth a traceback (the
+    # ~100 KB of output is more than a pipe buffers, so the writer does meet the closed pipe)
+    for i in range(800):
+        (tmp_path / f"f{i:03d}.yaml").write_text("version: 2\ninteractions: [\n", "utf-8")
+    p = subprocess.Popen([sys.executable, "-m", "cassette_lint", "check", "--isolated", str(tmp_path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    p.wait(timeout=60)
+    assert "Traceback" not in err, err

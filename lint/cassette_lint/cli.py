@@ -21,6 +21,30 @@ def main() -> None:
     tool calls and leaked secrets."""
 
 
+def entry() -> None:
+    """The console script (and ``python -m cassette_lint``): run the CLI, flush, and leave without
+    tearing the interpreter down, as mypy does: freeing every module and object at exit cost a
+    one-file run ~25 ms of its ~120 ms (the work is done, the output written, workers joined)."""
+    import os
+
+    try:
+        main(prog_name="cassette-lint")
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): what the interpreter would do
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be written anyway
+            pass
+    os._exit(code)
+
+
 class _Size(click.ParamType):
     """A size in bytes: ``1000000``, ``500K``, ``100M``, ``1G`` (powers of 1024; ``0`` = no limit)."""
 
