@@ -417,25 +417,107 @@ def check_targets(targets: list[Target], options: Options, jobs: int = 1,
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
-    if ctx.get_start_method() == "fork":
-        _warm_up(options)  # once here, inherited by every worker, instead of once per worker
+    if "fork" in methods:
+        return _check_forked(targets, options, jobs, progress, multiprocessing.get_context("fork"))
+    ctx = multiprocessing.get_context(methods[0])  # spawn (Windows): a pool, each worker imports all
     # chunks of a few files: few round trips, and a big file does not hold a whole slice hostage
     size = max(1, min(16, len(targets) // (jobs * 8)))
     chunks = [(targets[i:i + size], options) for i in range(0, len(targets), size)]
     out: list[FileResult] = []
+    with ctx.Pool(jobs) as pool:
+        for results in pool.imap(_check_chunk, chunks):  # imap keeps the input order
+            out.extend(results)
+            if progress:
+                progress(len(results))
+    return out
+
+
+#: files a forked worker checks between two reports to the parent (results, and progress)
+_BATCH = 8
+
+
+def _pull(targets: list[Target], options: Options, counter, conn) -> None:
+    """A forked worker: claim the next unclaimed file (a shared counter) until none is left; send
+    ``(index, result)`` pairs to the parent in small batches.  Nothing waits on the parent between
+    files: with a pool, every hand-off of work needed a parent thread scheduled on a busy core."""
+    n = len(targets)
+    batch: list = []
+    try:
+        while True:
+            with counter.get_lock():
+                i = counter.value
+                counter.value = i + 1
+            if i >= n:
+                break
+            batch.append((i, check_file(targets[i], options)))
+            if len(batch) >= _BATCH:
+                conn.send(batch)
+                batch = []
+        if batch:
+            conn.send(batch)
+    finally:
+        conn.close()
+
+
+def _check_forked(targets: list[Target], options: Options, jobs: int, progress, ctx) -> list[FileResult]:
+    from multiprocessing.connection import wait
+
+    _warm_up(options)  # once here, inherited by every worker, instead of once per worker
     import gc
 
     gc.freeze()  # what exists now is shared with the workers: keep their collector off those pages
     try:
-        with ctx.Pool(jobs) as pool:
-            for results in pool.imap(_check_chunk, chunks):  # imap keeps the input order
-                out.extend(results)
+        counter = ctx.Value("q", 0)
+        procs, live = [], []
+        for _ in range(jobs):
+            r, w = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_pull, args=(targets, options, counter, w), daemon=True)
+            p.start()
+            w.close()  # the worker's end: when it exits, recv() here ends with EOFError
+            procs.append(p)
+            live.append(r)
+        results: list[FileResult | None] = [None] * len(targets)
+        while live:
+            for conn in wait(live):
+                try:
+                    batch = conn.recv()
+                except EOFError:
+                    live.remove(conn)
+                    continue
+                for i, res in batch:
+                    results[i] = res
                 if progress:
-                    progress(len(results))
+                    progress(len(batch))
+        for p in procs:
+            p.join()
     finally:
         gc.unfreeze()
-    return out
+    for i, res in enumerate(results):
+        if res is None:  # its worker died (a crash in a C extension?) before reporting this file
+            results[i] = _check_alone(targets[i], options, ctx)
+            if progress:
+                progress(1)
+    return results  # type: ignore[return-value]
+
+
+def _check_alone(target: Target, options: Options, ctx) -> FileResult:
+    """Check one file in a process of its own; a crash becomes an X001 finding on that file."""
+    r, w = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=_pull, args=([target], options, ctx.Value("q", 0), w), daemon=True)
+    p.start()
+    w.close()
+    try:
+        got = r.recv()
+    except EOFError:
+        got = None
+    p.join()
+    if got:
+        return got[0][1]
+    col = _Collector(target.path, options)
+    how = f"signal {-p.exitcode}" if p.exitcode is not None and p.exitcode < 0 else f"exit status {p.exitcode}"
+    col.add(L.INTERNAL_ERROR, Problem(Pos(1, 1), f"checking this file crashed the worker process ({how}); "
+                                      "the other files were checked"))
+    return col.result()
 
 
 def run(paths: Iterable[str], options: Options, jobs: int = 1, progress=None) -> RunResult:
