@@ -731,3 +731,28 @@ def test_unicode_line_separators_do_not_shift_finding_lines(lint_text, sep):
 
 
 BROKEN_CL = SEED_TEXT.replace("content_length: 286", "content_length: 7")
+
+
+def test_checking_a_file_leaves_no_reference_cycles():
+    # check_file pauses the cyclic collector while a file is checked: that is only sound while the
+    # model, the streams and the findings of a file are freed by reference counts alone
+    import gc
+
+    from cassette_lint import engine
+
+    files = sorted((FIXTURES / "seeds").glob("*.yaml")) + sorted((FIXTURES / "golden").glob("*.yaml"))
+    opts = engine.Options()
+    for f in files:  # imports and lazily built tables first: those are meant to stay
+        engine.check_file(engine.Target(str(f), explicit=True), opts)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for f in files:
+            r = engine.check_file(engine.Target(str(f), explicit=True), opts)
+            del r
+        gc.collect()
+        leaked = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert leaked == []
