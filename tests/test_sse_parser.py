@@ -141,3 +141,12 @@ def test_parse_json_agrees_with_json_loads_on_values_and_errors(text):
         assert value is None and (err.msg, err.pos) == (e.msg, e.pos)
     else:
         assert err is None and json.dumps(value) == json.dumps(expected)
+
+
+def test_validating_a_chunk_does_not_keep_its_value_but_keeps_its_error():
+    s = sse.parse('data: {"a":1}\n\ndata: {"a"\n\n')
+    good, bad = s.events
+    assert good.json_error() is None and good._parsed is None  # a long stream's values are not held
+    assert good.json() == ({"a": 1}, None)  # parsed again when a rule asks for the value
+    err = bad.json_error()
+    assert err.msg == "Expecting ':' delimiter" and bad.json() == (None, err)

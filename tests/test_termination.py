@@ -76,6 +76,18 @@ def test_chat_finish_reason_without_done_is_a_warning(lint_text):
     assert str(f[0].severity) == "warning"
 
 
+def test_finish_reason_is_found_however_the_chunk_is_written(lint_text):
+    # content chunks are skipped by their text ("finish_reason":null, no "usage"); a finish_reason
+    # written with spaces, escaped, or next to a quoted "finish_reason" value is still read
+    content = chunk({"content": "finish_reason"}) + "\n\n"  # the word in a value, not a key
+    spaced = chunk({}, "stop").replace('"finish_reason":"stop"', '"finish_reason" : "stop"')
+    escaped = chunk({}, "stop").replace('"finish_reason"', '"\\u0066inish_reason"')
+    for last in (spaced, escaped):
+        assert last != chunk({}, "stop")
+        assert codes(lint(lint_text, content + last + "\n\n")) == ["T002"]  # finished, no [DONE]
+    assert codes(lint(lint_text, content)) == ["T001"]  # never finished
+
+
 def test_events_after_done(lint_text):
     body = GOOD_CHAT + chunk({"content": "late"}) + "\n\n"
     f = lint(lint_text, body)

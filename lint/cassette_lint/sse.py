@@ -101,6 +101,20 @@ class Event:
             parsed = self._parsed = parse_json(self.data) if self.data is not None else (None, None)
         return parsed
 
+    def json_error(self) -> json.JSONDecodeError | None:
+        """The error of parsing the data as JSON (None when it parses, or there is no data), without
+        keeping the parsed value: kept for every chunk of a long stream, the values made the cost per
+        MB grow with the file (a heap of millions of dicts); :meth:`json` parses again when asked."""
+        parsed = self._parsed
+        if parsed is not None:
+            return parsed[1]
+        if self.data is None:
+            return None
+        err = parse_json(self.data)[1]
+        if err is not None:
+            self._parsed = (None, err)
+        return err
+
     def __repr__(self) -> str:
         return f"Event(offset={self.offset}, type={self.type!r}, data={self.data!r:.40})"
 

@@ -117,10 +117,14 @@ def data_not_json(cassette):
         body = it.response.body
         skip = {id(ev) for ev, _ in _broken_events(stream)}
         d = dialects.dialect(it)
+        # the termination and tool-call rules read every chunk's value in Anthropic, Responses and
+        # Gemini streams: keep the values parsed here for them; chat chunks are only validated (the
+        # rules that read them skip chunks that cannot matter, so a long stream is not held twice)
+        keep = d not in (dialects.CHAT, None)
         for ev in stream.events:
             if not ev.n_data or id(ev) in skip:
                 continue
-            v, err = ev.json()
+            err = ev.json()[1] if keep else ev.json_error()
             if err is None:
                 continue
             data = ev.data

@@ -22,6 +22,7 @@ warning (``T002``); one cut before any ``finish_reason`` is an error (``T001``).
 
 from __future__ import annotations
 
+import re
 import weakref
 
 from .. import dialects
@@ -82,6 +83,20 @@ def _chat_summary(it):
     return got
 
 
+#: a finish_reason key whose value is null (JSON allows whitespace around the colon)
+_FINISH_NULL = re.compile(r'"finish_reason"\s*:\s*null')
+
+
+def _may_tell(data: str) -> bool:
+    """False when a chunk's text shows it has no truthy finish_reason and no usage key: every
+    ``"finish_reason"`` in it is followed by ``: null`` and ``"usage"`` does not occur (a JSON key is
+    written in quotes unless escaped with \\u, which sends the chunk to the parser)."""
+    if "\\u" in data or '"usage"' in data:
+        return True
+    n = data.count('"finish_reason"')
+    return n != 0 and n != len(_FINISH_NULL.findall(data))
+
+
 def _chat_summary_of(evs):
     done = None
     finished = usage = False
@@ -90,6 +105,8 @@ def _chat_summary_of(evs):
             if done is None:
                 done = i
             continue
+        if not _may_tell(ev.data):
+            continue  # a content chunk: finish_reason null, no usage (its JSON need not be read)
         v = _obj(ev)
         if v is None:
             continue
