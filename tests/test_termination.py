@@ -88,6 +88,24 @@ def test_finish_reason_is_found_however_the_chunk_is_written(lint_text):
     assert codes(lint(lint_text, content)) == ["T001"]  # never finished
 
 
+def test_chat_summary_reads_only_the_chunks_that_can_finish_the_stream(monkeypatch):
+    # content chunks ("finish_reason": null, with or without the space) are not parsed again for the
+    # summary: only the finish_reason chunk and the usage chunk are
+    from cassette_lint import sse
+    from cassette_lint.rules import termination as T
+
+    spaced = [json.dumps({"choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]})] * 40
+    last = [json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+            json.dumps({"choices": [], "usage": {"total_tokens": 3}}), "[DONE]"]
+    text = "".join(f"data: {d}\n\n" for d in spaced + last)
+    evs = sse.parse(text).dispatched
+    calls = []
+    real = sse.parse_json
+    monkeypatch.setattr(sse, "parse_json", lambda t: calls.append(t) or real(t))
+    assert T._chat_summary_of(evs, text) == (42, True, True)
+    assert len(calls) == 2
+
+
 def test_events_after_done(lint_text):
     body = GOOD_CHAT + chunk({"content": "late"}) + "\n\n"
     f = lint(lint_text, body)

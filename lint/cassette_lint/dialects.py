@@ -162,6 +162,6 @@ def events(it: "Interaction") -> list | None:
     except KeyError:
         pass
     s = stream(it)
-    evs = None if s is None else [e for e in s.events if e.dispatched]
+    evs = None if s is None else s.dispatched
     _dispatched[it] = evs
     return evs

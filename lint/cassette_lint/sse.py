@@ -149,11 +149,14 @@ def parse_json(text: str) -> tuple[Any, json.JSONDecodeError | None]:
 class Stream:
     """The events of a body; ``lines`` (every line, classified) is built on first use."""
 
-    __slots__ = ("_text", "events", "ends_with_newline", "unknown_fields", "_lines")
+    __slots__ = ("_text", "events", "ends_with_newline", "unknown_fields", "all_dispatched", "_lines")
 
-    def __init__(self, text: str, events: list[Event], ends_with_newline: bool, unknown_fields: bool):
+    def __init__(self, text: str, events: list[Event], ends_with_newline: bool, unknown_fields: bool,
+                 all_dispatched: bool = False):
         self._text = text
         self.events = events
+        #: True when every event is dispatched (the parser knows: no data-less event, last one ended)
+        self.all_dispatched = all_dispatched
         #: True when the last line of the body ends with a line break
         self.ends_with_newline = ends_with_newline
         #: True when some line is a field other than ``event``, ``data``, ``id`` and ``retry``
@@ -169,6 +172,9 @@ class Stream:
 
     @property
     def dispatched(self) -> list[Event]:
+        """The events a client receives (every event, in the usual stream: then no copy is made)."""
+        if self.all_dispatched:
+            return self.events
         return [e for e in self.events if e.dispatched]
 
 
@@ -251,7 +257,7 @@ def parse(text: str) -> Stream:
             m = _SIMPLE_EVENT.match(text, pos)
     # the rest (or all) line by line, as the standard reads it
     offsets, raws = _split_lines(text[pos:] if pos else text, pos)
-    unknown = False
+    unknown = undispatched = False
     start = -1  # the current event's first line (-1: no event open)
     end = 0
     etype = eid = data = None
@@ -262,6 +268,8 @@ def parse(text: str) -> Stream:
             if start >= 0:
                 if parts is not None:
                     data = "\n".join(parts)
+                if not n_data:
+                    undispatched = True  # a block of comments or fields without data
                 events.append(Event(text, start, end, etype, eid, data, doff if n_data else start, n_data,
                                     n_event, True))
                 start = -1
@@ -294,12 +302,13 @@ def parse(text: str) -> Stream:
         elif name != "retry":
             unknown = True
     if start >= 0:  # not terminated: a conforming client discards it
+        undispatched = True
         if parts is not None:
             data = "\n".join(parts)
         events.append(Event(text, start, end, etype, eid, data, doff if n_data else start, n_data, n_event,
                             False))
     ends = not text or text.endswith(("\n", "\r"))
-    return Stream(text, events, ends, unknown)
+    return Stream(text, events, ends, unknown, not undispatched)
 
 
 def looks_like_sse(text: str | None) -> bool:

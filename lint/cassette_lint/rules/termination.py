@@ -22,6 +22,7 @@ warning (``T002``); one cut before any ``finish_reason`` is an error (``T001``).
 
 from __future__ import annotations
 
+import bisect
 import re
 import weakref
 
@@ -79,34 +80,45 @@ def _chat_summary(it):
     """(index of [DONE] or None, any finish_reason, any usage), cached per interaction."""
     got = _summaries.get(it)
     if got is None:
-        got = _summaries[it] = _chat_summary_of(_events(it))
+        got = _summaries[it] = _chat_summary_of(_events(it), it.response.body.text or "")
     return got
 
 
-#: a finish_reason key whose value is null (JSON allows whitespace around the colon)
-_FINISH_NULL = re.compile(r'"finish_reason"\s*:\s*null')
+#: where a chunk can tell the summary something: a finish_reason that is not null (JSON allows
+#: whitespace around the colon; the possessive ``\s*+`` keeps the lookahead from backtracking into
+#: ``": null"``'s space), or a usage key; a key is written in quotes unless escaped with \u
+_FINISH_NOT_NULL = re.compile(r'"finish_reason"\s*:\s*+(?!null)')
 
 
-def _may_tell(data: str) -> bool:
-    """False when a chunk's text shows it has no truthy finish_reason and no usage key: every
-    ``"finish_reason"`` in it is followed by ``: null`` and ``"usage"`` does not occur (a JSON key is
-    written in quotes unless escaped with \\u, which sends the chunk to the parser)."""
-    if "\\u" in data or '"usage"' in data:
-        return True
-    n = data.count('"finish_reason"')
-    return n != 0 and n != len(_FINISH_NULL.findall(data))
+def _chat_summary_of(evs, text: str):
+    """The summary of a chat stream's dispatched events ``evs``, parsed from ``text``.
 
-
-def _chat_summary_of(evs):
-    done = None
+    Only the chunks a scan of the whole body points at are read as JSON (the one with the
+    finish_reason, the usage chunk): content chunks say ``"finish_reason":null`` and nothing else
+    the summary needs. A body with a ``\\u`` escape, which could spell a key, has every chunk read.
+    """
+    done = next((i for i, ev in enumerate(evs) if ev.data == "[DONE]"), None) if "[DONE]" in text else None
+    if "\\u" in text:
+        candidates = evs
+    else:
+        hits = [m.start() for m in _FINISH_NOT_NULL.finditer(text)]
+        i = text.find('"usage"')
+        while i != -1:
+            hits.append(i)
+            i = text.find('"usage"', i + 1)
+        if not hits:
+            return done, False, False
+        starts = [ev.offset for ev in evs]
+        picked: dict[int, object] = {}
+        for p in hits:
+            k = bisect.bisect_right(starts, p) - 1
+            if k >= 0 and p < evs[k].end:
+                picked.setdefault(k, evs[k])
+        candidates = list(picked.values())
     finished = usage = False
-    for i, ev in enumerate(evs):
+    for ev in candidates:
         if ev.data == "[DONE]":
-            if done is None:
-                done = i
             continue
-        if not _may_tell(ev.data):
-            continue  # a content chunk: finish_reason null, no usage (its JSON need not be read)
         v = _obj(ev)
         if v is None:
             continue
