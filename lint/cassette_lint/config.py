@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from .findings import Severity
+from .records import Record
 
 CONFIG_FILES = (".cassette-lint.toml", "pyproject.toml")
 
@@ -33,7 +34,7 @@ class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
 
 
-class Config:
+class Config(Record):
     # a plain class, not a dataclass: creating a dataclass costs every start-up ~1 ms of generated code;
     # equal by fields and unhashable, as the dataclass was
     __slots__ = ("path", "root", "select", "ignore", "extend_select", "per_file_ignores", "exclude",
@@ -54,23 +55,6 @@ class Config:
         self.extend_exclude = extend_exclude
         self.severity: dict[str, Severity] = {} if severity is None else severity
         self.settings: dict[str, dict] = {} if settings is None else settings
-
-    def _key(self) -> tuple:
-        return (self.path, self.root, self.select, self.ignore, self.extend_select, self.per_file_ignores,
-                self.exclude, self.extend_exclude, self.severity, self.settings)
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(path={self.path!r}, root={self.root!r}, select={self.select!r}, "
-                f"ignore={self.ignore!r}, extend_select={self.extend_select!r}, "
-                f"per_file_ignores={self.per_file_ignores!r}, exclude={self.exclude!r}, "
-                f"extend_exclude={self.extend_exclude!r}, severity={self.severity!r}, settings={self.settings!r})")
 
     # -- path matching -------------------------------------------------------------------------
 
@@ -165,6 +149,7 @@ def _match_path(rx, rel: str, whole: bool = False) -> bool:
 
 
 # -- finding and reading ---------------------------------------------------------------------------
+
 
 def find(start: str | None = None) -> str | None:
     """The closest configuration file walking up from ``start`` (default: the current directory)."""

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 
 from . import formats, loader, rules
 from .findings import Finding, Problem, Severity
+from .records import Record, Value
 from .rules import loading as L
 from .source import Pos
 
@@ -35,7 +36,7 @@ DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 # what the dataclasses gave: by fields; Target (frozen) is also hashable, the others are not.
 
 
-class Options:
+class Options(Record):
     __slots__ = ("select", "ignore", "severity", "max_file_size", "cassette_format", "settings")
 
     def __init__(self, select: tuple[str, ...] = ("ALL",), ignore: tuple[str, ...] = (),
@@ -48,21 +49,6 @@ class Options:
         self.cassette_format = cassette_format
         #: per-family rule settings from the configuration: {"secrets": {"allowlist": [...]}, ...}
         self.settings: dict[str, dict] = {} if settings is None else settings
-
-    def _key(self) -> tuple:
-        return (self.select, self.ignore, self.severity, self.max_file_size, self.cassette_format, self.settings)
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(select={self.select!r}, ignore={self.ignore!r}, "
-                f"severity={self.severity!r}, max_file_size={self.max_file_size!r}, "
-                f"cassette_format={self.cassette_format!r}, settings={self.settings!r})")
 
     def enabled(self, code: str) -> bool:
         if not rules.matches(code, self.select):
@@ -96,7 +82,7 @@ def _specificity(code: str, selectors: Iterable[str]) -> int:
     return max((0 if s == "ALL" else len(s) for s in selectors if s == "ALL" or code.startswith(s)), default=-1)
 
 
-class FileResult:
+class FileResult(Record):
     __slots__ = ("path", "findings", "format", "skipped", "digest")
 
     def __init__(self, path: str, findings: list[Finding], format: str | None = None, skipped: str | None = None,
@@ -109,34 +95,12 @@ class FileResult:
         #: sha256 of the bytes that were checked: ``--fix`` applies byte edits only to these same bytes
         self.digest = digest
 
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return ((self.path, self.findings, self.format, self.skipped, self.digest)
-                    == (other.path, other.findings, other.format, other.skipped, other.digest))
-        return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(path={self.path!r}, findings={self.findings!r}, "
-                f"format={self.format!r}, skipped={self.skipped!r}, digest={self.digest!r})")
-
-
-class RunResult:
+class RunResult(Record):
     __slots__ = ("files",)
 
     def __init__(self, files: list[FileResult]):
         self.files = files
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self.files == other.files
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(files={self.files!r})"
 
     @property
     def findings(self) -> list[Finding]:
@@ -149,7 +113,8 @@ class RunResult:
 
 # -- discovery --------------------------------------------------------------------------------------
 
-class Target:
+
+class Target(Value):
     """A file to check.  A value (equal and hashed by its fields): treat it as immutable."""
 
     __slots__ = ("path", "explicit", "error")
@@ -159,17 +124,6 @@ class Target:
         self.explicit = explicit
         #: why this path could not be listed (an unreadable directory met while walking): reported as Y012
         self.error = error
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return (self.path, self.explicit, self.error) == (other.path, other.explicit, other.error)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.explicit, self.error))
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(path={self.path!r}, explicit={self.explicit!r}, error={self.error!r})"
 
 
 def discover(paths: Iterable[str], exclude=None) -> list[Target]:
@@ -221,6 +175,7 @@ def _walk(root: str, exclude=None, errors: list | None = None) -> Iterator[str]:
 
 
 # -- one file ---------------------------------------------------------------------------------------
+
 
 def _value_hash(value: str | None) -> str | None:
     if value is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from .records import Record, Value
 from .source import Pos
 
 
@@ -25,7 +26,7 @@ WARNING = Severity.WARNING
 # their fields and unhashable.
 
 
-class Edit:
+class Edit(Value):
     """Replace bytes ``[start, end)`` of the file with ``replacement``.  A value: treat it as immutable."""
 
     __slots__ = ("start", "end", "replacement")
@@ -35,20 +36,8 @@ class Edit:
         self.end = end
         self.replacement = replacement
 
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return (self.start, self.end, self.replacement) == (other.start, other.end, other.replacement)
-        return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash((self.start, self.end, self.replacement))
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(start={self.start!r}, end={self.end!r}, "
-                f"replacement={self.replacement!r})")
-
-
-class Fix:
+class Fix(Value):
     """A fix is a set of byte-range edits; ``safe`` fixes are applied by ``--fix``.  A value: treat it as immutable."""
 
     __slots__ = ("description", "edits", "safe")
@@ -58,20 +47,8 @@ class Fix:
         self.edits = edits
         self.safe = safe
 
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return (self.description, self.edits, self.safe) == (other.description, other.edits, other.safe)
-        return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash((self.description, self.edits, self.safe))
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(description={self.description!r}, edits={self.edits!r}, "
-                f"safe={self.safe!r})")
-
-
-class Problem:
+class Problem(Record):
     """What a rule's ``check()`` yields: where, what, and optionally how to fix it.
 
     ``value`` is the offending value (never printed): baselines and fingerprints hash it so that they
@@ -88,26 +65,14 @@ class Problem:
         self.value = value
         self.fix = fix
 
-    def _key(self) -> tuple:
-        return (self.pos, self.message, self.interaction, self.value, self.fix)
 
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(pos={self.pos!r}, message={self.message!r}, "
-                f"interaction={self.interaction!r}, value={self.value!r}, fix={self.fix!r})")
-
-
-class Finding:
+class Finding(Record):
     """A problem attributed to a rule and a file, ready for a reporter."""
 
     __slots__ = ("path", "line", "column", "rule", "name", "severity", "message", "interaction", "end_line",
                  "end_column", "format", "value_hash", "fix", "secret")
+
+    _hidden = ("fix", "secret")  # a repr never shows a secret
 
     def __init__(self, path: str, line: int, column: int, rule: str, name: str, severity: Severity,
                  message: str, interaction: int | None = None, end_line: int | None = None,
@@ -129,25 +94,6 @@ class Finding:
         #: the leaked value of a secrets finding: never serialised, only used to mask it in diffs
         self.secret = secret
 
-    def _key(self) -> tuple:
-        return (self.path, self.line, self.column, self.rule, self.name, self.severity, self.message,
-                self.interaction, self.end_line, self.end_column, self.format, self.value_hash, self.fix,
-                self.secret)
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        # fix and secret are left out, as the dataclass did (repr=False): a repr never shows a secret
-        return (f"{self.__class__.__qualname__}(path={self.path!r}, line={self.line!r}, column={self.column!r}, "
-                f"rule={self.rule!r}, name={self.name!r}, severity={self.severity!r}, message={self.message!r}, "
-                f"interaction={self.interaction!r}, end_line={self.end_line!r}, end_column={self.end_column!r}, "
-                f"format={self.format!r}, value_hash={self.value_hash!r})")
-
     def sort_key(self):
         return (self.path, self.line, self.column, self.rule, self.message)
 
@@ -166,3 +112,5 @@ class Finding:
             "format": self.format,
             "fixable": self.fix is not None,
         }
+
+

@@ -12,8 +12,10 @@ from __future__ import annotations
 import bisect
 import re
 
+from .records import Value
 
-class Pos:
+
+class Pos(Value):
     """A 1-based position in a file; ``end_*`` are inclusive-exclusive like SARIF regions.
 
     A value: equal and hashed by its fields.  (A plain class, not a dataclass: creating a dataclass
@@ -28,21 +30,6 @@ class Pos:
         self.column = column
         self.end_line = end_line
         self.end_column = end_column
-
-    def _key(self) -> tuple:
-        return (self.line, self.column, self.end_line, self.end_column)
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(line={self.line!r}, column={self.column!r}, "
-                f"end_line={self.end_line!r}, end_column={self.end_column!r})")
 
 
 class Source:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib
 
+from ..records import Record
+
 #: --format name → module (every format the CLI accepts)
 FORMATS = {
     "text": "text",
@@ -20,7 +22,7 @@ FORMATS = {
 MACHINE_FORMATS = frozenset({"json", "json-lines", "sarif", "junit"})
 
 
-class Context:
+class Context(Record):
     """What a reporter may need besides the findings.
 
     (A plain class, not a dataclass: creating a dataclass costs every start-up ~1 ms of generated code;
@@ -38,20 +40,6 @@ class Context:
         #: directory that SARIF URIs are relative to (the repository root)
         self.root = root
         self.extra: dict = {} if extra is None else extra
-
-    def _key(self) -> tuple:
-        return (self.color, self.statistics, self.quiet, self.show_fixes, self.root, self.extra)
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(color={self.color!r}, statistics={self.statistics!r}, "
-                f"quiet={self.quiet!r}, show_fixes={self.show_fixes!r}, root={self.root!r}, extra={self.extra!r})")
 
 
 def render(fmt: str, result, ctx: Context) -> str:

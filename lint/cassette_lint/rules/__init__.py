@@ -20,6 +20,7 @@ import inspect
 from typing import Callable, Iterable, Iterator
 
 from ..findings import Problem, Severity
+from ..records import Value
 
 #: family modules, in the order their rules run and are listed
 FAMILIES = (
@@ -35,7 +36,7 @@ FAMILIES = (
 )
 
 
-class Rule:
+class Rule(Value):
     """A registered rule.  A value (equal and hashed by its fields): treat it as immutable.
 
     (A plain class, not a dataclass: creating a dataclass costs every start-up ~1 ms of generated code.)
@@ -56,23 +57,6 @@ class Rule:
         self.tags = tags
         #: True when ``check`` takes a second argument: the family's settings from the configuration
         self.takes_settings = takes_settings
-
-    def _key(self) -> tuple:
-        return (self.code, self.name, self.severity, self.doc, self.family, self.check, self.fixable, self.tags,
-                self.takes_settings)
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (f"{self.__class__.__qualname__}(code={self.code!r}, name={self.name!r}, severity={self.severity!r}, "
-                f"doc={self.doc!r}, family={self.family!r}, check={self.check!r}, fixable={self.fixable!r}, "
-                f"tags={self.tags!r}, takes_settings={self.takes_settings!r})")
 
     @property
     def summary(self) -> str:
