@@ -235,25 +235,44 @@ def read_file(path: str, options: Options) -> tuple[bytes | None, Problem | None
     file that grows past ``max_file_size`` while being read is reported too.
     """
     try:
-        if os.path.isdir(path):
-            return None, Problem(Pos(1, 1), "is a directory, not a file"), L.UNREADABLE
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with open(fd, "rb", closefd=True) as fh:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                return None, Problem(Pos(1, 1), "not a regular file (a FIFO, socket or device): "
-                                     "not read"), L.UNREADABLE
-            if st.st_size > options.max_file_size:
-                return _too_large(st.st_size, options)
-            limit = options.max_file_size
-            data = fh.read(min(limit, st.st_size) + 1)  # one read, buffer the size of the file
-            if len(data) > st.st_size and len(data) <= limit:  # it grew while we read it
-                data += fh.read(limit + 1 - len(data))
-            if len(data) > limit:
-                return _too_large(len(data), options)
-            return data, None, None
+    except OSError as e:
+        if os.path.isdir(path):  # (where a directory cannot be opened at all)
+            return None, Problem(Pos(1, 1), "is a directory, not a file"), L.UNREADABLE
+        return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), L.UNREADABLE
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return None, Problem(Pos(1, 1), "is a directory, not a file"), L.UNREADABLE
+        if not stat.S_ISREG(st.st_mode):
+            return None, Problem(Pos(1, 1), "not a regular file (a FIFO, socket or device): "
+                                 "not read"), L.UNREADABLE
+        if st.st_size > options.max_file_size:
+            return _too_large(st.st_size, options)
+        limit = options.max_file_size
+        data = _read(fd, min(limit, st.st_size) + 1)  # the size of the file, and one byte to see growth
+        if len(data) > st.st_size and len(data) <= limit:  # it grew while we read it
+            data += _read(fd, limit + 1 - len(data))
+        if len(data) > limit:
+            return _too_large(len(data), options)
+        return data, None, None
     except OSError as e:
         return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), L.UNREADABLE
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int, n: int) -> bytes:
+    """Up to ``n`` bytes from ``fd`` (fewer only at the end of the file); plain ``os.read`` calls, no
+    buffered file object per file."""
+    chunks = []
+    while n > 0:
+        b = os.read(fd, n)
+        if not b:
+            break
+        chunks.append(b)
+        n -= len(b)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def check_file(target: Target, options: Options) -> FileResult:
