@@ -15,7 +15,6 @@ Results are cached per interaction, so every rule may ask again for free.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 from . import sse as _sse
@@ -32,9 +31,8 @@ GEMINI = "gemini"
 #: media types of binary event streams that are NOT Server-Sent Events
 BINARY_STREAM_TYPES = frozenset({"application/vnd.amazon.eventstream"})
 
-_dialects: "weakref.WeakKeyDictionary[Interaction, str | None]" = weakref.WeakKeyDictionary()
-_dispatched: "weakref.WeakKeyDictionary[Interaction, list]" = weakref.WeakKeyDictionary()
-_streams: "weakref.WeakKeyDictionary[Interaction, bool]" = weakref.WeakKeyDictionary()
+#: "not computed yet" in Interaction.derived (None is a value: no dialect, not a stream)
+_UNSET = object()
 
 
 def url_of(it: "Interaction") -> str:
@@ -106,13 +104,10 @@ def _from_object(v: dict) -> str | None:
 
 def dialect(it: "Interaction") -> str | None:
     """The API dialect of an interaction (one of the module constants) or None when unknown."""
-    try:
-        return _dialects[it]
-    except KeyError:
-        pass
-    d = _from_url(url_of(it)) or _from_payloads(it)
-    _dialects[it] = d
-    return d
+    got = it.derived.get("dialect", _UNSET)
+    if got is _UNSET:
+        got = it.derived["dialect"] = _from_url(url_of(it)) or _from_payloads(it)
+    return got
 
 
 def is_event_stream(it: "Interaction") -> bool:
@@ -122,12 +117,10 @@ def is_event_stream(it: "Interaction") -> bool:
     when the request asked for ``"stream": true``, the response succeeded and its body is not JSON.
     Never for binary bodies or ``application/vnd.amazon.eventstream`` (Bedrock's binary frames).
     """
-    try:
-        return _streams[it]
-    except KeyError:
-        pass
-    _streams[it] = r = _is_event_stream(it)
-    return r
+    got = it.derived.get("is_event_stream")
+    if got is None:
+        got = it.derived["is_event_stream"] = _is_event_stream(it)
+    return got
 
 
 def _is_event_stream(it: "Interaction") -> bool:
@@ -157,11 +150,8 @@ def stream(it: "Interaction") -> "Stream | None":
 
 def events(it: "Interaction") -> list | None:
     """The dispatched events of the response stream (what a client sees), or None when not a stream."""
-    try:
-        return _dispatched[it]
-    except KeyError:
-        pass
-    s = stream(it)
-    evs = None if s is None else s.dispatched
-    _dispatched[it] = evs
-    return evs
+    got = it.derived.get("events", _UNSET)
+    if got is _UNSET:
+        s = stream(it)
+        got = it.derived["events"] = None if s is None else s.dispatched
+    return got

@@ -249,6 +249,9 @@ class Interaction:
         self.id = id
         #: "http" for request/response pairs; anything else (websocket, grpc …) is not checked by HTTP rules
         self.kind = kind
+        #: what rule families derive from this interaction once and share (its dialect, its dispatched
+        #: events, its tool calls …), keyed by name; freed with the interaction (no weak dictionaries)
+        self.derived: dict = {}
 
     def __repr__(self) -> str:
         return f"Interaction(index={self.index!r}, path={self.path!r}, kind={self.kind!r})"
@@ -271,5 +274,9 @@ class Cassette:
         return f"Cassette(path={self.path!r}, format={self.format!r}, interactions={len(self.interactions)})"
 
     @property
-    def http(self) -> Iterator[Interaction]:
-        return (i for i in self.interactions if i.kind == "http")
+    def http(self) -> list[Interaction]:
+        """The request/response interactions (computed once: every rule asks)."""
+        got = self.__dict__.get("_http")
+        if got is None:
+            got = self.__dict__["_http"] = [i for i in self.interactions if i.kind == "http"]
+        return got

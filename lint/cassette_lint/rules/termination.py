@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import weakref
 
 from .. import dialects
 from ..findings import ERROR, WARNING, Problem
@@ -73,14 +72,11 @@ def _ends_in_error(d, evs) -> bool:
     return bool(evs) and _is_error(d, evs[-1])
 
 
-_summaries: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _chat_summary(it):
     """(index of [DONE] or None, any finish_reason, any usage), cached per interaction."""
-    got = _summaries.get(it)
+    got = it.derived.get("chat_summary")
     if got is None:
-        got = _summaries[it] = _chat_summary_of(_events(it), it.response.body.text or "")
+        got = it.derived["chat_summary"] = _chat_summary_of(_events(it), it.response.body.text or "")
     return got
 
 

@@ -21,7 +21,6 @@ The arguments are then checked against the JSON Schema the request declared for 
 from __future__ import annotations
 
 import json
-import weakref
 from typing import Any
 
 from .. import dialects
@@ -84,7 +83,6 @@ class Call:
 
 
 _ANTHROPIC_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
-_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _obj(ev):
@@ -94,10 +92,9 @@ def _obj(ev):
 
 def calls(it) -> list[Call]:
     """The tool calls the interaction's response produced (reassembled, parsed), cached."""
-    try:
-        return _cache[it]
-    except KeyError:
-        pass
+    got = it.derived.get("tool_calls")
+    if got is not None:
+        return got
     out: list[Call] = []
     rs = it.response
     if rs is not None and rs.body is not None and rs.body.text:
@@ -119,7 +116,7 @@ def calls(it) -> list[Call]:
             v, err = rs.body.json
             if err is None and isinstance(v, dict):
                 out = _non_stream(d, v, rs.body.text)
-    _cache[it] = out
+    it.derived["tool_calls"] = out
     return out
 
 
