@@ -26,14 +26,14 @@ SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", ".eggs",
 })
-#: peak memory reaches ~17x the file size on dense SSE cassettes (benchmarks/bench.py --sizes), so
-#: 20 MiB bounds one worker near 350 MB; real cassettes are rarely above a few MB
+#: peak memory reaches ~20x the file size for cassettes of many streamed interactions (~8x for one
+#: long stream; benchmarks/hostile.py and bench.py --sizes), so 20 MiB bounds one worker near 450 MB;
+#: real cassettes are rarely above a few MB
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 
 
-# Options, FileResult, RunResult and Target are plain classes, not dataclasses: creating a dataclass
-# costs every start-up ~1 ms of generated code, these methods come from the cached .pyc.  Equality is
-# what the dataclasses gave: by fields; Target (frozen) is also hashable, the others are not.
+# Options, FileResult, RunResult and Target are records (equal by fields; Target also hashable), not
+# dataclasses, which cost every start-up ~1 ms of generated code each (see records.py).
 
 
 class Options(Record):
@@ -279,8 +279,8 @@ def check_file(target: Target, options: Options) -> FileResult:
     """Run every enabled check on one file; never raises."""
     col = _Collector(target.path, options)
     # no collector passes while one file is checked: its model holds no reference cycles (tested),
-    # and on a large streamed body (every chunk's JSON kept for the rules) the passes over the
-    # growing heap cost ~8% (50 MB cassette, 4.3 -> 4.0 s); what a file leaves is freed by refcounts
+    # and on a large streamed body (tens of thousands of events) the passes over the growing heap
+    # cost ~8% (50 MB cassette, 4.3 -> 4.0 s); what a file leaves is freed by reference counts
     paused = gc.isenabled()
     if paused:
         gc.disable()
@@ -463,7 +463,7 @@ def _check_forked(targets: list[Target], options: Options, jobs: int, progress, 
             for conn in wait(live):
                 try:
                     batch = conn.recv()
-                except EOFError:
+                except (EOFError, OSError):  # the worker is done, or died (mid-message, even)
                     live.remove(conn)
                     continue
                 for i, res in batch:
@@ -490,7 +490,7 @@ def _check_alone(target: Target, options: Options, ctx) -> FileResult:
     w.close()
     try:
         got = r.recv()
-    except EOFError:
+    except (EOFError, OSError):
         got = None
     p.join()
     if got:

@@ -138,8 +138,8 @@ def parse_json(text: str) -> tuple[Any, json.JSONDecodeError | None]:
     try:
         return json.loads(text), None
     except json.JSONDecodeError as e:
-        # cached by callers: drop the traceback, whose frames (f_back) would keep the callers' locals —
-        # the whole cassette — alive through weak caches keyed by interaction (a leak per file)
+        # cached by callers: drop the traceback, whose frames (f_back) would hold the callers' locals —
+        # the whole cassette — in a reference cycle (files are checked with the collector paused)
         e.__context__ = None  # json's StopIteration, with frames of its own
         return None, e.with_traceback(None)
     except RecursionError:
