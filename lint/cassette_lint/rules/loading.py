@@ -167,10 +167,12 @@ FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
     """, module=_M)
 
 INTERNAL_ERROR = declare("X001", "internal-error", ERROR, """
-    A rule failed with an unexpected exception on this file.
+    A rule failed with an unexpected exception on this file, or checking the file crashed the
+    worker process (``--jobs``: a crash inside a C extension, reported with its signal).
 
-    Why: this is a bug in cassette-lint, not necessarily in your cassette; the file's other rules and
-    the other files are still checked. The message names the rule and the exception.
+    Why: this is a bug in cassette-lint (or in a library it uses), not necessarily in your cassette;
+    the file's other rules and the other files are still checked. The message names the rule and the
+    exception, or the signal.
 
     Fix: please report it with the file (or a reduced copy) attached; meanwhile ignore the file with
     ``per-file-ignores``.
