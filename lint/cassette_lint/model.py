@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .source import Pos
+from .sse import parse_json
 
 if TYPE_CHECKING:
     from .loader import Document
@@ -132,13 +133,7 @@ class Body:
         """``(value, None)`` when the body is JSON, ``(None, error)`` otherwise (parsed once)."""
         if self.text is None:
             return None, json.JSONDecodeError("binary body", "", 0)
-        try:
-            return json.loads(self.text), None
-        except json.JSONDecodeError as e:
-            e.__context__ = None  # cached: its frames (and its context's) would keep the cassette alive
-            return None, e.with_traceback(None)
-        except RecursionError:
-            return None, json.JSONDecodeError("JSON nested too deeply", self.text, 0)
+        return parse_json(self.text)
 
     @cached_property
     def sse(self) -> "Stream":

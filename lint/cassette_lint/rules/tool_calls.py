@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import dialects
 from ..findings import ERROR, WARNING, Problem
+from ..sse import parse_json
 from . import rule
 
 #: how many characters of reassembled arguments a message shows
@@ -64,13 +65,7 @@ class Call:
         if empty_is_object and not self.text.strip():
             self.value = {}
             return
-        try:
-            self.value = json.loads(self.text)
-        except json.JSONDecodeError as e:
-            e.__context__ = None  # cached per interaction: its frames would keep the cassette alive
-            self.error = e.with_traceback(None)
-        except RecursionError:
-            self.error = json.JSONDecodeError("JSON nested too deeply", self.text, 0)
+        self.value, self.error = parse_json(self.text)
 
     def offset_of(self, pos: int) -> int:
         """Body offset of the fragment holding character ``pos`` of the joined text."""
