@@ -228,6 +228,41 @@ def test_mojibake_names_the_original_of_longer_runs():
     assert [h[3] for h in find_mojibake("ทดสอบ Olรก")] == ["á"]
 
 
+def test_mojibake_in_a_gzip_body_is_found_at_the_body(lint_text):
+    """The compressed bytes say nothing about the text: the telltale is searched in the text's UTF-8."""
+    import base64
+    import gzip
+
+    from test_formats import _binary_response
+
+    raw = gzip.compress('{"t": "Olรก mundo"}'.encode(), mtime=0)
+    text = _binary_response("gzip", base64.b64encode(raw).decode(), len(raw))
+    assert b"\xe0\xb8" not in raw and b"\xe0\xb9" not in raw and b"\xc3" not in raw  # (the old pre-filter's blind spot)
+    found = [f for f in lint_text(text) if f.rule == "H010"]
+    assert [(f.line, f.column) for f in found] == [(9, 15)]  # inside a decompressed body: the body's start
+    assert "likely 'á'" in found[0].message
+
+
+def test_bytes_telltale_finds_exactly_the_character_pairs_the_text_holds():
+    """The telltale is searched in UTF-8 bytes; it must agree with the lead/continuation character
+    pairs of the text itself, for every page."""
+    import random
+
+    from cassette_lint.rules.http import _pages
+
+    pages, telltale = _pages()
+    leads = {c for _, tab, _, _ in pages for c, b in tab.items() if 0xC2 <= b <= 0xF4}
+    pairs = {(a, b) for _, tab, _, _ in pages for a, x in tab.items() if 0xC2 <= x <= 0xF4
+             for b, y in tab.items() if 0x80 <= y <= 0xBF and a in tab}
+    alphabet = sorted({c for _, tab, _, _ in pages for c in tab} | set("aé€ก日\u0e01"))
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        want = any((text[i], text[i + 1]) in pairs for i in range(len(text) - 1))
+        assert (telltale.search(text.encode("utf-8")) is not None) == want, text
+    assert leads  # (the pages are built)
+
+
 def test_fantasy_corpus_has_no_http_findings():
     root = needs_shared("corpus/fantasy")
     from cassette_lint import engine

@@ -459,22 +459,37 @@ def _cp874_table() -> dict[str, int]:
     return t
 
 
+def _utf8_alternation(chars) -> bytes:
+    """A bytes expression matching the UTF-8 encoding of any of ``chars``: grouped by all but the last
+    byte, so ``\\xc3[\\x82-\\xb4]`` rather than fifty alternatives."""
+    tails: dict[bytes, list[int]] = {}
+    for c in chars:
+        b = c.encode("utf-8")
+        tails.setdefault(b[:-1], []).append(b[-1])
+    return b"(?:" + b"|".join(re.escape(head) + b"[" + b"".join(re.escape(bytes([t])) for t in sorted(last)) + b"]"
+                              for head, last in sorted(tails.items())) + b")"
+
+
 @lru_cache(maxsize=None)
 def _pages() -> tuple[list, re.Pattern]:
     """(pages, telltale regex), built on first use (~2.5 ms; most files never get that far).
 
     A page is (name, char → byte for the code page's upper half, run regex, script range of the code
     page); the telltale pairs are a UTF-8 lead byte then a continuation byte, as each page shows them.
+    The telltale is searched in the body's UTF-8 bytes, ~3x faster than in its text (whose non-ASCII
+    characters make it 2 or 4 bytes per character): a UTF-8 sequence never starts inside another,
+    so it matches the bytes exactly where the same character pair occurs in the text.
     """
     pages = []
+    alternatives = []
     for name, tab, script in (("Windows-1252/Latin-1", _cp1252_table(), None),
                               ("TIS-620/Windows-874", _cp874_table(), ("\u0e00", "\u0e7f"))):
         cls = "".join(re.escape(c) for c in sorted(tab))
         pages.append((name, tab, re.compile(f"[{cls}]{{2,}}"), script))
-    leads = {name: "".join(c for c, b in tab.items() if 0xC2 <= b <= 0xF4) for name, tab, _, _ in pages}
-    conts = {name: "".join(c for c, b in tab.items() if 0x80 <= b <= 0xBF) for name, tab, _, _ in pages}
-    telltale = re.compile("|".join(f"[{re.escape(leads[n])}][{re.escape(conts[n])}]" for n, _, _, _ in pages))
-    return pages, telltale
+        leads = _utf8_alternation(c for c, b in tab.items() if 0xC2 <= b <= 0xF4)
+        conts = _utf8_alternation(c for c, b in tab.items() if 0x80 <= b <= 0xBF)
+        alternatives.append(leads + conts)
+    return pages, re.compile(b"|".join(alternatives))
 
 
 #: ``\\u00c3\\u00a1``-style escapes inside JSON text
@@ -498,12 +513,6 @@ def _decode_run(run: str, tab: dict[str, int]) -> str | None:
     return out
 
 
-def _may_hold_mojibake(data: bytes) -> bool:
-    """Cheap pre-filter on the UTF-8 bytes: every telltale lead character is U+00C2-U+00F4
-    (bytes ``C3 xx``) or Thai U+0E22-U+0E54 (bytes ``E0 B8 xx``/``E0 B9 xx``)."""
-    return b"\xc3" in data or b"\xe0\xb8" in data or b"\xe0\xb9" in data
-
-
 def find_mojibake(text: str, data: bytes | None = None) -> list[tuple[int, int, str, str, str]]:
     """``(start, end, seen, original, code page)`` for each mojibake run of ``text``.
 
@@ -517,10 +526,11 @@ def find_mojibake(text: str, data: bytes | None = None) -> list[tuple[int, int, 
         return out
     if data is None:
         data = text.encode("utf-8", "surrogatepass")
-    if not _may_hold_mojibake(data):
+    # every telltale lead is U+00C2-U+00F4 (bytes C3 xx) or Thai U+0E22-U+0E54 (E0 B8 xx, E0 B9 xx)
+    if b"\xc3" not in data and b"\xe0\xb8" not in data and b"\xe0\xb9" not in data:
         return out
     pages, telltale = _pages()
-    if not telltale.search(text):
+    if not telltale.search(data):
         return out
     for name, tab, run_re, script in pages:
         hits = []
@@ -595,7 +605,8 @@ def mojibake(cassette):
                     continue
                 hits = list(_find_escaped(text))
             else:
-                hits = find_mojibake(text, msg.body.data)
+                # (a decompressed body's bytes are the compressed ones: its text is encoded again)
+                hits = find_mojibake(text, None if msg.body.decoded else msg.body.data)
                 if "\\u" in text and _ESC_HINT.search(text):
                     hits += list(_find_escaped(text))
                     hits.sort()
