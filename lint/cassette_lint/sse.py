@@ -146,6 +146,29 @@ def parse_json(text: str) -> tuple[Any, json.JSONDecodeError | None]:
         return None, json.JSONDecodeError("JSON nested too deeply", text, 0)
 
 
+def json_errors(events, keep: bool = False):
+    """``(event, error)`` for each event whose data is not one JSON document (events without data
+    are skipped).  With ``keep`` every value is cached on its event (:meth:`Event.json`); without,
+    only errors are (:meth:`Event.json_error`).  One tight loop for a whole stream: the per-event
+    method calls cost about as much as validating a short chunk."""
+    scan = _scan_once
+    for ev in events:
+        data = ev.data
+        if data is None:
+            continue
+        if keep or ev._parsed is not None:
+            err = ev.json()[1]
+        else:
+            try:
+                if scan(data, 0)[1] == len(data):
+                    continue
+            except (StopIteration, ValueError, RecursionError):
+                pass
+            err = ev.json_error()
+        if err is not None:
+            yield ev, err
+
+
 class Stream:
     """The events of a body; ``lines`` (every line, classified) is built on first use."""
 

@@ -16,7 +16,7 @@ import binascii
 import json
 import struct
 
-from .. import dialects
+from .. import dialects, sse
 from ..findings import ERROR, WARNING, Problem
 from ..sse import KNOWN_FIELDS
 from . import rule
@@ -121,11 +121,8 @@ def data_not_json(cassette):
         # Gemini streams: keep the values parsed here for them; chat chunks are only validated (the
         # rules that read them skip chunks that cannot matter, so a long stream is not held twice)
         keep = d not in (dialects.CHAT, None)
-        for ev in stream.events:
-            if not ev.n_data or id(ev) in skip:
-                continue
-            err = ev.json()[1] if keep else ev.json_error()
-            if err is None:
+        for ev, err in sse.json_errors(stream.events, keep):
+            if id(ev) in skip:
                 continue
             data = ev.data
             if data == "[DONE]" and d in (dialects.CHAT, None):

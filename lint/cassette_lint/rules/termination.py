@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from operator import attrgetter
 
 from .. import dialects
 from ..findings import ERROR, WARNING, Problem
@@ -80,6 +81,8 @@ def _chat_summary(it):
     return got
 
 
+_DATA, _OFFSET = attrgetter("data"), attrgetter("offset")
+
 #: where a chunk can tell the summary something: a finish_reason that is not null (JSON allows
 #: whitespace around the colon; the possessive ``\s*+`` keeps the lookahead from backtracking into
 #: ``": null"``'s space), or a usage key; a key is written in quotes unless escaped with \u
@@ -93,7 +96,12 @@ def _chat_summary_of(evs, text: str):
     finish_reason, the usage chunk): content chunks say ``"finish_reason":null`` and nothing else
     the summary needs. A body with a ``\\u`` escape, which could spell a key, has every chunk read.
     """
-    done = next((i for i, ev in enumerate(evs) if ev.data == "[DONE]"), None) if "[DONE]" in text else None
+    done = None
+    if "[DONE]" in text:
+        try:  # (C-level passes over the events: a stream has thousands)
+            done = list(map(_DATA, evs)).index("[DONE]")
+        except ValueError:
+            pass
     if "\\u" in text:
         candidates = evs
     else:
@@ -104,7 +112,7 @@ def _chat_summary_of(evs, text: str):
             i = text.find('"usage"', i + 1)
         if not hits:
             return done, False, False
-        starts = [ev.offset for ev in evs]
+        starts = list(map(_OFFSET, evs))
         picked: dict[int, object] = {}
         for p in hits:
             k = bisect.bisect_right(starts, p) - 1
