@@ -113,6 +113,8 @@ def resolve_plain(value: str) -> Any:
     """Resolve a plain scalar with the YAML 1.2 core schema (what go-yaml v3 and ruamel use)."""
     if value and value[0] not in _MAYBE_NOT_STR:
         return value
+    if value.isdigit() and value.isascii():  # (str.isdigit alone takes other scripts' digits too)
+        return int(value)  # the usual number of a cassette: a status code, a length
     if value in _NULLS:
         return None
     b = _BOOLS.get(value)
