@@ -601,13 +601,13 @@ def mojibake(cassette):
             if not text:
                 continue
             if text.isascii():
-                if "\\u" not in text or not _ESC_HINT.search(text):
+                if not msg.body.unicode_escapes or not _ESC_HINT.search(text):
                     continue
                 hits = list(_find_escaped(text))
             else:
                 # (a decompressed body's bytes are the compressed ones: its text is encoded again)
                 hits = find_mojibake(text, None if msg.body.decoded else msg.body.data)
-                if "\\u" in text and _ESC_HINT.search(text):
+                if msg.body.unicode_escapes and _ESC_HINT.search(text):
                     hits += list(_find_escaped(text))
                     hits.sort()
             for k, (s, e, run, orig, page) in enumerate(hits):

@@ -28,6 +28,7 @@ from operator import attrgetter
 
 from .. import dialects
 from ..findings import ERROR, WARNING, Problem
+from ..model import has_unicode_escape
 from . import rule
 
 RESPONSES_TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
@@ -77,7 +78,8 @@ def _chat_summary(it):
     """(index of [DONE] or None, any finish_reason, any usage), cached per interaction."""
     got = it.derived.get("chat_summary")
     if got is None:
-        got = it.derived["chat_summary"] = _chat_summary_of(_events(it), it.response.body.text or "")
+        body = it.response.body
+        got = it.derived["chat_summary"] = _chat_summary_of(_events(it), body.text or "", body.unicode_escapes)
     return got
 
 
@@ -89,12 +91,13 @@ _DATA, _OFFSET = attrgetter("data"), attrgetter("offset")
 _FINISH_NOT_NULL = re.compile(r'"finish_reason"\s*:\s*+(?!null)')
 
 
-def _chat_summary_of(evs, text: str):
+def _chat_summary_of(evs, text: str, escapes: bool | None = None):
     """The summary of a chat stream's dispatched events ``evs``, parsed from ``text``.
 
     Only the chunks a scan of the whole body points at are read as JSON (the one with the
     finish_reason, the usage chunk): content chunks say ``"finish_reason":null`` and nothing else
-    the summary needs. A body with a ``\\u`` escape, which could spell a key, has every chunk read.
+    the summary needs. A body with a ``\\u`` escape, which could spell a key, has every chunk read
+    (``escapes``: whether it has one, when the caller knows; :attr:`Body.unicode_escapes`).
     """
     done = None
     if "[DONE]" in text:
@@ -102,7 +105,9 @@ def _chat_summary_of(evs, text: str):
             done = list(map(_DATA, evs)).index("[DONE]")
         except ValueError:
             pass
-    if "\\u" in text:
+    if escapes is None:
+        escapes = has_unicode_escape(text)
+    if escapes:
         candidates = evs
     else:
         hits = [m.start() for m in _FINISH_NOT_NULL.finditer(text)]
@@ -510,8 +515,8 @@ def stream_error_event(cassette):
         evs = _events(it)
         if not evs:
             continue
-        text = it.response.body.text or ""
-        if "error" not in text and "\\u" not in text:
+        body = it.response.body
+        if "error" not in (body.text or "") and not body.unicode_escapes:
             continue  # no event type and no JSON key or value can say "error" (one scan of the body)
         d = dialects.dialect(it)
         for ev in evs:

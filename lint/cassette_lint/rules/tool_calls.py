@@ -97,10 +97,10 @@ def calls(it) -> list[Call]:
         evs = dialects.events(it)
         if evs is not None:
             if d == dialects.CHAT:
-                text = rs.body.text
                 # most chat streams carry no tool call: one look at the body spares a pass over its
                 # chunks (JSON cannot spell the key otherwise than in quotes or with \u escapes)
-                out = _chat_stream(evs) if '"tool_calls"' in text or "\\u" in text else []
+                has = '"tool_calls"' in rs.body.text or rs.body.unicode_escapes
+                out = _chat_stream(evs) if has else []
             elif d == dialects.ANTHROPIC:
                 out = _anthropic_stream(evs)
             elif d == dialects.RESPONSES:
