@@ -250,7 +250,7 @@ def test_bytes_telltale_finds_exactly_the_character_pairs_the_text_holds():
 
     from cassette_lint.rules.http import _pages
 
-    pages, telltale = _pages()
+    pages, telltales = _pages()
     leads = {c for _, tab, _, _ in pages for c, b in tab.items() if 0xC2 <= b <= 0xF4}
     pairs = {(a, b) for _, tab, _, _ in pages for a, x in tab.items() if 0xC2 <= x <= 0xF4
              for b, y in tab.items() if 0x80 <= y <= 0xBF and a in tab}
@@ -259,7 +259,7 @@ def test_bytes_telltale_finds_exactly_the_character_pairs_the_text_holds():
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
         want = any((text[i], text[i + 1]) in pairs for i in range(len(text) - 1))
-        assert (telltale.search(text.encode("utf-8")) is not None) == want, text
+        assert any(t.search(text.encode("utf-8")) for t in telltales) == want, text
     assert leads  # (the pages are built)
 
 

@@ -471,14 +471,16 @@ def _utf8_alternation(chars) -> bytes:
 
 
 @lru_cache(maxsize=None)
-def _pages() -> tuple[list, re.Pattern]:
-    """(pages, telltale regex), built on first use (~2.5 ms; most files never get that far).
+def _pages() -> tuple[list, tuple[re.Pattern, ...]]:
+    """(pages, telltale regexes), built on first use (~2.5 ms; most files never get that far).
 
     A page is (name, char → byte for the code page's upper half, run regex, script range of the code
     page); the telltale pairs are a UTF-8 lead byte then a continuation byte, as each page shows them.
-    The telltale is searched in the body's UTF-8 bytes, ~3x faster than in its text (whose non-ASCII
-    characters make it 2 or 4 bytes per character): a UTF-8 sequence never starts inside another,
-    so it matches the bytes exactly where the same character pair occurs in the text.
+    The telltales are searched in the body's UTF-8 bytes, ~3x faster than in its text (whose
+    non-ASCII characters make it 2 or 4 bytes per character): a UTF-8 sequence never starts inside
+    another, so they match the bytes exactly where the same character pair occurs in the text. One
+    expression per page, each starting with a literal byte the regex engine can skip to: ~9x faster
+    than one alternation of both (3.0 -> 0.33 ms over the 91 candidate fantasy bodies).
     """
     pages = []
     alternatives = []
@@ -489,7 +491,7 @@ def _pages() -> tuple[list, re.Pattern]:
         leads = _utf8_alternation(c for c, b in tab.items() if 0xC2 <= b <= 0xF4)
         conts = _utf8_alternation(c for c, b in tab.items() if 0x80 <= b <= 0xBF)
         alternatives.append(leads + conts)
-    return pages, re.compile(b"|".join(alternatives))
+    return pages, tuple(re.compile(a) for a in alternatives)
 
 
 #: ``\\u00c3\\u00a1``-style escapes inside JSON text
@@ -526,11 +528,12 @@ def find_mojibake(text: str, data: bytes | None = None) -> list[tuple[int, int, 
         return out
     if data is None:
         data = text.encode("utf-8", "surrogatepass")
-    # every telltale lead is U+00C2-U+00F4 (bytes C3 xx) or Thai U+0E22-U+0E54 (E0 B8 xx, E0 B9 xx)
-    if b"\xc3" not in data and b"\xe0\xb8" not in data and b"\xe0\xb9" not in data:
+    # every telltale lead is U+00C2-U+00F4 (bytes C3 xx) or Thai U+0E22-U+0E54 (E0 B8/B9 xx); one-byte
+    # needles are found at memchr speed (a two-byte needle is ~20x slower on CPython 3.11)
+    if b"\xc3" not in data and b"\xe0" not in data:
         return out
-    pages, telltale = _pages()
-    if not telltale.search(data):
+    pages, telltales = _pages()
+    if not any(t.search(data) for t in telltales):
         return out
     for name, tab, run_re, script in pages:
         hits = []
