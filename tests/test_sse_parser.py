@@ -121,6 +121,7 @@ def test_one_pass_events_agree_with_the_events_read_off_the_lines(lines, eol, bo
     s = sse.parse(text)
     assert [_as_dict(e) for e in s.events] == _events_from_lines(s.lines)
     assert s.unknown_fields == any(ln.kind == "field" and ln.field not in sse.KNOWN_FIELDS for ln in s.lines)
+    assert s.multi_line == any(e.n_data > 1 or e.n_event > 1 for e in s.events)
     assert s.dispatched == [e for e in s.events if e.terminated and e.n_data]
     for ev in s.events:  # an event's own lines are the stream's lines between its offset and end
         assert ev.lines == [ln for ln in s.lines if ev.offset <= ln.offset < ev.end]

@@ -172,10 +172,11 @@ def json_errors(events, keep: bool = False):
 class Stream:
     """The events of a body; ``lines`` (every line, classified) is built on first use."""
 
-    __slots__ = ("_text", "events", "ends_with_newline", "unknown_fields", "all_dispatched", "_lines")
+    __slots__ = ("_text", "events", "ends_with_newline", "unknown_fields", "all_dispatched", "multi_line",
+                 "_lines")
 
     def __init__(self, text: str, events: list[Event], ends_with_newline: bool, unknown_fields: bool,
-                 all_dispatched: bool = False):
+                 all_dispatched: bool = False, multi_line: bool = True):
         self._text = text
         self.events = events
         #: True when every event is dispatched (the parser knows: no data-less event, last one ended)
@@ -184,6 +185,9 @@ class Stream:
         self.ends_with_newline = ends_with_newline
         #: True when some line is a field other than ``event``, ``data``, ``id`` and ``retry``
         self.unknown_fields = unknown_fields
+        #: False when no event has more than one ``data`` line or more than one ``event`` line (then
+        #: rules looking for two events run together need not visit the events)
+        self.multi_line = multi_line
         self._lines: list[Line] | None = None
 
     @property
@@ -280,7 +284,7 @@ def parse(text: str) -> Stream:
             m = _SIMPLE_EVENT.match(text, pos)
     # the rest (or all) line by line, as the standard reads it
     offsets, raws = _split_lines(text[pos:] if pos else text, pos)
-    unknown = undispatched = False
+    unknown = undispatched = multi = False
     start = -1  # the current event's first line (-1: no event open)
     end = 0
     etype = eid = data = None
@@ -293,6 +297,8 @@ def parse(text: str) -> Stream:
                     data = "\n".join(parts)
                 if not n_data:
                     undispatched = True  # a block of comments or fields without data
+                if n_data > 1 or n_event > 1:
+                    multi = True
                 events.append(Event(text, start, end, etype, eid, data, doff if n_data else start, n_data,
                                     n_event, True))
                 start = -1
@@ -326,12 +332,13 @@ def parse(text: str) -> Stream:
             unknown = True
     if start >= 0:  # not terminated: a conforming client discards it
         undispatched = True
+        multi = multi or n_data > 1 or n_event > 1
         if parts is not None:
             data = "\n".join(parts)
         events.append(Event(text, start, end, etype, eid, data, doff if n_data else start, n_data, n_event,
                             False))
     ends = not text or text.endswith(("\n", "\r"))
-    return Stream(text, events, ends, unknown, not undispatched)
+    return Stream(text, events, ends, unknown, not undispatched, multi)
 
 
 def looks_like_sse(text: str | None) -> bool:

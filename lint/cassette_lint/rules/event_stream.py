@@ -57,6 +57,8 @@ def _run_together(ev):
 def _broken_events(stream):
     """(event, line where the next event starts) for events that hold two run together."""
     out = []
+    if not stream.multi_line:  # (the parser knows: every event has one data line, at most one event line)
+        return out
     for ev in stream.events:
         if ev.n_event > 1 or ev.n_data > 1:  # (the only events _run_together can find anything in)
             ln = _run_together(ev)
