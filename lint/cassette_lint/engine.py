@@ -68,13 +68,13 @@ class Options(Record):
 
 
 @lru_cache(maxsize=64)
-def _active_rules(select: tuple, ignore: tuple, checks_only: bool, _registry: tuple) -> list:
+def _active_rules(select: tuple, ignore: tuple, checks_only: bool, _registry: int) -> list:
     probe = Options(select=select, ignore=ignore)
     return [r for r in rules.all_rules() if (r.check is not None or not checks_only) and probe.enabled(r.code)]
 
 
 @lru_cache(maxsize=256)
-def _family_enabled(select: tuple, ignore: tuple, prefix: str, registry: tuple) -> bool:
+def _family_enabled(select: tuple, ignore: tuple, prefix: str, registry: int) -> bool:
     return any(r.code.startswith(prefix) for r in _active_rules(select, ignore, False, registry))
 
 

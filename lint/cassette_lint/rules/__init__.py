@@ -63,7 +63,22 @@ class Rule(Value):
         return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else ""
 
 
-_REGISTRY: dict[str, Rule] = {}
+class _Registry(dict):
+    """Rules by code; ``version`` changes with every change (tests add rules with ``monkeypatch``), so
+    what is computed from the registry can be keyed by one integer instead of every code."""
+
+    version = 0
+
+    def __setitem__(self, code, rule) -> None:
+        super().__setitem__(code, rule)
+        self.version += 1
+
+    def __delitem__(self, code) -> None:
+        super().__delitem__(code)
+        self.version += 1
+
+
+_REGISTRY: _Registry = _Registry()
 _loaded = False
 
 
@@ -117,12 +132,13 @@ def load_all() -> dict[str, Rule]:
     return _REGISTRY
 
 
-_sorted: tuple[tuple, list[Rule]] | None = None
+_sorted: tuple[int, list[Rule]] | None = None
 
 
-def registry_key() -> tuple:
+def registry_key() -> int:
     """Changes whenever the set of registered rules does (tests patch the registry)."""
-    return tuple(load_all())
+    load_all()
+    return _REGISTRY.version
 
 
 def all_rules() -> list[Rule]:
