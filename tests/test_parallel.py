@@ -72,11 +72,60 @@ def test_a_worker_that_crashes_costs_only_its_file(tmp_path, monkeypatch):
 
 
 def test_without_fork_a_pool_of_spawned_workers_gives_the_same_findings(tmp_path, monkeypatch):
-    import multiprocessing
-
     root = _tree(tmp_path, copies=14)
     targets = engine.discover([str(root)])
     one = engine.check_targets(targets, engine.Options(), jobs=1)
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(engine, "CAN_FORK", False)
     two = engine.check_targets(targets, engine.Options(), jobs=2)
     assert [[f.to_dict() for f in r.findings] for r in one] == [[f.to_dict() for f in r.findings] for r in two]
+
+
+def test_the_work_queue_claims_every_file_once_and_fits_one_pipe_page():
+    for n in (1, 64, 1023, 1024, 1025, 1800, 100_000):
+        per, queue = engine._claims(n)
+        starts = [int.from_bytes(queue[i:i + 4], "little") for i in range(0, len(queue), 4)]
+        claimed = [i for s in starts for i in range(s, min(s + per, n))]
+        assert claimed == list(range(n))
+        assert len(queue) <= 4096
+
+
+def test_when_no_worker_can_be_forked_the_files_are_checked_here(tmp_path, monkeypatch):
+    import os
+
+    root = _tree(tmp_path, copies=14)
+    targets = engine.discover([str(root)])
+    assert len(targets) >= engine.PARALLEL_MIN_FILES
+    one = engine.check_targets(targets, engine.Options(), jobs=1)
+    real_fork, forked = os.fork, []
+
+    def fork_once():  # the first worker starts, the second hits a process limit
+        if forked:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_once)
+    two = engine.check_targets(targets, engine.Options(), jobs=2)
+    assert [[f.to_dict() for f in r.findings] for r in one] == [[f.to_dict() for f in r.findings] for r in two]
+    (pid,) = forked  # the started worker was stopped and reaped: no child is left
+    try:
+        os.waitpid(pid, os.WNOHANG)
+        left = True
+    except ChildProcessError:
+        left = False
+    assert not left
+
+
+def test_a_parallel_run_does_not_import_multiprocessing(tmp_path):
+    """Workers are plain forks fed through pipes (multiprocessing cost ~15 ms before the first file)."""
+    import subprocess
+    import sys
+
+    root = _tree(tmp_path, copies=14)
+    code = ("import sys; from cassette_lint import engine; "
+            f"r = engine.check_targets(engine.discover([{str(root)!r}]), engine.Options(), jobs=2); "
+            "print(len(r), 'multiprocessing' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) >= engine.PARALLEL_MIN_FILES and out[1] == "False"
