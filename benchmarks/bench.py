@@ -8,7 +8,8 @@ of every file, and — when the ``bench`` extra is installed — yamllint (defau
 check-jsonschema (schema only).  It generates its own corpus of realistic synthetic go-vcr v2
 cassettes (so it runs on a fresh clone) and also runs on ``../shared/corpus`` when present.
 
-    pip install -e '.[bench]'
+    pip install '.[bench]'      # a regular install, as users have (an editable one adds ~10 ms to
+                                # every interpreter start in its environment, anchors included)
     python benchmarks/bench.py                       # synthetic 1,000 files + ../shared/corpus
     python benchmarks/bench.py --files 2000 --sizes 1,10,100,200 --runs 5
 
