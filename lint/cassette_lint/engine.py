@@ -154,10 +154,6 @@ def discover(paths: Iterable[str], exclude=None) -> list[Target]:
     return out
 
 
-def _is_venv(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
-
-
 def _walk(root: str, exclude=None, errors: list | None = None) -> Iterator[str]:
     def onerror(e: OSError) -> None:  # an unreadable directory: reported (Y012) by discover()
         if errors is not None:
@@ -165,8 +161,10 @@ def _walk(root: str, exclude=None, errors: list | None = None) -> Iterator[str]:
 
     skip = (lambda d, full: d in SKIP_DIRS) if exclude is None else (lambda d, full: exclude(full))
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not skip(d, os.path.join(dirpath, d))
-                             and not _is_venv(os.path.join(dirpath, d)))
+        if "pyvenv.cfg" in filenames and dirpath != root:  # a virtual environment (by any name)
+            dirnames.clear()
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not skip(d, os.path.join(dirpath, d)))
         for name in sorted(filenames):
             if name.endswith(YAML_SUFFIXES) or name.endswith(JSON_SUFFIXES):
                 full = os.path.join(dirpath, name)
