@@ -89,6 +89,18 @@ def test_the_work_queue_claims_every_file_once_and_fits_one_pipe_page():
         assert len(queue) <= 4096
 
 
+def test_files_claimed_several_at_a_time_still_come_back_in_order(tmp_path, monkeypatch):
+    """Large runs claim several files per queue record (the queue fits one pipe page)."""
+    root = _tree(tmp_path, copies=14)
+    targets = engine.discover([str(root)])
+    one = engine.check_targets(targets, engine.Options(), jobs=1)
+    monkeypatch.setattr(engine, "_MAX_CLAIMS", 7)  # ~85 files: 13 per claim, the last claim short
+    assert engine._claims(len(targets))[0] > 1
+    two = engine.check_targets(targets, engine.Options(), jobs=2)
+    assert [r.path for r in two] == [t.path for t in targets]
+    assert [[f.to_dict() for f in r.findings] for r in one] == [[f.to_dict() for f in r.findings] for r in two]
+
+
 def test_when_no_worker_can_be_forked_the_files_are_checked_here(tmp_path, monkeypatch):
     import os
 
