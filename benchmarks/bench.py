@@ -260,13 +260,13 @@ def bench_folder(label: str, root: pathlib.Path, runs: int, jobs: int) -> dict:
         print(f"| {k} | {v:.2f} | {mb / v:.1f} | {n / v:,.0f} |")
     print("\nTargets, on the median of the per-round ratios (each round runs every command once):\n")
     r1 = _ratio(t[j1_k], t[load_k])
-    print(f"- target 1: check -j1 / ruamel load = {r1:.2f} (goal <= 1.0; rounds: "
+    print(f"- target 1: check -j1 / ruamel load = {r1:.3f} (goal <= 1.0; rounds: "
           f"{', '.join(f'{a / b:.2f}' for a, b in zip(t[j1_k], t[load_k]))}): {'met' if r1 <= 1.0 else 'NOT met'}")
     if cj:
         rc = _ratio(t[j1_k], t["check-jsonschema (schema only)"])
         print(f"- target 1b: check -j1 / check-jsonschema = {rc:.2f} (goal < 1.0): {'met' if rc < 1.0 else 'NOT met'}")
     r2 = _ratio(t[j1_k], t[jn_k])
-    print(f"- target 2: check -j1 / check -j{jobs} = {r2:.2f}x (goal >= 1.7 on >= 1,000 files): "
+    print(f"- target 2: check -j1 / check -j{jobs} = {r2:.3f}x (goal >= 1.7 on >= 1,000 files): "
           f"{'met' if r2 >= 1.7 else 'NOT met'}{'' if n >= 1000 else ' (fewer than 1,000 files)'}")
     if halves:
         rh = _ratio(t[j1_k], t[halves_k])
