@@ -141,3 +141,18 @@ def test_a_parallel_run_does_not_import_multiprocessing(tmp_path):
             "print(len(r), 'multiprocessing' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert int(out[0]) >= engine.PARALLEL_MIN_FILES and out[1] == "False"
+
+
+def test_a_closed_standard_stream_does_not_stop_a_parallel_run(tmp_path):
+    """The parent flushes stdout/stderr before forking (a child must not write the buffer again);
+    a stream already closed (a library caller's, a dead pipe) is no reason to fail."""
+    import subprocess
+    import sys
+
+    root = _tree(tmp_path, copies=14)
+    code = ("import sys; from cassette_lint import engine; sys.stdout.close(); "
+            f"r = engine.check_targets(engine.discover([{str(root)!r}]), engine.Options(), jobs=2); "
+            "sys.stderr.write(str(len(r)))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert int(p.stderr) >= engine.PARALLEL_MIN_FILES

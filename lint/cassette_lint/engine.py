@@ -501,7 +501,10 @@ def _fork_workers(targets: list[Target], options: Options, jobs: int) -> list[tu
     finally:
         os.close(q_write)
     for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice by a child
-        stream.flush()
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing can be written twice either
+            pass
     workers = []
     try:
         for _ in range(jobs):
