@@ -333,6 +333,15 @@ def test_credential_query_parameters(lint_text, tmp_path):
     assert_fix_is_exact(tmp_path, text, [tok, sig])
 
 
+def test_parameter_names_and_values_are_url_decoded():
+    """``api%5Fkey`` is ``api_key`` and ``+`` a space, in names and values; the span reported (and
+    fixed) is the value as written."""
+    text = "a=1&api%5Fkey=Zq8vN3rT5wLp%2Bq&access+token=ab+cdefghijklmnop"
+    found = [(name, text[a:b], value) for name, a, b, value in S.scan_params(text)]
+    assert found == [("api_key", "Zq8vN3rT5wLp%2Bq", "Zq8vN3rT5wLp+q"),
+                     ("access token", "ab+cdefghijklmnop", "ab cdefghijklmnop")]
+
+
 def test_credential_in_form_encoded_body_and_form(lint_text, tmp_path):
     pw = rnd(14)
     body = f"grant_type=password&username=ana&password={pw}"
