@@ -54,6 +54,28 @@ def at(findings, code: str) -> list[tuple[int, int]]:
     return [(f.line, f.column) for f in findings if f.rule == code]
 
 
+def binary_block(data: bytes, indent: str) -> str:
+    """``data`` as go-vcr writes a body that is not UTF-8: ``!!binary |`` then 60 base64 characters a
+    line (``indent`` before each)."""
+    import base64
+
+    b64 = base64.b64encode(data).decode()
+    return "!!binary |\n" + "".join(f"{indent}{b64[i:i + 60]}\n" for i in range(0, len(b64), 60))
+
+
+def base64_pos(text: str, data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) in ``text`` (holding :func:`binary_block` of ``data``) of the base64
+    character that starts the four encoding byte ``offset`` of ``data``, found from the text."""
+    import base64
+
+    b64 = base64.b64encode(data).decode()
+    k = offset // 3 * 4
+    line = b64[k // 60 * 60:k // 60 * 60 + 60]
+    assert text.count(line) == 1, "the base64 line is not unique in the text"
+    i = text.index(line)
+    return text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1 + k % 60
+
+
 os.environ.setdefault("NO_COLOR", "1")
 
 

@@ -11,7 +11,7 @@ import binascii
 import json
 import struct
 
-from conftest import at, codes
+from conftest import at, base64_pos, binary_block, codes
 
 BODY = 23
 CHAT_URL = "https://api.openai.com/v1/chat/completions"
@@ -177,9 +177,27 @@ def test_bedrock_event_stream_is_not_sse_and_valid_frames_are_silent(lint_text):
 def test_bedrock_truncated_and_corrupted_frames(lint_text):
     good = _frame(b'{"bytes":"e30="}')
     f = lint_text(_bedrock(good + good[:-3]), dedent=False)
-    assert at(f, "E005") == [(BODY - 1, 11)]
+    # the body is one line, ``body: !!binary <base64>``: the four characters that encode frame 1's
+    # first byte start ``len(good) // 3 * 4`` characters into the base64
+    assert at(f, "E005") == [(BODY - 1, 11 + len("!!binary ") + len(good) // 3 * 4)]
     assert "frame 1" in f[0].message and "truncated" in f[0].message
     bad = bytearray(good)
     bad[20] ^= 1
     f = lint_text(_bedrock(bytes(bad)), dedent=False)
     assert codes(mine(f)) == ["E005"] and "message CRC" in f[0].message
+
+
+def test_a_broken_frame_is_reported_at_the_base64_line_that_encodes_it(lint_text):
+    """go-vcr writes the binary body 60 base64 characters a line; the finding is on the line (and
+    column) of the four characters that encode the broken frame's first byte, not at the body."""
+    frames = [_frame(b'{"bytes":"' + base64.b64encode(b'{"type":"ping","n":%d}' % i) + b'"}') for i in range(9)]
+    bad = bytearray(frames[6])
+    bad[30] ^= 1
+    data = b"".join(frames[:6]) + bytes(bad) + b"".join(frames[7:])
+    text = _bedrock(b"").replace("!!binary \n", binary_block(data, "      "))
+    f = mine(lint_text(text, dedent=False))
+    assert codes(f) == ["E005"] and "frame 6" in f[0].message  # (frames are numbered from 0)
+    off = len(b"".join(frames[:6]))
+    assert f"at byte {off}" in f[0].message
+    assert (f[0].line, f[0].column) == base64_pos(text, data, off)
+    assert f[0].line > BODY + 3  # several lines into the block

@@ -76,6 +76,32 @@ def test_folded_double_quoted_lines_map_to_their_line():
     assert _char_at(lines, body.pos(body.text.index("third"))) == "t"
 
 
+@pytest.mark.parametrize("props", ["!!str ", "&body ", "!!str &body ", "&body !!str\n      ", "! "])
+@pytest.mark.parametrize("scalar", ["'a ''q'' x'", '"a \\"q\\" x"', "a 'q' x"])
+def test_a_tag_or_anchor_before_the_value_is_not_counted(props, scalar):
+    """A node's mark starts at its properties (``!!str``, ``&anchor``); offsets count from the value."""
+    text = f"version: 2\ninteractions:\n- request:\n    url: u\n    method: GET\n    body: {props}{scalar}\n  response: {{code: 200}}\n"
+    cas, lines = _cassette(text)
+    body = cas.interactions[0].request.body
+    q = body.text.index("q")
+    assert _char_at(lines, body.pos(q)) == "q"
+    assert _char_at(lines, body.pos(body.text.index("x"))) == "x"
+
+
+def test_a_binary_body_maps_bytes_to_the_base64_that_encodes_them():
+    raw = bytes(range(256))
+    b64 = __import__("base64").b64encode(raw).decode()
+    text = ("version: 2\ninteractions:\n- request:\n    url: u\n    method: GET\n    body: !!binary |\n"
+            + "".join(f"      {b64[i:i + 60]}\n" for i in range(0, len(b64), 60)) + "  response: {code: 200}\n")
+    cas, lines = _cassette(text)
+    body = cas.interactions[0].request.body
+    for offset in (0, 1, 2, 3, 44, 45, 46, 255):
+        k = offset // 3 * 4  # the four characters from the k-th encode this byte
+        pos = body.byte_pos(offset)
+        assert (pos.line, pos.column) == (7 + k // 60, 7 + k % 60)
+        assert _char_at(lines, pos) == b64[k]
+
+
 def test_every_sse_data_line_of_the_corpus_maps_to_its_file_line():
     """Exhaustive check on real files: the mapped position holds the data value's first characters."""
     root = needs_shared("corpus/fantasy")

@@ -19,7 +19,7 @@ import pytest
 from cassette_lint import engine, fixer, reporters
 from cassette_lint import secrets as S
 from cassette_lint.secrets import entropy, is_placeholder, mask
-from conftest import CORPUS, lint_file, needs_shared
+from conftest import CORPUS, base64_pos, binary_block, lint_file, needs_shared
 
 _R = random.Random(20240611)
 ALNUM = string.ascii_letters + string.digits
@@ -278,13 +278,25 @@ def test_location_response_trailer(lint_text):
     assert K(lint_text(text, dedent=False)) == [("K008", *where(text, key))]
 
 
-def test_binary_body_is_scanned_and_reported_at_the_body(lint_text):
+def test_binary_body_is_scanned_and_reported_where_the_base64_encodes_the_token(lint_text):
     _, key = KEYS["openrouter"]
     raw = b"\x00\x00\x01\xffkey=" + key.encode() + b"\xfe"
-    text = cassette(resp_body="!!binary " + base64.b64encode(raw).decode())
+    b64 = base64.b64encode(raw).decode()
+    text = cassette(resp_body="!!binary " + b64)
     f = lint_text(text, dedent=False)
-    assert K(f) == [("K003", *where(text, "!!binary"))]
-    assert f[0].fix is None
+    # the token starts at byte 8: the four base64 characters from the 8th (8 // 3 * 4) encode it
+    line, col = where(text, b64)
+    assert K(f) == [("K003", line, col + 8)]
+    assert f[0].fix is None  # the file holds base64: nothing to redact in place
+
+
+def test_binary_block_body_reports_the_line_of_the_token(lint_text):
+    """go-vcr writes a binary body as a literal block of 60-character base64 lines."""
+    _, key = KEYS["openrouter"]
+    raw = bytes(range(256)) * 2 + b"key=" + key.encode() + bytes(range(200, 256))
+    text = cassette(resp_body=binary_block(raw, "      ").rstrip("\n"))
+    f = lint_text(text, dedent=False)
+    assert K(f) == [("K003", *base64_pos(text, raw, raw.index(key.encode())))]
 
 
 # == credentials without a shape ========================================================================

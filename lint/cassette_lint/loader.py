@@ -211,7 +211,10 @@ class Document:
     def locator(self, path: tuple) -> ScalarLocator:
         node = self.node_at(path)
         style = getattr(node, "style", None) if isinstance(node, _SCALARS) else None
-        return ScalarLocator(self.source, node.start_mark.index, node.end_mark.index, style)
+        start, end = node.start_mark.index, node.end_mark.index
+        # a node's mark starts at its properties (``!!binary``, ``&anchor``); the value after them
+        m = _PROPERTIES.match(self.source.text, start, end)
+        return ScalarLocator(self.source, m.end() if m else start, end, style)
 
 
 def _tag(node) -> str:
@@ -347,6 +350,8 @@ SAFE_COMPOSE_DEPTH = 4_000
 #: block levels (each indentation step opens at most a mapping and a sequence)
 #: (searched from a line break: a literal first character lets the regex engine skip ahead, ~8x faster
 #: than ``^`` with re.M, which is tried at every position; the first line is matched on its own)
+#: a node's properties, a tag and/or an anchor, each followed by white space (or a line break)
+_PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*[ \t\r\n]+)+")
 _DEEP_INDENT = re.compile(r"[ \t?:-]{%d}" % (SAFE_COMPOSE_DEPTH // 4))
 _DEEP_INDENT_AFTER_BREAK = re.compile(r"\n[ \t?:-]{%d}" % (SAFE_COMPOSE_DEPTH // 4))
 

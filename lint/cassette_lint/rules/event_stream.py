@@ -307,4 +307,4 @@ def aws_eventstream(cassette):
         bad = _eventstream_problem(data)
         if bad is not None:
             off, msg = bad
-            yield Problem(rs.body.pos(), f"{msg} at byte {off}", interaction=it.index)
+            yield Problem(rs.body.byte_pos(off), f"{msg} at byte {off}", interaction=it.index)

@@ -204,12 +204,13 @@ class _Scan:
     def body(self, it, side, msg) -> None:
         body = msg.body
         if body.text is None:
-            # a binary body: tokens only, reported at the body (its bytes are base64 in the file)
+            # a binary body: tokens only, reported at the base64 line that encodes the token's first
+            # byte (latin-1: one character per byte); no fix, the file holds base64
             text = body.data.decode("latin-1")
             for m in S.scan_tokens(text):
                 self.add(m.code, it, body.doc, body.path, 0, 0, m.value,
                          f"{m.label} {S.mask(m.value)} in the {side} body (binary): {_ADVICE}",
-                         pos=body.pos(), span=None)
+                         pos=body.byte_pos(m.start), span=None)
             return
         text = body.text
         found = self.tokens(it, body.doc, body.path, text, f"{side} body", msg, json_keys=True)
