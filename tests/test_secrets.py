@@ -242,6 +242,15 @@ def test_location_sse_data_payload_in_a_block_body(lint_text, tmp_path):
     assert_fix_is_exact(tmp_path, text, [key])
 
 
+@pytest.mark.parametrize("props", ["!!str ", "&body "])
+def test_location_and_fix_in_a_tagged_or_anchored_body(lint_text, tmp_path, props):
+    """The tag or anchor before the value is not part of it: the finding and the edit are on the key."""
+    _, key = KEYS["openai-project"]
+    text = cassette(resp_body=props + "'{\"note\":\"your key is " + key + "\"}'")
+    assert K(lint_text(text, dedent=False)) == [("K001", *where(text, key))]
+    assert_fix_is_exact(tmp_path, text, [key])
+
+
 def test_location_json_escaped_string_is_decoded_before_matching(lint_text):
     _, key = KEYS["openai-legacy"]
     hidden = "\\u0073" + key[1:]  # "s" written as a JSON escape: invisible to a raw-text scanner
