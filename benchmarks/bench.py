@@ -305,12 +305,15 @@ def bench_sizes(sizes: list[int], tmp: pathlib.Path) -> None:
     """Target 4: one streamed cassette of growing size. Each size takes turns, round by round, with
     the smallest cassette of the same generator (the fixed cost: start-up and the first use of every
     rule), which each round subtracts: what is left is the cost of the size itself."""
-    rounds = {mb: (5 if mb < 100 else 3) for mb in sizes}
+    # the small sizes' own cost (~0.05 s at 1 MB) is near the noise of a whole-process time on this
+    # machine (+-0.02 s): more rounds there, so each size's median rests on ~1 s of its own work
+    rounds = {mb: 3 if mb >= 100 else max(5, min(21, -(-20 // mb))) for mb in sizes}
     print("\n### linear cost: one cassette of growing size (one streamed body, -j1)\n")
     base_file = tmp / "big_0.yaml"
     make_big(base_file, 0)
     base_cmd = [*cassette_lint_cmd(), "check", "-q", "-j1", str(base_file)]
-    print(f"Each size: median of 5 rounds (3 from 100 MB), each round also timing the same generator's "
+    print(f"Each size: median of {', '.join(f'{rounds[mb]}' for mb in sizes)} rounds (by size), each "
+          "round also timing the same generator's "
           f"smallest cassette ({base_file.stat().st_size:,} bytes: start-up and fixed costs), which "
           "'s/MB' and 'RSS / file size' leave out.\n")
     print("| size | seconds | s/MB | peak RSS | RSS / file size |")
