@@ -135,21 +135,30 @@ def test_every_sse_data_line_of_the_corpus_maps_to_its_file_line():
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.sampled_from(["|", "|+", "|-", ">", ">+", "|2"]),
-       st.lists(st.sampled_from(["data: {}", "", "x", "  more indented", "é", "a b"]), min_size=1, max_size=8),
-       st.sampled_from(["", "\n", "\nnext: 1\n"]), st.integers(-2, 80))
-def test_block_scalar_line_segments_agree_with_the_per_character_map(style, lines, tail, offset):
-    # block bodies are located with one (offset, index, length) triple per line instead of one int
-    # per character; both must send every value offset to the same file character
-    body = "".join("  " + ln + "\n" if ln else "\n" for ln in lines)
-    text = f"a: {style}\n{body}{tail}"
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["|", "|+", "|-", ">", ">+", ">-", "|2", ">1", "|1-", ">2+"]),
+       st.lists(st.sampled_from(["data: {}", "", "x", "  more indented", "é", "a b", " ", "\tt", "   "]),
+                min_size=1, max_size=10),
+       st.sampled_from(["", "\n", "\nnext: 1\n"]), st.sampled_from(["\n", "\r\n"]))
+def test_every_block_scalar_character_maps_to_itself_in_the_file(style, lines, tail, eol):
+    # block bodies are located with one (offset, index, length) triple per line; every character of
+    # the parsed value must map to the same character in the file, every line break to a line
+    # break (a folded scalar's space included) — leading space-only lines (which YAML reads as empty
+    # lines), lines shorter than the indentation, CRLF and a last line without a break included
+    body = "".join(("  " + ln if ln and ln != " " else ln) + "\n" for ln in lines)
+    text = f"a: {style}\n{body}{tail}".replace("\n", eol)
     res = loader.load("t.yaml", text.encode())
     if res.document is None or not isinstance(res.document.data, dict) or "a" not in res.document.data:
         return
+    value = res.document.data["a"]
     loc = res.document.locator(("a",))
-    if loc.style not in ("|", ">"):
+    if loc.style not in ("|", ">") or not isinstance(value, str):
         return
-    m = loc._scan_block()
-    expected = loc.start if not m else m[min(max(offset, 0), len(m) - 1)]
-    assert loc.index_of(offset) == expected
+    src = res.document.source.text
+    for i, ch in enumerate(value):
+        at = loc.index_of(i)
+        if ch == "\n" or (ch == " " and style.startswith(">") and src[at:at + 1] in ("\r", "\n", "")):
+            assert src[at:at + 1] in ("\r", "\n", ""), (i, at)
+        else:
+            assert src[at] == ch, (i, at, ch)
+    assert loc.index_of(-3) == loc.index_of(0)

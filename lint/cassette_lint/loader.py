@@ -214,7 +214,18 @@ class Document:
         start, end = node.start_mark.index, node.end_mark.index
         # a node's mark starts at its properties (``!!binary``, ``&anchor``); the value after them
         m = _PROPERTIES.match(self.source.text, start, end)
-        return ScalarLocator(self.source, m.end() if m else start, end, style)
+        if m:
+            start = m.end()
+        indent = None
+        if style in ("|", ">"):
+            # an indentation indicator (``|2``, ``>-4``: the emitter's choice when the text starts
+            # with a space) counts from the enclosing collection's indentation (libyaml's rule)
+            h = _BLOCK_INDICATOR.match(self.source.text, start, end)
+            if h and (h.group(1) or h.group(2)):
+                parent = self.node_at(tuple(path)[:-1]) if path else None
+                n = parent.start_mark.column if parent is not None and parent is not node else 0
+                indent = n + int(h.group(1) or h.group(2))
+        return ScalarLocator(self.source, start, end, style, indent)
 
 
 def _tag(node) -> str:
@@ -352,6 +363,8 @@ SAFE_COMPOSE_DEPTH = 4_000
 #: than ``^`` with re.M, which is tried at every position; the first line is matched on its own)
 #: a node's properties, a tag and/or an anchor, each followed by white space (or a line break)
 _PROPERTIES = re.compile(r"(?:[!&][^ \t\r\n]*[ \t\r\n]+)+")
+#: a block scalar's header: ``|`` or ``>``, then an indentation digit and a chomping sign in either order
+_BLOCK_INDICATOR = re.compile(r"[|>](?:([1-9])[+-]?|[+-]([1-9])?)?")
 _DEEP_INDENT = re.compile(r"[ \t?:-]{%d}" % (SAFE_COMPOSE_DEPTH // 4))
 _DEEP_INDENT_AFTER_BREAK = re.compile(r"\n[ \t?:-]{%d}" % (SAFE_COMPOSE_DEPTH // 4))
 
