@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from cassette_lint import formats, loader
@@ -162,3 +164,75 @@ def test_every_block_scalar_character_maps_to_itself_in_the_file(style, lines, t
         else:
             assert src[at] == ch, (i, at, ch)
     assert loc.index_of(-3) == loc.index_of(0)
+
+
+def _assert_flow_map(text: str, name: str = "t.yaml") -> None:
+    """Each value character of ``k`` maps to itself, to the backslash of an escape that decodes to
+    it, to the first quote of a doubled '' or (a folded line break) to a break in the file; offsets
+    never map backwards."""
+    res = loader.load(name, text.encode())
+    if res.problems or res.document is None or not isinstance(res.document.data, dict):
+        return
+    parsed = res.document.data.get("k")
+    loc = res.document.locator(("k",))
+    if loc.style in ("|", ">") or not isinstance(parsed, str):
+        return
+    src = res.document.source.text
+    last = -1
+    for i, ch in enumerate(parsed):
+        at = loc.index_of(i)
+        assert at >= last, (text, i, at)
+        last = at
+        written = src[at]
+        if written == "\\" and loc.style == '"':
+            n = {"x": 4, "u": 6, "U": 10}.get(src[at + 1], 2)
+            if src[at + 1] == "u" and src[at + 6:at + 8] == "\\u" and 0xD800 <= int(src[at + 2:at + 6], 16) < 0xDC00:
+                n = 12  # a surrogate pair, JSON's way to write one astral character
+            assert loader.load("e" + name[1:], f'{{"e": "{src[at:at + n]}"}}'.encode()).document.data["e"] == ch, (text, i)
+        else:
+            assert written == ch or (written == "'" == ch) or (ch in " \n" and written in "\r\n"), (text, i, at)
+    if parsed:
+        assert loc.index_of(len(parsed) + 5) == loc.index_of(len(parsed) - 1)
+
+
+_FLOW_PIECES = st.sampled_from(list("ab ") + ["  ", "\t", "\n", "\n\n", "\\", '"', "'", "é", "\U0001F600", "\x07",
+                                              "\r\n", "x" * 30])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FLOW_PIECES, max_size=40).map("".join), st.sampled_from(['"', "'", ""]), st.integers(8, 40))
+def test_every_quoted_or_plain_scalar_character_maps_to_where_it_is_written(value, style, width):
+    # flow scalars are located run by run (characters written as themselves), escape by escape and
+    # break by break: what an emitter writes
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    y = YAML()
+    y.width = width
+    out = io.StringIO()
+    y.dump({"k": {'"': DoubleQuotedScalarString, "'": SingleQuotedScalarString}.get(style, str)(value)}, out)
+    _assert_flow_map(out.getvalue())
+
+
+_RAW_PIECES = st.sampled_from(list("ab ") + ["\n", "\n  ", "\n\n  ", "  \n ", " \t\r\n  ", "\\n", "\\\n  ",
+                                             "\\x41", "\\u00e9", "\\ud83d\\ude00", "\\U0001F600", "''", "\t",
+                                             "\\ ", '\\"', "é"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_RAW_PIECES, max_size=30).map("".join), st.sampled_from(['"', "'", ""]))
+def test_every_hand_written_flow_scalar_character_maps_to_where_it_is_written(body, quote):
+    # what people and JSON write: escaped surrogate pairs, spaces before a folded break, escaped breaks
+    if quote != '"':
+        body = body.replace("\\", "")
+    if not quote:
+        body = body.strip().replace("''", "'")
+    _assert_flow_map(f"k: {quote}{body}{quote}\nz: 1\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "\\n", "\\u00e9", "\\ud83d\\ude00", '\\"', "\\\\", "é", "\\t", "\\/"]),
+                max_size=30).map("".join))
+def test_every_json_string_character_maps_to_where_it_is_written(body):
+    # JSON cassettes (vcrpy): escaped surrogate pairs are one character
+    _assert_flow_map('{"k": "' + body + '", "z": 1}', "t.json")

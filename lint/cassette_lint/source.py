@@ -106,6 +106,8 @@ class Source:
 
 
 _HEX_LEN = {"x": 2, "u": 4, "U": 8}
+#: per flow style, the characters that are not written as themselves: escapes, doubled quotes, breaks
+_FLOW_SPECIAL = {'"': re.compile(r"[\\\r\n]"), "'": re.compile(r"['\r\n]"), "": re.compile(r"[\r\n]")}
 _SURROGATE_PAIR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 
 
@@ -116,7 +118,7 @@ class ScalarLocator:
     (``None``/``''`` plain, ``'`` single, ``"`` double, ``|`` literal, ``>`` folded).
     """
 
-    __slots__ = ("source", "start", "end", "style", "indent", "_map", "_lines")
+    __slots__ = ("source", "start", "end", "style", "indent", "_flow", "_lines")
 
     def __init__(self, source: Source, start: int, end: int, style: str | None, indent: int | None = None):
         self.source = source
@@ -125,7 +127,9 @@ class ScalarLocator:
         self.style = style or ""
         #: a block scalar's content indentation when its header states it (``|2``); else detected
         self.indent = indent
-        self._map: list[int] | None = None  # flow scalars: file index of every value character
+        #: flow scalars: (value offset, file index, length) of each run of characters written as
+        #: themselves, and of each escape or folded line break (one value character each)
+        self._flow: tuple[list[int], list[int], list[int]] | None = None
         #: block scalars: (value offset, file index, length) of each content line — a block body of
         #: several MB is one line of the value per file line, so this is a few numbers per line where
         #: a per-character map held ~40 bytes per character (the largest part of peak memory)
@@ -135,14 +139,14 @@ class ScalarLocator:
         """Character index in the file of value offset ``offset`` (clamped to the value)."""
         if self.style in ("|", ">"):
             return self._block_index(offset)
-        m = self._source_map()
-        if not m:
+        if self._flow is None:
+            self._flow = self._scan_flow()
+        vstarts, fstarts, lens = self._flow
+        if not vstarts:
             return self.start
-        if offset < 0:
-            offset = 0
-        if offset >= len(m):
-            return m[-1]
-        return m[offset]
+        offset = min(max(offset, 0), vstarts[-1] + lens[-1] - 1)
+        k = bisect.bisect_right(vstarts, offset) - 1
+        return fstarts[k] + offset - vstarts[k]
 
     def _block_index(self, offset: int) -> int:
         if self._lines is None:
@@ -173,12 +177,6 @@ class ScalarLocator:
         return self.source.byte_offset(self.start), self.source.byte_offset(self.end)
 
     # -- scanning -------------------------------------------------------------------------------
-    def _source_map(self) -> list[int]:
-        """Flow scalars (plain, quoted): the file index of every value character."""
-        if self._map is None:
-            self._map = self._scan_flow(self.style)
-        return self._map
-
     def _scan_block_lines(self) -> tuple[list[int], list[int], list[int]]:
         """Block scalars: (value offset, file index, length) of each line after the header, its
         indentation removed (stated by the header, else set by the first line with text; lines with
@@ -250,52 +248,82 @@ class ScalarLocator:
         out.extend(accumulate(widths[:-1]))
         return out
 
-    def _scan_flow(self, style: str) -> list[int]:
-        """Plain, single- and double-quoted scalars: escapes and line folding, char by char."""
+    def _scan_flow(self) -> tuple[list[int], list[int], list[int]]:
+        """Plain, single- and double-quoted scalars: escapes and line folding. Characters written as
+        themselves are taken a run at a time (found by one search for the next special character):
+        a quoted body of several MB maps through a few numbers per escape or line, not per character."""
+        style = self.style
         text = self.source.text
-        i = self.start
-        end = self.end
-        out: list[int] = []
+        i, end = self.start, self.end
         if style in ("'", '"'):
             i += 1
             end -= 1
+        special = _FLOW_SPECIAL[style if style in ("'", '"') else ""]
+        vs: list[int] = []
+        fs: list[int] = []
+        ns: list[int] = []
+        v = 0
         while i < end:
+            m = special.search(text, i, end)
+            j = m.start() if m else end
+            if j > i:  # a run written as itself
+                vs.append(v)
+                fs.append(i)
+                ns.append(j - i)
+                v += j - i
+                i = j
+                if i >= end:
+                    break
             c = text[i]
-            if style == '"' and c == "\\" and i + 1 < end:
+            if c == "\\" and style == '"' and i + 1 < end:
                 e = text[i + 1]
-                if e in _HEX_LEN:
-                    out.append(i)
-                    if e == "u" and _SURROGATE_PAIR.match(text, i, end):
-                        i += 12  # JSON's "\\ud83d\\ude00" is one character
-                        continue
-                    i += 2 + _HEX_LEN[e]
-                    continue
-                if e in "\r\n":  # escaped line break: joins lines, produces nothing
-                    i += 2
+                if e in "\r\n":  # escaped line break: joins the lines; each empty line after it is a newline
+                    i += 3 if text[i + 1:i + 3] == "\r\n" else 2
                     while i < end and text[i] in " \t\r\n":
+                        if text[i] == "\n" or (text[i] == "\r" and text[i + 1:i + 2] != "\n"):
+                            vs.append(v)
+                            fs.append(i)
+                            ns.append(1)
+                            v += 1
                         i += 1
                     continue
-                out.append(i)
-                i += 2
-                continue
-            if style == "'" and c == "'" and i + 1 < end and text[i + 1] == "'":
-                out.append(i)
-                i += 2
+                vs.append(v)  # one character, at its backslash
+                fs.append(i)
+                ns.append(1)
+                v += 1
+                if e in _HEX_LEN:
+                    # JSON's "\\ud83d\\ude00" is one character
+                    i += 12 if e == "u" and _SURROGATE_PAIR.match(text, i, end) else 2 + _HEX_LEN[e]
+                else:
+                    i += 2
                 continue
             if c in "\r\n":
-                # line folding: trailing spaces were already emitted; a single break becomes a space,
-                # each further empty line becomes a newline
-                while out and text[out[-1]] in " \t":
-                    out.pop()
+                # line folding: the spaces before the break are not content; a single break becomes a
+                # space, each further empty line a newline (all at the first break)
+                while ns and text[fs[-1] + ns[-1] - 1] in " \t":
+                    ns[-1] -= 1
+                    v -= 1
+                    if not ns[-1]:
+                        vs.pop()
+                        fs.pop()
+                        ns.pop()
                 j = i
                 breaks = 0
                 while j < end and text[j] in " \t\r\n":
                     if text[j] == "\n" or (text[j] == "\r" and (j + 1 >= end or text[j + 1] != "\n")):
                         breaks += 1
                     j += 1
-                out.extend([i] * max(breaks - 1, 1))
+                for _ in range(max(breaks - 1, 1)):
+                    vs.append(v)
+                    fs.append(i)
+                    ns.append(1)
+                    v += 1
                 i = j
                 continue
-            out.append(i)
-            i += 1
-        return out
+            # a quote doubled in a single-quoted scalar ('' is '), or a lone special character
+            vs.append(v)
+            fs.append(i)
+            ns.append(1)
+            v += 1
+            i += 2 if c == "'" and style == "'" and i + 1 < end and text[i + 1] == "'" else 1
+        return vs, fs, ns
