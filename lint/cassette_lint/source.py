@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from itertools import accumulate
 
 from .records import Value
@@ -49,20 +50,25 @@ class Source:
         #: the text holds NEL/LS/PS, which libyaml counts as line breaks (YAML 1.1) but files, editors'
         #: line numbers, git and this class do not: parser marks' lines are then recomputed
         self.odd_breaks = False
-        self._line_starts: list[int] | None = None
+        self._line_starts: array | None = None
         self._ascii = len(data) == len(text)
 
     @property
-    def line_starts(self) -> list[int]:
-        """Character index at which each line starts (line breaks: LF, CRLF, CR as YAML counts them)."""
+    def line_starts(self) -> array:
+        """Character index at which each line starts (line breaks: LF, CRLF, CR as YAML counts them).
+
+        An ``array`` of machine integers: a 200 MB stream has ~2M lines, whose starts as a list of
+        ints held ~70 MB (a pointer and an int object each) instead of 16."""
         if self._line_starts is None:
-            starts = [0]
+            starts = array("q", (0,))
+            add = starts.append
             text = self.text
-            i = text.find("\n")
             if "\r" not in text:
+                find = text.find
+                i = find("\n")
                 while i != -1:
-                    starts.append(i + 1)
-                    i = text.find("\n", i + 1)
+                    add(i + 1)
+                    i = find("\n", i + 1)
             else:
                 n = len(text)
                 k = 0
@@ -70,10 +76,10 @@ class Source:
                     c = text[k]
                     if c == "\r":
                         k += 2 if k + 1 < n and text[k + 1] == "\n" else 1
-                        starts.append(k)
+                        add(k)
                         continue
                     if c == "\n":
-                        starts.append(k + 1)
+                        add(k + 1)
                     k += 1
             self._line_starts = starts
         return self._line_starts
@@ -129,11 +135,11 @@ class ScalarLocator:
         self.indent = indent
         #: flow scalars: (value offset, file index, length) of each run of characters written as
         #: themselves, and of each escape or folded line break (one value character each)
-        self._flow: tuple[list[int], list[int], list[int]] | None = None
+        self._flow: tuple[array, array, array] | None = None
         #: block scalars: (value offset, file index, length) of each content line — a block body of
         #: several MB is one line of the value per file line, so this is a few numbers per line where
         #: a per-character map held ~40 bytes per character (the largest part of peak memory)
-        self._lines: tuple[list[int], list[int], list[int]] | None = None
+        self._lines: tuple[array, array, array] | None = None
 
     def index_of(self, offset: int) -> int:
         """Character index in the file of value offset ``offset`` (clamped to the value)."""
@@ -177,7 +183,7 @@ class ScalarLocator:
         return self.source.byte_offset(self.start), self.source.byte_offset(self.end)
 
     # -- scanning -------------------------------------------------------------------------------
-    def _scan_block_lines(self) -> tuple[list[int], list[int], list[int]]:
+    def _scan_block_lines(self) -> tuple[array, array, array]:
         """Block scalars: (value offset, file index, length) of each line after the header, its
         indentation removed (stated by the header, else set by the first line with text; lines with
         no text beyond it are empty); where each line starts in the value: :meth:`_value_starts`."""
@@ -188,7 +194,7 @@ class ScalarLocator:
         last_line = src.line_col(max(self.end - 1, self.start))[0]
         first, stop = header_line + 1, min(last_line + 1, len(starts))
         if first >= stop:
-            return [], [], []
+            return array("q"), array("q"), array("q")
         if text.find("\r", starts[first], self.end) != -1:
             return self._scan_block_lines_cr(first, stop)
         # only LF breaks: a line's length is the distance to the next line's start, less one (the
@@ -209,11 +215,12 @@ class ScalarLocator:
                 break
         if indent is None:  # no text at all: every line is empty (its spaces are indentation)
             indent = max(widths)
-        lens = [w - indent if w > indent else 0 for w in widths]
-        fstarts = [a + (indent if w > indent else w) for a, w in zip(ls, widths)]
+        lens = array("q", [w - indent if w > indent else 0 for w in widths])
+        fstarts = array("q", [a + (indent if w > indent else w) for a, w in zip(ls, widths)])
+        del widths
         return self._value_starts(lens, fstarts), fstarts, lens
 
-    def _scan_block_lines_cr(self, first: int, stop: int) -> tuple[list[int], list[int], list[int]]:
+    def _scan_block_lines_cr(self, first: int, stop: int) -> tuple[array, array, array]:
         """:meth:`_scan_block_lines` where CR (or CRLF) line breaks occur: line by line."""
         src = self.source
         starts = src.line_starts
@@ -222,17 +229,17 @@ class ScalarLocator:
         if indent is None:  # the first line with a non-space character sets the indentation
             indent = next((len(t) - len(t.lstrip(" ")) for t in lines if t.strip(" ")),
                           max(len(t) for t in lines))
-        fstarts = [starts[ln] + min(indent, len(t)) for ln, t in zip(range(first, stop), lines)]
-        lens = [len(t) - indent if len(t) > indent else 0 for t in lines]
+        fstarts = array("q", [starts[ln] + min(indent, len(t)) for ln, t in zip(range(first, stop), lines)])
+        lens = array("q", [len(t) - indent if len(t) > indent else 0 for t in lines])
         return self._value_starts(lens, fstarts), fstarts, lens
 
-    def _value_starts(self, lens: list[int], fstarts: list[int]) -> list[int]:
+    def _value_starts(self, lens: array, fstarts: array) -> array:
         """Offset in the value of each line: the lines before, each its content and its line break —
         one character (a literal's newline, a folded space), except where a folded scalar drops it:
         after a text line followed by empty lines and then another text line, neither more indented
         (YAML 1.2, 8.1.3: the empty lines' breaks stand for it)."""
         if not lens:
-            return []
+            return array("q")
         widths = [n + 1 for n in lens]
         if self.style == ">":
             text = self.source.text
@@ -244,11 +251,11 @@ class ScalarLocator:
                 if prev >= 0 and normal and i > prev + 1:
                     widths[prev] -= 1
                 prev = i if normal else -1
-        out = [0]
+        out = array("q", (0,))
         out.extend(accumulate(widths[:-1]))
         return out
 
-    def _scan_flow(self) -> tuple[list[int], list[int], list[int]]:
+    def _scan_flow(self) -> tuple[array, array, array]:
         """Plain, single- and double-quoted scalars: escapes and line folding. Characters written as
         themselves are taken a run at a time (found by one search for the next special character):
         a quoted body of several MB maps through a few numbers per escape or line, not per character."""
@@ -259,9 +266,7 @@ class ScalarLocator:
             i += 1
             end -= 1
         special = _FLOW_SPECIAL[style if style in ("'", '"') else ""]
-        vs: list[int] = []
-        fs: list[int] = []
-        ns: list[int] = []
+        vs, fs, ns = array("q"), array("q"), array("q")
         v = 0
         while i < end:
             m = special.search(text, i, end)
