@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from cassette_lint import cli
+from cassette_lint import cli, command, console
 from cassette_lint.cli import main
 from conftest import FIXTURES, ROOT
 
@@ -49,7 +49,7 @@ def test_color_always_and_force_color_colour_the_text_but_keep_the_location_pars
 def test_no_color_wins_over_force_color_and_never_wins_over_everything(monkeypatch):
     assert ESC not in invoke(BROKEN, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).output
     assert ESC not in invoke("--color", "never", BROKEN, env={"FORCE_COLOR": "1"}).output
-    monkeypatch.setattr(cli, "_isatty", lambda s: True)
+    monkeypatch.setattr(command, "_isatty", lambda s: True)
     assert ESC in invoke(BROKEN).output  # auto on a TTY
     assert ESC not in invoke(BROKEN, env={"NO_COLOR": "1"}).output
     assert ESC not in invoke("--format", "json", "--color", "always", BROKEN).output
@@ -78,16 +78,16 @@ def test_github_quiet_prints_only_the_summary():
 
 def test_progress_bar_only_on_a_tty_for_many_files_and_never_for_machine_formats(monkeypatch):
     seeds = str(FIXTURES / "seeds")
-    monkeypatch.setattr(cli, "PROGRESS_MIN_FILES", 2)
+    monkeypatch.setattr(command, "PROGRESS_MIN_FILES", 2)
     assert "\r[" not in invoke(seeds).stderr  # not a TTY
-    monkeypatch.setattr(cli, "_isatty", lambda s: True)
+    monkeypatch.setattr(command, "_isatty", lambda s: True)
     res = invoke(seeds)
     assert "\r[" in res.stderr and "5/5 files" in res.stderr
     assert "\r[" not in res.stdout
     assert "\r[" not in invoke("--format", "json", seeds).stderr
     assert "\r[" not in invoke("--format", "sarif", seeds).stderr
     assert "\r[" not in invoke("-q", seeds).stderr
-    monkeypatch.setattr(cli, "PROGRESS_MIN_FILES", 200)
+    monkeypatch.setattr(command, "PROGRESS_MIN_FILES", 200)
     assert "\r[" not in invoke(seeds).stderr  # 5 files: too few
 
 
@@ -144,3 +144,72 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     err = p.stderr.read().decode()
     p.wait(timeout=60)
     assert "Traceback" not in err, err
+
+
+# -- the console script reads simple `check` command lines itself -----------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TOKENS = ["-q", "--quiet", "--exit-zero", "--fix", "--isolated", "--statistics", "-j", "-j2", "-j0", "-j-1", "-j=2",
+           "--jobs", "--jobs=3", "--jobs=", "--jobs=x", "--format", "--format=json", "--format=bogus", "json", "sarif",
+           "text", "2", "٣", "+1", "--color", "auto", "--select", "Y", "-qj2", "--", "-h", "-", "--quiet=1",
+           CLEAN, BROKEN, "tests/fixtures", "missing.yaml"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=6))
+def test_a_simple_command_line_is_read_as_click_reads_it(tokens):
+    """Whatever the console script reads itself, click reads the same way (same value for every
+    parameter); what click refuses, the console script leaves to click."""
+    import click
+
+    fast = console.simple_check(["check", *tokens])
+    try:
+        ctx = cli.check.make_context("check", list(tokens))
+    except (click.UsageError, click.exceptions.Exit):
+        assert fast is None, tokens
+        return
+    if fast is not None:
+        assert fast == ctx.params, tokens
+
+
+def test_the_defaults_are_click_s_defaults():
+    assert console.simple_check(["check"]) == cli.check.make_context("check", []).params == command.DEFAULTS
+
+
+def test_only_check_command_lines_are_read_without_click(monkeypatch):
+    assert console.simple_check(["rules"]) is None
+    assert console.simple_check(["--version"]) is None
+    assert console.simple_check([]) is None
+    monkeypatch.setenv("CASSETTE_LINT_FORMAT", "json")  # click reads the environment too
+    assert console.simple_check(["check", CLEAN]) is None
+
+
+def test_a_simple_check_runs_without_importing_click():
+    code = ("import os, sys\n"
+            "sys.argv = ['cassette-lint', 'check', '-q', '-j1', %r]\n"
+            "real = os._exit\n"
+            "def leave(c):\n"
+            "    print('CLICK=' + ','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'click')), flush=True)\n"
+            "    real(c)\n"
+            "os._exit = leave\n"
+            "from cassette_lint.console import entry\n"
+            "entry()\n") % CLEAN
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "CLICK="
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_both_ways_give_the_same_output_and_exit_status(fmt, tmp_path):
+    """``--color never`` is not read by the console script: the same run then goes through click."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((ROOT / BROKEN).read_text("utf-8"), "utf-8")
+    runs = []
+    for extra in ([], ["--color", "never"]):
+        r = subprocess.run([sys.executable, "-m", "cassette_lint", "check", "--format", fmt, *extra, CLEAN, str(broken)],
+                           capture_output=True, text=True, cwd=ROOT)
+        runs.append((r.returncode, r.stdout, r.stderr))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == 1

@@ -42,7 +42,7 @@ def render(fmt, res, **ctx):
 def test_every_format_is_registered_and_offered_by_the_cli():
     from cassette_lint import cli
 
-    assert set(reporters.FORMATS) == set(cli._FORMATS)
+    assert set(reporters.FORMATS) == set(cli.FORMATS)
     for fmt in reporters.FORMATS:
         assert isinstance(render(fmt, result(finding())), str)
 
