@@ -76,6 +76,57 @@ def base64_pos(text: str, data: bytes, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1 + k % 60
 
 
+def aws_frame(payload: bytes, headers: dict | None = None) -> bytes:
+    """One AWS event-stream frame: lengths, prelude CRC, string headers, payload, message CRC."""
+    import binascii
+    import struct
+
+    raw = b"".join(bytes([len(k)]) + k.encode() + b"\x07" + struct.pack(">H", len(v.encode())) + v.encode()
+                   for k, v in (headers or {}).items())
+    prelude = struct.pack(">II", 16 + len(raw) + len(payload), len(raw))
+    prelude += struct.pack(">I", binascii.crc32(prelude))
+    msg = prelude + raw + payload
+    return msg + struct.pack(">I", binascii.crc32(msg))
+
+
+def bedrock_chunk(event: dict) -> bytes:
+    """A Bedrock ``chunk`` frame carrying one provider event (base64 JSON in ``{"bytes": …}``)."""
+    import base64
+    import json
+
+    inner = base64.b64encode(json.dumps(event, separators=(",", ":")).encode()).decode()
+    return aws_frame(json.dumps({"bytes": inner}).encode(),
+                     {":event-type": "chunk", ":content-type": "application/json", ":message-type": "event"})
+
+
+def bedrock_cassette(data: bytes, request: str = '{"anthropic_version":"bedrock-2023-05-31","max_tokens":9}') -> str:
+    """A go-vcr cassette whose one interaction streams ``data`` from Bedrock (an Anthropic model)."""
+    return ("---\nversion: 2\ninteractions:\n- id: 0\n  request:\n    proto: HTTP/1.1\n    proto_major: 1\n"
+            "    proto_minor: 1\n    content_length: -1\n    host: bedrock-runtime.us-east-1.amazonaws.com\n"
+            f"    body: '{request}'\n    headers:\n      Content-Type:\n      - application/json\n"
+            "    url: https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-haiku/"
+            "invoke-with-response-stream\n    method: POST\n  response:\n    proto: HTTP/1.1\n"
+            "    proto_major: 1\n    proto_minor: 1\n    content_length: -1\n"
+            "    body: " + binary_block(data, "      ") +
+            "    headers:\n      Content-Type:\n      - application/vnd.amazon.eventstream\n"
+            "    status: 200 OK\n    code: 200\n    duration: 1s\n")
+
+
+#: a complete Anthropic Messages stream with one tool call, as Bedrock sends its events
+BEDROCK_TOOL_EVENTS = [
+    {"type": "message_start", "message": {"id": "msg_bdrk_1", "type": "message", "role": "assistant",
+                                          "content": [], "stop_reason": None}},
+    {"type": "content_block_start", "index": 0,
+     "content_block": {"type": "tool_use", "id": "toolu_bdrk_1", "name": "weather", "input": {}}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": "{\"loc"}},
+    {"type": "content_block_delta", "index": 0,
+     "delta": {"type": "input_json_delta", "partial_json": "ation\": \"Florence\"}"}},
+    {"type": "content_block_stop", "index": 0},
+    {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 9}},
+    {"type": "message_stop"},
+]
+
+
 os.environ.setdefault("NO_COLOR", "1")
 
 

@@ -11,7 +11,7 @@ import binascii
 import json
 import struct
 
-from conftest import at, base64_pos, binary_block, codes
+from conftest import BEDROCK_TOOL_EVENTS, at, aws_frame, base64_pos, bedrock_cassette, bedrock_chunk, binary_block, codes
 
 BODY = 23
 CHAT_URL = "https://api.openai.com/v1/chat/completions"
@@ -154,14 +154,6 @@ def test_json_error_response_to_a_stream_request_is_not_a_stream(lint_text):
     assert mine(lint_text(text, dedent=False)) == []
 
 
-def _frame(payload: bytes) -> bytes:
-    total = 16 + len(payload)
-    prelude = struct.pack(">II", total, 0)
-    prelude += struct.pack(">I", binascii.crc32(prelude))
-    msg = prelude + payload
-    return msg + struct.pack(">I", binascii.crc32(msg))
-
-
 def _bedrock(data: bytes) -> str:
     b64 = base64.b64encode(data).decode()
     text = stream_cassette("x\n", url="https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude/"
@@ -170,12 +162,12 @@ def _bedrock(data: bytes) -> str:
 
 
 def test_bedrock_event_stream_is_not_sse_and_valid_frames_are_silent(lint_text):
-    data = _frame(b'{"bytes":"e30="}') + _frame(b'{"bytes":"e30="}')
+    data = aws_frame(b'{"bytes":"e30="}') + aws_frame(b'{"bytes":"e30="}')
     assert mine(lint_text(_bedrock(data), dedent=False)) == []
 
 
 def test_bedrock_truncated_and_corrupted_frames(lint_text):
-    good = _frame(b'{"bytes":"e30="}')
+    good = aws_frame(b'{"bytes":"e30="}')
     f = lint_text(_bedrock(good + good[:-3]), dedent=False)
     # the body is one line, ``body: !!binary <base64>``: the four characters that encode frame 1's
     # first byte start ``len(good) // 3 * 4`` characters into the base64
@@ -190,7 +182,7 @@ def test_bedrock_truncated_and_corrupted_frames(lint_text):
 def test_a_broken_frame_is_reported_at_the_base64_line_that_encodes_it(lint_text):
     """go-vcr writes the binary body 60 base64 characters a line; the finding is on the line (and
     column) of the four characters that encode the broken frame's first byte, not at the body."""
-    frames = [_frame(b'{"bytes":"' + base64.b64encode(b'{"type":"ping","n":%d}' % i) + b'"}') for i in range(9)]
+    frames = [aws_frame(b'{"bytes":"' + base64.b64encode(b'{"type":"ping","n":%d}' % i) + b'"}') for i in range(9)]
     bad = bytearray(frames[6])
     bad[30] ^= 1
     data = b"".join(frames[:6]) + bytes(bad) + b"".join(frames[7:])
@@ -201,3 +193,18 @@ def test_a_broken_frame_is_reported_at_the_base64_line_that_encodes_it(lint_text
     assert f"at byte {off}" in f[0].message
     assert (f[0].line, f[0].column) == base64_pos(text, data, off)
     assert f[0].line > BODY + 3  # several lines into the block
+
+
+def test_bedrock_frame_whose_headers_do_not_parse(lint_text):
+    good = b"".join(bedrock_chunk(e) for e in BEDROCK_TOOL_EVENTS)
+    bad = aws_frame(b"{}", {":event-type": "chunk"})
+    bad = bad[:12] + b"\x30" + bad[13:]  # the header name now claims 48 bytes: more than there are
+    data = good + _recrc(bad)
+    f = mine(lint_text(bedrock_cassette(data), dedent=False))
+    assert codes(f) == ["E005"] and "frame 7: its headers do not parse" in f[0].message
+    assert (f[0].line, f[0].column) == base64_pos(bedrock_cassette(data), data, len(good))
+
+
+def _recrc(frame: bytes) -> bytes:
+    """``frame`` with its message CRC recomputed (an edit that keeps the checksums right)."""
+    return frame[:-4] + struct.pack(">I", binascii.crc32(frame[:-4]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import at, codes
+from conftest import BEDROCK_TOOL_EVENTS, at, aws_frame, base64_pos, bedrock_cassette, bedrock_chunk, codes
 from test_event_stream import BODY, GOOD_CHAT, chunk, mine, stream_cassette
 
 ANTHROPIC = "https://api.anthropic.com/v1/messages"
@@ -199,3 +199,45 @@ def test_gemini_last_candidate_without_finish_reason(lint_text):
     f = lint(lint_text, gem() + gem(), url=GEMINI)
     assert at(f, "T001") == [(BODY + 2, 7)]
     assert "finishReason" in f[0].message
+
+
+# -- Bedrock: the Anthropic events inside AWS event-stream frames -------------------------------------
+
+def _bedrock_stream(events) -> tuple[str, bytes, list[int]]:
+    """(cassette text, body bytes, byte offset of each frame)."""
+    frames = [bedrock_chunk(e) for e in events]
+    offsets = [sum(len(f) for f in frames[:i]) for i in range(len(frames))]
+    data = b"".join(frames)
+    return bedrock_cassette(data), data, offsets
+
+
+def test_bedrock_complete_stream_is_silent(lint_text):
+    text, _, _ = _bedrock_stream(BEDROCK_TOOL_EVENTS)
+    assert mine(lint_text(text, dedent=False)) == []
+
+
+def test_bedrock_stream_cut_before_message_stop_is_reported_at_its_last_frame(lint_text):
+    text, data, offsets = _bedrock_stream(BEDROCK_TOOL_EVENTS[:-2])
+    f = mine(lint_text(text, dedent=False))
+    assert codes(f) == ["T001"] and "ends with 'content_block_stop'" in f[0].message
+    assert (f[0].line, f[0].column) == base64_pos(text, data, offsets[-1])
+
+
+def test_bedrock_exception_frame_is_a_stream_error_not_a_truncation(lint_text):
+    throttled = aws_frame(json.dumps({"message": "Too many requests, please wait"}).encode(),
+                          {":exception-type": "throttlingException", ":content-type": "application/json",
+                           ":message-type": "exception"})
+    head = b"".join(bedrock_chunk(e) for e in BEDROCK_TOOL_EVENTS[:2])
+    data = head + throttled
+    text = bedrock_cassette(data)
+    f = mine(lint_text(text, dedent=False), "T")
+    assert codes(f) == ["T009"] and "Too many requests" in f[0].message
+    assert (f[0].line, f[0].column) == base64_pos(text, data, len(head))
+
+
+def test_bedrock_block_stopped_twice_is_unbalanced(lint_text):
+    events = BEDROCK_TOOL_EVENTS[:5] + [{"type": "content_block_stop", "index": 0}] + BEDROCK_TOOL_EVENTS[5:]
+    text, data, offsets = _bedrock_stream(events)
+    f = mine(lint_text(text, dedent=False))
+    assert codes(f) == ["T007"]
+    assert (f[0].line, f[0].column) == base64_pos(text, data, offsets[5])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES, at, codes, lint_file
+from conftest import BEDROCK_TOOL_EVENTS, FIXTURES, at, base64_pos, bedrock_cassette, bedrock_chunk, codes, lint_file
 from test_event_stream import BODY, CHAT_URL, mine, stream_cassette
 from test_termination import ANTHROPIC, GOOD_ANTHROPIC, RESPONSES, ev
 
@@ -292,3 +292,31 @@ def test_fantasy_corpus_files_cut_short_are_reported_at_the_right_line(tmp_path)
     p.write_text("\n".join(lines[:end + 1] + lines[rest:]), "utf-8")
     # T001 at the cut event's "event:" line, A001 at its data line (the fragment where JSON ends)
     assert sorted((f.rule, f.line) for f in mine(lint_file(p))) == [("A001", cut + 1), ("T001", cut)]
+
+
+# -- Bedrock: tool calls inside AWS event-stream frames ------------------------------------------------
+
+def _bedrock_calls(events, request=None):
+    frames = [bedrock_chunk(e) for e in events]
+    data = b"".join(frames)
+    text = bedrock_cassette(data, request) if request else bedrock_cassette(data)
+    return text, data, [sum(len(f) for f in frames[:i]) for i in range(len(frames))]
+
+
+def test_bedrock_tool_call_fragments_that_do_not_join_into_json(lint_text):
+    events = [dict(e) for e in BEDROCK_TOOL_EVENTS]
+    events[3] = {"type": "content_block_delta", "index": 0,
+                 "delta": {"type": "input_json_delta", "partial_json": "ation\": \"Flor"}}  # cut inside a string
+    text, data, offsets = _bedrock_calls(events)
+    f = mine(lint_text(text, dedent=False), "A")
+    assert codes(f) == ["A001"] and "Unterminated string" in f[0].message
+    assert (f[0].line, f[0].column) == base64_pos(text, data, offsets[3])  # the fragment where it ends
+
+
+def test_bedrock_tool_call_checked_against_the_declared_tools(lint_text):
+    request = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 9, "tools": [
+        {"name": "search", "input_schema": {"type": "object"}}]}, separators=(",", ":"))
+    text, data, offsets = _bedrock_calls(BEDROCK_TOOL_EVENTS, request)
+    f = mine(lint_text(text, dedent=False), "A")
+    assert codes(f) == ["A004"] and "'weather'" in f[0].message
+    assert (f[0].line, f[0].column) == base64_pos(text, data, offsets[1])  # its content_block_start

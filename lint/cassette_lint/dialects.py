@@ -149,9 +149,29 @@ def stream(it: "Interaction") -> "Stream | None":
 
 
 def events(it: "Interaction") -> list | None:
-    """The dispatched events of the response stream (what a client sees), or None when not a stream."""
+    """The dispatched events of the response stream (what a client sees), or None when not a stream.
+
+    An AWS event stream (Bedrock) gives the provider events its frames carry
+    (:func:`cassette_lint.eventstream.events`): ``offset`` is then a byte of the body, which
+    :meth:`~cassette_lint.model.Body.pos` of a binary body maps to the base64 that encodes it.
+    """
     got = it.derived.get("events", _UNSET)
     if got is _UNSET:
         s = stream(it)
-        got = it.derived["events"] = None if s is None else s.dispatched
+        if s is not None:
+            got = s.dispatched
+        elif is_aws_event_stream(it):
+            from . import eventstream
+
+            got = eventstream.events(it.response.body.data)
+        else:
+            got = None
+        it.derived["events"] = got
     return got
+
+
+def is_aws_event_stream(it: "Interaction") -> bool:
+    """True when the response body is a binary AWS event stream (Bedrock ``…-with-response-stream``)."""
+    rs = it.response
+    return (rs is not None and rs.body is not None and bool(rs.body.data) and rs.body.uninspectable is None
+            and rs.content_type in BINARY_STREAM_TYPES)

@@ -149,9 +149,12 @@ class Body:
         return self.doc.locator(self.path) if self.path is not None else None
 
     def pos(self, offset: int = 0, end_offset: int | None = None) -> Pos:
-        """File position of character ``offset`` of the body (of the body's key if it is absent)."""
+        """File position of character ``offset`` of the body (of the body's key if it is absent); of a
+        binary body, of byte ``offset`` (:meth:`byte_pos`)."""
         if self.path is None or self.locator is None:
             return self.doc.pos(self.message_path)
+        if self.text is None and self.binary and offset:
+            return self.byte_pos(offset)  # a binary body's offsets are bytes (AWS event-stream frames)
         if self.text is None or not self.exact:
             return self.doc.pos(self.path)
         return self.locator.pos(offset, end_offset)

@@ -7,16 +7,15 @@ WHATWG HTML standard specifies (:mod:`cassette_lint.sse`), and every finding poi
 file line inside the body.  Comment lines (``: OPENROUTER PROCESSING``) are legal and never reported.
 
 ``application/vnd.amazon.eventstream`` (Bedrock's binary framing in ``!!binary``) is not SSE: it is
-checked frame by frame by ``E005`` instead.
+checked frame by frame by ``E005`` instead (:mod:`cassette_lint.eventstream`); the provider events
+its frames carry are read by the stream (``T``) and tool-call (``A``) rules.
 """
 
 from __future__ import annotations
 
-import binascii
 import json
-import struct
 
-from .. import dialects, sse
+from .. import dialects, eventstream, sse
 from ..findings import ERROR, WARNING, Problem
 from ..sse import KNOWN_FIELDS
 from . import rule
@@ -251,34 +250,15 @@ def unknown_field(cassette):
                           f"ignores this line{hint}", interaction=it.index, value=ln.text[:200])
 
 
-def _eventstream_problem(data: bytes) -> tuple[int, str] | None:
-    """(frame byte offset, what is wrong) for the first bad frame of an AWS event stream, or None."""
-    off, n, i = 0, len(data), 0
-    while off < n:
-        if n - off < 16:
-            return off, f"frame {i}: {n - off} trailing bytes, a frame needs at least 16 (truncated)"
-        total, hlen, pcrc = struct.unpack_from(">III", data, off)
-        if binascii.crc32(data[off:off + 8]) != pcrc:
-            return off, f"frame {i}: prelude CRC mismatch (corrupted frame or not an event stream)"
-        if total < 16 or hlen > total - 16:
-            return off, f"frame {i}: impossible lengths (total {total}, headers {hlen})"
-        if off + total > n:
-            return off, f"frame {i}: declares {total} bytes but only {n - off} remain (truncated)"
-        (mcrc,) = struct.unpack_from(">I", data, off + total - 4)
-        if binascii.crc32(data[off:off + total - 4]) != mcrc:
-            return off, f"frame {i}: message CRC mismatch (payload altered)"
-        off += total
-        i += 1
-    return None
-
-
 @rule("E005", "aws-eventstream-frame-invalid", ERROR)
 def aws_eventstream(cassette):
     """A binary ``application/vnd.amazon.eventstream`` body (Bedrock) has a broken frame.
 
     What: the body is read as AWS event-stream frames: 4-byte total length, 4-byte headers length,
     CRC32 of that prelude, headers, payload, CRC32 of the whole message. A frame whose CRCs do not
-    match or that runs past the end of the body is reported (the message names the frame number).
+    match, whose headers do not parse or that runs past the end of the body is reported, at the
+    base64 line that encodes its first byte (the message names the frame, counted from 0). The
+    events inside sound frames are read by the stream (``T``) and tool-call (``A``) rules.
 
     Why: the AWS SDK verifies both checksums and aborts the stream on a mismatch; a truncated body
     means the recording was cut short.
@@ -304,7 +284,7 @@ def aws_eventstream(cassette):
         data = rs.body.data
         if not data:
             continue
-        bad = _eventstream_problem(data)
+        bad = eventstream.parse(data)[1]
         if bad is not None:
             off, msg = bad
             yield Problem(rs.body.byte_pos(off), f"{msg} at byte {off}", interaction=it.index)

@@ -516,7 +516,7 @@ def stream_error_event(cassette):
         if not evs:
             continue
         body = it.response.body
-        if "error" not in (body.text or "") and not body.unicode_escapes:
+        if body.text is not None and "error" not in body.text and not body.unicode_escapes:
             continue  # no event type and no JSON key or value can say "error" (one scan of the body)
         d = dialects.dialect(it)
         for ev in evs:

@@ -92,7 +92,7 @@ def calls(it) -> list[Call]:
         return got
     out: list[Call] = []
     rs = it.response
-    if rs is not None and rs.body is not None and rs.body.text:
+    if rs is not None and rs.body is not None and (rs.body.text or dialects.is_aws_event_stream(it)):
         d = dialects.dialect(it)
         evs = dialects.events(it)
         if evs is not None:
