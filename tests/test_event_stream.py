@@ -208,3 +208,37 @@ def test_bedrock_frame_whose_headers_do_not_parse(lint_text):
 def _recrc(frame: bytes) -> bytes:
     """``frame`` with its message CRC recomputed (an edit that keeps the checksums right)."""
     return frame[:-4] + struct.pack(">I", binascii.crc32(frame[:-4]))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cassette_lint import eventstream  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(BEDROCK_TOOL_EVENTS), max_size=5), st.integers(0, 400), st.integers(0, 255),
+       st.binary(max_size=40), st.booleans())
+def test_any_damage_to_bedrock_frames_is_read_without_an_exception(events, at_, byte, tail, recrc):
+    """A changed byte (checksums recomputed or not), garbage after the frames: ``parse`` reports the
+    first broken frame or none, ``events`` reads what it can; neither raises."""
+    data = bytearray(b"".join(bedrock_chunk(e) for e in events) + tail)
+    if data:
+        data[at_ % len(data)] = byte
+    if recrc and len(data) >= 16:
+        data[-4:] = struct.pack(">I", binascii.crc32(bytes(data[:-4])))
+    frames, problem = eventstream.parse(bytes(data))
+    assert problem is None or (0 <= problem[0] < len(data) and problem[1].startswith("frame "))
+    for ev in eventstream.events(bytes(data)):
+        assert isinstance(ev.data, str) and 0 <= ev.offset < len(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.binary(max_size=40))
+def test_any_header_bytes_in_a_sound_frame_are_read_without_an_exception(raw, payload):
+    prelude = struct.pack(">II", 16 + len(raw) + len(payload), len(raw))
+    msg = prelude + struct.pack(">I", binascii.crc32(prelude)) + raw + payload
+    data = msg + struct.pack(">I", binascii.crc32(msg))
+    frames, problem = eventstream.parse(data)
+    assert (len(frames), problem is None) in ((1, True), (0, False))
+    assert len(eventstream.events(data)) <= 1
