@@ -241,6 +241,40 @@ def test_assistant_turn_replayed_as_several_messages_is_compared_whole(lint_text
     assert codes(f) == ["A006"] and "replays tool calls [add(0)]" in f[0].message
 
 
+def _responses_pair(replay_id="call_1", replay_args='{"a": 2, "b": 3}', result_id="call_1", reasoning=False):
+    """Interaction 0 streams a Responses function call (call_1, add, {"a":2,"b":3}); interaction 1's
+    request replays its ``input`` with the call and its output."""
+    r1 = {**RESPONSES_REQ, "input": [{"role": "user", "content": "add 2 and 3"}]}
+    turn = [{"type": "reasoning", "id": "rs_1", "summary": []}] if reasoning else []
+    turn.append({"type": "function_call", "call_id": replay_id, "name": "add", "arguments": replay_args})
+    r2 = {**r1, "input": r1["input"] + turn + [{"type": "function_call_output", "call_id": result_id, "output": "5"}]}
+    done = ev("response.completed", sequence_number=0)
+    return stream_cassette(_responses_tool(['{"a":2,', '"b":3}'], '{"a":2,"b":3}'), url=RESPONSES, request=r1,
+                           more=[(RESPONSES, r2, done)])
+
+
+def test_responses_replay_is_compared_with_the_produced_calls(lint_text):
+    assert mine(lint_text(_responses_pair(), dedent=False), "A") == []
+    assert mine(lint_text(_responses_pair(reasoning=True), dedent=False), "A") == []  # reasoning items: same turn
+    f = mine(lint_text(_responses_pair(replay_id="call_9", result_id="call_9"), dedent=False), "A")
+    assert codes(f) == ["A006"] and "replays tool calls [add(call_9)] but interaction 0's response produced " \
+        "[add(call_1)]" in f[0].message
+    f = mine(lint_text(_responses_pair(replay_args='{"a":2,"b":4}'), dedent=False), "A")
+    assert codes(f) == ["A006"] and "with arguments" in f[0].message
+    f = mine(lint_text(_responses_pair(result_id="call_7"), dedent=False), "A")
+    assert codes(f) == ["A006"] and "tool result answers 'call_7'" in f[0].message
+
+
+def test_responses_continued_by_previous_response_id_replays_nothing(lint_text):
+    text = _responses_pair(replay_id="call_9", result_id="call_9")
+    # the server keeps the history: the request sends only the outputs, and says which response it continues
+    text = text.replace('"input":[{"role":"user","content":"add 2 and 3"},{"type":"function_call","call_id":"call_9",'
+                        '"name":"add","arguments":"{\\"a\\": 2, \\"b\\": 3}"},',
+                        '"previous_response_id":"resp_1","input":[')
+    assert '"previous_response_id"' in text
+    assert mine(lint_text(text, dedent=False), "A") == []
+
+
 # -- the real corpus (../shared, skipped when absent) ---------------------------------------------
 
 def test_fantasy_corpus_streams_and_tool_calls_are_sound_and_understood():

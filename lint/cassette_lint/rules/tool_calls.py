@@ -594,6 +594,20 @@ def _calls_in_message(d, msg) -> list[tuple[str | None, str | None, Any]] | None
             return None
         return [(b.get("id"), b.get("name"), b.get("input")) for b in msg["content"]
                 if isinstance(b, dict) and b.get("type") in _ANTHROPIC_TOOL_BLOCKS]
+    if d == dialects.RESPONSES:
+        # input items: each replayed call is one item; reasoning items and the assistant's own
+        # message items belong to the same turn
+        t = msg.get("type")
+        if t == "function_call":
+            args = msg.get("arguments")
+            try:
+                args = json.loads(args) if isinstance(args, str) else args
+            except (ValueError, RecursionError):
+                pass
+            return [(msg.get("call_id"), msg.get("name"), args)]
+        if t == "reasoning" or (t in ("message", None) and msg.get("role") == "assistant"):
+            return []
+        return None
     return None
 
 
@@ -607,6 +621,8 @@ def _result_ids(d, msgs) -> list[str]:
         elif d == dialects.ANTHROPIC and isinstance(m.get("content"), list):
             ids.extend(b["tool_use_id"] for b in m["content"]
                        if isinstance(b, dict) and b.get("type") == "tool_result" and isinstance(b.get("tool_use_id"), str))
+        elif d == dialects.RESPONSES and m.get("type") == "function_call_output" and isinstance(m.get("call_id"), str):
+            ids.append(m["call_id"])
     return ids
 
 
@@ -616,8 +632,10 @@ def replay_mismatch(cassette):
 
     What: when interaction *n+1*'s request repeats interaction *n*'s messages and then an assistant
     message with tool calls, those calls (ids, names, arguments) must be the ones *n*'s response
-    produced, and the ``tool`` results (``tool_call_id``; Anthropic ``tool_result.tool_use_id``) must
-    answer those ids. Checked for chat completions and Anthropic Messages.
+    produced, and the ``tool`` results (``tool_call_id``; Anthropic ``tool_result.tool_use_id``;
+    OpenAI Responses ``function_call_output.call_id``) must answer those ids. Checked for chat
+    completions, Anthropic Messages (Bedrock's too) and OpenAI Responses (when the request replays
+    its ``input``; with ``previous_response_id`` the server keeps the history and nothing is replayed).
 
     Why: the SDK builds the next request from the previous response; a mismatch proves the two
     interactions come from different recordings (or one was edited), so with body matching the
@@ -636,7 +654,7 @@ def replay_mismatch(cassette):
     inters = list(cassette.http)
     for prev, nxt in zip(inters, inters[1:]):
         d = dialects.dialect(prev)
-        if d not in (dialects.CHAT, dialects.ANTHROPIC) or dialects.dialect(nxt) != d:
+        if d not in (dialects.CHAT, dialects.ANTHROPIC, dialects.RESPONSES) or dialects.dialect(nxt) != d:
             continue
         produced = calls(prev)
         if not produced or any(c.error is not None for c in produced):
