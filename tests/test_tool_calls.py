@@ -275,6 +275,34 @@ def test_responses_continued_by_previous_response_id_replays_nothing(lint_text):
     assert mine(lint_text(text, dedent=False), "A") == []
 
 
+GEMINI_SSE = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+
+
+def _gemini_pair(replay_args: dict, replay_name: str = "weather") -> str:
+    """Interaction 0 streams a Gemini functionCall (weather, no id); interaction 1's request replays
+    the model turn (its SDK numbers the call: id "1") and answers it."""
+    def chunk(parts):
+        return "data: " + json.dumps({"candidates": [{"content": {"parts": parts, "role": "model"},
+                                                      "finishReason": "STOP", "index": 0}]}) + "\n\n"
+
+    user = {"role": "user", "parts": [{"text": "Weather in Florence?"}]}
+    r1 = {"contents": [user]}
+    r2 = {"contents": [user, {"role": "model", "parts": [{"functionCall": {"id": "1", "name": replay_name,
+                                                                             "args": replay_args}}]},
+                       {"role": "user", "parts": [{"functionResponse": {"id": "1", "name": replay_name,
+                                                                          "response": {"result": "40 C"}}}]}]}
+    first = chunk([{"functionCall": {"name": "weather", "args": {"location": "Florence"}}}])
+    return stream_cassette(first, url=GEMINI_SSE, request=r1, more=[(GEMINI_SSE, r2, chunk([{"text": "40 C"}]))])
+
+
+def test_gemini_replay_is_compared_by_name_and_arguments(lint_text):
+    assert mine(lint_text(_gemini_pair({"location": "Florence"}), dedent=False), "A") == []
+    f = mine(lint_text(_gemini_pair({"location": "Rome"}), dedent=False), "A")
+    assert codes(f) == ["A006"] and "with arguments" in f[0].message and "Rome" in f[0].message
+    f = mine(lint_text(_gemini_pair({"location": "Florence"}, "forecast"), dedent=False), "A")
+    assert codes(f) == ["A006"] and "replays tool calls [forecast(1)]" in f[0].message
+
+
 # -- the real corpus (../shared, skipped when absent) ---------------------------------------------
 
 def test_fantasy_corpus_streams_and_tool_calls_are_sound_and_understood():

@@ -608,6 +608,11 @@ def _calls_in_message(d, msg) -> list[tuple[str | None, str | None, Any]] | None
         if t == "reasoning" or (t in ("message", None) and msg.get("role") == "assistant"):
             return []
         return None
+    if d == dialects.GEMINI:
+        if msg.get("role") != "model" or not isinstance(msg.get("parts"), list):
+            return None
+        return [(fc.get("id"), fc.get("name"), fc.get("args", {})) for part in msg["parts"]
+                if isinstance(part, dict) and isinstance(fc := part.get("functionCall"), dict)]
     return None
 
 
@@ -634,8 +639,10 @@ def replay_mismatch(cassette):
     message with tool calls, those calls (ids, names, arguments) must be the ones *n*'s response
     produced, and the ``tool`` results (``tool_call_id``; Anthropic ``tool_result.tool_use_id``;
     OpenAI Responses ``function_call_output.call_id``) must answer those ids. Checked for chat
-    completions, Anthropic Messages (Bedrock's too) and OpenAI Responses (when the request replays
-    its ``input``; with ``previous_response_id`` the server keeps the history and nothing is replayed).
+    completions, Anthropic Messages (Bedrock's too), OpenAI Responses (when the request replays its
+    ``input``; with ``previous_response_id`` the server keeps the history and nothing is replayed)
+    and Gemini (``functionCall`` parts of the replayed ``model`` turn, by name and arguments: Gemini
+    gives calls no id, its SDKs number them).
 
     Why: the SDK builds the next request from the previous response; a mismatch proves the two
     interactions come from different recordings (or one was edited), so with body matching the
@@ -654,7 +661,7 @@ def replay_mismatch(cassette):
     inters = list(cassette.http)
     for prev, nxt in zip(inters, inters[1:]):
         d = dialects.dialect(prev)
-        if d not in (dialects.CHAT, dialects.ANTHROPIC, dialects.RESPONSES) or dialects.dialect(nxt) != d:
+        if d is None or dialects.dialect(nxt) != d:
             continue
         produced = calls(prev)
         if not produced or any(c.error is not None for c in produced):
@@ -679,7 +686,9 @@ def replay_mismatch(cassette):
             continue
         want = [(c.id, c.name, c.value) for c in produced]
         got_ids = [r[0] for r in replay]
-        if [w[0] for w in want] != got_ids or [w[1] for w in want] != [r[1] for r in replay]:
+        # an id the response gave must come back; Gemini gives none (its SDKs number the calls)
+        if (len(want) != len(replay) or any(w[0] is not None and w[0] != r[0] for w, r in zip(want, replay))
+                or [w[1] for w in want] != [r[1] for r in replay]):
             yield Problem(nxt.request.body.pos(0), f"request replays tool calls {_names(replay)} but interaction {prev.index}'s response "
                           f"produced {_names(want)}", interaction=nxt.index)
             continue
