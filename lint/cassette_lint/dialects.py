@@ -163,7 +163,7 @@ def events(it: "Interaction") -> list | None:
         elif is_aws_event_stream(it):
             from . import eventstream
 
-            got = eventstream.events(it.response.body.data)
+            got = eventstream.events(it.response.body.aws_frames[0])
         else:
             got = None
         it.derived["events"] = got

@@ -93,13 +93,13 @@ def parse(data: bytes) -> tuple[list[Frame], tuple[int, str] | None]:
     return frames, None
 
 
-def events(data: bytes) -> list[Event]:
-    """The provider events the stream carries, in order, as dispatched SSE events would be: ``type``
-    is the event's own ``type`` (``"error"`` for an exception frame), ``data`` its JSON text,
-    ``offset`` and ``data_offset`` the frame's first byte in the body. Frames after a broken one are
-    not read (``E005`` reports it); frames whose payload does not decode are skipped."""
+def events(frames: list[Frame]) -> list[Event]:
+    """The provider events the frames (:func:`parse`) carry, in order, as dispatched SSE events would
+    be: ``type`` is the event's own ``type`` (``"error"`` for an exception frame), ``data`` its JSON
+    text, ``offset`` and ``data_offset`` the frame's first byte in the body. Frames after a broken one
+    are not there (``E005`` reports it); frames whose payload does not decode are skipped."""
     out: list[Event] = []
-    for f in parse(data)[0]:
+    for f in frames:
         kind = f.headers.get(":message-type")
         if kind == "exception":
             text = f.payload.decode("utf-8", "replace")

@@ -201,6 +201,14 @@ class Body:
         return self.text is not None and has_unicode_escape(self.text)
 
     @cached
+    def aws_frames(self) -> tuple[list, tuple[int, str] | None]:
+        """The body read as AWS event-stream frames (:func:`cassette_lint.eventstream.parse`), once:
+        ``E005`` reports the first broken frame, the stream and tool-call rules read the events."""
+        from .eventstream import parse
+
+        return parse(self.data)
+
+    @cached
     def sse(self) -> "Stream":
         """The body parsed as a Server-Sent-Events stream (WHATWG rules), parsed once."""
         return parse_sse(self.text or "")

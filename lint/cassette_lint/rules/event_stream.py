@@ -284,7 +284,7 @@ def aws_eventstream(cassette):
         data = rs.body.data
         if not data:
             continue
-        bad = eventstream.parse(data)[1]
+        bad = rs.body.aws_frames[1]
         if bad is not None:
             off, msg = bad
             yield Problem(rs.body.byte_pos(off), f"{msg} at byte {off}", interaction=it.index)

@@ -298,9 +298,9 @@ def invalid_url(cassette):
         u = req.url.value
         if not isinstance(u, str):
             continue
-        why = None
         if _PLAIN_URL.fullmatch(u):
             continue
+        why = None
         if _WHITESPACE.search(u):
             why = "contains whitespace"
         else:

@@ -92,14 +92,15 @@ def calls(it) -> list[Call]:
         return got
     out: list[Call] = []
     rs = it.response
-    if rs is not None and rs.body is not None and (rs.body.text or dialects.is_aws_event_stream(it)):
+    evs = dialects.events(it) if rs is not None and rs.body is not None else None
+    if evs is not None or (rs is not None and rs.body is not None and rs.body.text):
         d = dialects.dialect(it)
-        evs = dialects.events(it)
         if evs is not None:
             if d == dialects.CHAT:
                 # most chat streams carry no tool call: one look at the body spares a pass over its
                 # chunks (JSON cannot spell the key otherwise than in quotes or with \u escapes)
-                has = '"tool_calls"' in rs.body.text or rs.body.unicode_escapes
+                text = rs.body.text
+                has = text is None or '"tool_calls"' in text or rs.body.unicode_escapes
                 out = _chat_stream(evs) if has else []
             elif d == dialects.ANTHROPIC:
                 out = _anthropic_stream(evs)
@@ -571,6 +572,14 @@ def _replayed(d, req: dict) -> list | None:
     return msgs if isinstance(msgs, list) else None
 
 
+def _arguments(args):
+    """Replayed arguments as a value: JSON text parsed (left as the text when it is not JSON)."""
+    try:
+        return json.loads(args) if isinstance(args, str) else args
+    except (ValueError, RecursionError):
+        return args
+
+
 def _calls_in_message(d, msg) -> list[tuple[str | None, str | None, Any]] | None:
     """(id, name, arguments value) of the tool calls an assistant message of the next request replays."""
     if not isinstance(msg, dict):
@@ -582,12 +591,7 @@ def _calls_in_message(d, msg) -> list[tuple[str | None, str | None, Any]] | None
         for tc in msg.get("tool_calls") or ():
             fn = tc.get("function") if isinstance(tc, dict) else None
             if isinstance(fn, dict):
-                args = fn.get("arguments")
-                try:
-                    args = json.loads(args) if isinstance(args, str) else args
-                except (ValueError, RecursionError):
-                    pass
-                out.append((tc.get("id"), fn.get("name"), args))
+                out.append((tc.get("id"), fn.get("name"), _arguments(fn.get("arguments"))))
         return out
     if d == dialects.ANTHROPIC:
         if msg.get("role") != "assistant" or not isinstance(msg.get("content"), list):
@@ -599,12 +603,7 @@ def _calls_in_message(d, msg) -> list[tuple[str | None, str | None, Any]] | None
         # message items belong to the same turn
         t = msg.get("type")
         if t == "function_call":
-            args = msg.get("arguments")
-            try:
-                args = json.loads(args) if isinstance(args, str) else args
-            except (ValueError, RecursionError):
-                pass
-            return [(msg.get("call_id"), msg.get("name"), args)]
+            return [(msg.get("call_id"), msg.get("name"), _arguments(msg.get("arguments")))]
         if t == "reasoning" or (t in ("message", None) and msg.get("role") == "assistant"):
             return []
         return None
