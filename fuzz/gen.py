@@ -409,12 +409,13 @@ def generate(r: random.Random, seeds: list[bytes]) -> tuple[bytes, str]:
 
 def oracle(path: str, fix: bool = True) -> list[str]:
     """Check one file with every rule (and its safe fixes); return descriptions of what went wrong."""
-    from cassette_lint import engine, fixer, loader, rules
+    from cassette_lint import discovery, fixer, loader, pipeline, rules
 
+    from cassette_lint.options import Options
     bad: list[str] = []
     known = {r.code for r in rules.all_rules()}
     try:
-        res = engine.check_file(engine.Target(path, True), engine.Options())
+        res = pipeline.check_file(discovery.Target(path, True), Options())
     except BaseException as e:  # check_file must never raise
         return [f"check_file raised {type(e).__name__}: {e}\n{traceback.format_exc()}"]
     data = open(path, "rb").read()
@@ -442,7 +443,7 @@ def oracle(path: str, fix: bool = True) -> list[str]:
             with open(fixed_path, "wb") as fh:
                 fh.write(new)
             try:
-                after = engine.check_file(engine.Target(fixed_path, True), engine.Options())
+                after = pipeline.check_file(discovery.Target(fixed_path, True), Options())
                 bad += [f"after fix: X001 {f.message}" for f in after.findings if f.rule == "X001"]
                 if after.findings and any(f.rule.startswith("Y") for f in after.findings) and not any(
                         f.rule.startswith("Y") for f in res.findings):

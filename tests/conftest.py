@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from cassette_lint import engine
-
+from cassette_lint import discovery, pipeline
+from cassette_lint.options import Options
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared"
@@ -26,8 +26,8 @@ def needs_shared(sub: str) -> pathlib.Path:
 
 def lint_file(path, **options) -> list:
     """Findings for one file, named explicitly as on the command line."""
-    opts = engine.Options(**options)
-    return engine.check_file(engine.Target(str(path), True), opts).findings
+    opts = Options(**options)
+    return pipeline.check_file(discovery.Target(str(path), True), opts).findings
 
 
 @pytest.fixture

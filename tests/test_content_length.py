@@ -201,11 +201,11 @@ FANTASY_MISMATCHES = {
 
 def test_fantasy_corpus_content_length_findings_are_exactly_the_vertex_tool_replays():
     root = needs_shared("corpus/fantasy")
-    from cassette_lint import engine
-
-    opts = engine.Options(select=("L",))
+    from cassette_lint import run
+    from cassette_lint.options import Options
+    opts = Options(select=("L",))
     got = set()
-    for r in engine.run([str(root)], opts).files:
+    for r in run.run([str(root)], opts).files:
         for f in r.findings:
             rel = pathlib.Path(f.path).resolve().relative_to(root.resolve()).as_posix()
             got.add((rel, f.rule, f.line, f.message))

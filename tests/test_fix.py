@@ -13,7 +13,7 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from cassette_lint import engine, fixer, rules
+from cassette_lint import fixer, rules
 from cassette_lint.cli import main
 from cassette_lint.findings import ERROR, Edit, Fix, Problem
 from conftest import lint_file, needs_shared

@@ -12,7 +12,8 @@ import pathlib
 
 from click.testing import CliRunner
 
-from cassette_lint import engine, formats, loader
+from cassette_lint import discovery, formats, loader, pipeline, run
+from cassette_lint.options import Options
 from cassette_lint.cli import main
 
 from conftest import CORPUS, at, codes, lint_file, needs_shared
@@ -23,7 +24,7 @@ DEFLATE_A1 = "eJyrVkpUslIwrAUACeUCKQ=="  # zlib deflate of {"a": 1}: 16 bytes
 
 
 def fmt(path) -> str | None:
-    return engine.check_file(engine.Target(str(path), True), engine.Options()).format
+    return pipeline.check_file(discovery.Target(str(path), True), Options()).format
 
 
 def write(tmp_path, name, text) -> pathlib.Path:
@@ -109,7 +110,7 @@ def test_each_format_is_detected_and_a_clean_file_is_silent(tmp_path):
     for name, text, want in (("a.yaml", VCRPY, "vcrpy"), ("b.yaml", GOVCR_V1, "go-vcr-v1"),
                              ("c.yml", RUBY, "ruby-vcr")):
         p = write(tmp_path, name, text)
-        res = engine.check_file(engine.Target(str(p), True), engine.Options())
+        res = pipeline.check_file(discovery.Target(str(p), True), Options())
         assert res.format == want
         assert res.findings == [], (name, [(f.rule, f.line, f.message) for f in res.findings])
 
@@ -387,7 +388,7 @@ def test_walk_finds_json_cassettes_and_skips_other_json_silently(tmp_path):
     (tmp_path / "tsconfig.json").write_text('{\n  // comments are no JSON\n  "a": 1\n}')
     (tmp_path / "cas.json").write_text(_json_cassette("data: hi\n\n"))
     (tmp_path / "broken.json").write_text('{"interactions": [')
-    res = engine.run([str(tmp_path)], engine.Options())
+    res = run.run([str(tmp_path)], Options())
     by = {os.path.basename(r.path): r for r in res.files}
     assert by["cas.json"].format == "vcrpy" and by["cas.json"].findings == []
     for name in ("package.json", "list.json", "tsconfig.json"):
@@ -550,7 +551,7 @@ def test_corpus_files_are_each_recognised_as_their_format():
         if not root.exists():
             continue
         for p in sorted(root.iterdir()):
-            res = engine.check_file(engine.Target(str(p), False), engine.Options())
+            res = pipeline.check_file(discovery.Target(str(p), False), Options())
             assert "X001" not in codes(res.findings), p.name
             seen += 1
             if folder == "govcr-own":

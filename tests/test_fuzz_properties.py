@@ -26,7 +26,8 @@ from conftest import FIXTURES, ROOT, at
 sys.path.insert(0, str(ROOT / "fuzz"))
 import gen  # noqa: E402
 
-from cassette_lint import engine, fixer, rules  # noqa: E402
+from cassette_lint import discovery, fixer, pipeline, rules  # noqa: E402
+from cassette_lint.options import Options
 from cassette_lint.cli import main  # noqa: E402
 
 SEEDS = [p.read_bytes() for p in sorted((FIXTURES / "seeds").glob("*.yaml"))]
@@ -101,9 +102,9 @@ def test_generated_cassettes_reach_every_registered_rule(tmp_path):
             data, suffix = gen.cassette(rng)
             p = tmp_path / f"c{i}{suffix}"
             p.write_bytes(data)
-            engine.check_file(engine.Target(str(p), True), engine.Options())
+            pipeline.check_file(discovery.Target(str(p), True), Options())
         for s in (FIXTURES / "seeds").glob("*.yaml"):
-            engine.check_file(engine.Target(str(s), True), engine.Options())
+            pipeline.check_file(discovery.Target(str(s), True), Options())
     finally:
         for r, check in originals.items():
             object.__setattr__(r, "check", check)
@@ -158,7 +159,7 @@ def test_fix_in_a_utf8_bom_file_edits_the_right_bytes(tmp_path):
 def test_no_fix_is_offered_for_utf16_files(tmp_path):
     p = tmp_path / "u16.yaml"
     p.write_bytes(BROKEN.encode("utf-16"))
-    fs = engine.check_file(engine.Target(str(p), True), engine.Options()).findings
+    fs = pipeline.check_file(discovery.Target(str(p), True), Options()).findings
     assert at(fs, "L001") == [(9, 25)] and fixer.safe_fixes(fs) == []
     before = p.read_bytes()
     res = CliRunner().invoke(main, ["check", "--isolated", "-j1", "--fix", str(p)])

@@ -90,7 +90,8 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_an_exception_in_a_rule_becomes_x001_and_the_run_goes_on(tmp_path, monkeypatch):
-    from cassette_lint import engine, rules
+    from cassette_lint import rules, run
+    from cassette_lint.options import Options
     from cassette_lint.findings import ERROR
 
     rules.load_all()
@@ -98,7 +99,7 @@ def test_an_exception_in_a_rule_becomes_x001_and_the_run_goes_on(tmp_path, monke
                       check=lambda cassette: (_ for _ in ()).throw(ValueError("boom")))
     monkeypatch.setitem(rules._REGISTRY, "Z999", boom)
     seeds = FIXTURES / "seeds"
-    result = engine.run([str(seeds)], engine.Options())
+    result = run.run([str(seeds)], Options())
     per_file = {r.path: [f.rule for f in r.findings if f.rule == "X001"] for r in result.files}
     assert len(per_file) == 5 and all(v == ["X001"] for v in per_file.values())
     x001 = [f.message for f in result.findings if f.rule == "X001"]

@@ -23,7 +23,8 @@ import zlib
 import pytest
 from click.testing import CliRunner
 
-from cassette_lint import engine, fixer, loader
+from cassette_lint import discovery, fixer, loader, pipeline, reader, scheduler
+from cassette_lint.options import Options
 from cassette_lint.cli import main
 
 from conftest import FIXTURES, at, codes
@@ -70,8 +71,8 @@ def only(findings, code: str):
 
 def clean_findings(path) -> list[tuple]:
     """(rule, line, column) of a file's findings, for comparing two spellings of the same cassette."""
-    return [(f.rule, f.line, f.column) for f in engine.check_file(engine.Target(str(path), True),
-                                                                   engine.Options()).findings]
+    return [(f.rule, f.line, f.column) for f in pipeline.check_file(discovery.Target(str(path), True),
+                                                                   Options()).findings]
 
 
 # -- not YAML at all ---------------------------------------------------------------------------------
@@ -130,8 +131,8 @@ def test_directory_named_like_a_cassette_is_walked_not_read(tmp_path):
 
 
 def test_directory_reaching_read_file_is_unreadable_not_a_crash(tmp_path):
-    data, problem, rule = engine.read_file(str(tmp_path), engine.Options())
-    assert data is None and rule.code == "Y012" and "directory" in problem.message
+    data, problem, code = reader.read_file(str(tmp_path), Options().max_file_size)
+    assert data is None and code == "Y012" and "directory" in problem.message
 
 
 # -- encodings and line endings ----------------------------------------------------------------------
@@ -398,7 +399,7 @@ def test_bad_max_file_size_is_a_usage_error(tmp_path, size):
 
 
 def test_default_max_file_size_is_20_mib_on_the_cli_and_in_the_engine(tmp_path):
-    assert engine.Options().max_file_size == 20 * 1024 * 1024
+    assert Options().max_file_size == 20 * 1024 * 1024
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (20 * 1024 * 1024 + 1))
     code, out = cli(str(big))
@@ -409,10 +410,10 @@ def test_file_growing_past_the_limit_while_read_is_reported(tmp_path, monkeypatc
     p = tmp_path / "grow.yaml"
     p.write_text(SEED_TEXT, "utf-8")
     real_fstat = os.fstat
-    monkeypatch.setattr(engine.os, "fstat", lambda fd: os.stat_result(
+    monkeypatch.setattr(reader.os, "fstat", lambda fd: os.stat_result(
         (*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:])))  # the size seen before the file grew
-    data, problem, rule = engine.read_file(str(p), engine.Options(max_file_size=100))
-    assert data is None and rule.code == "Y013"
+    data, problem, code = reader.read_file(str(p), 100)
+    assert data is None and code == "Y013"
 
 
 def test_body_of_one_long_line_is_checked(tmp_path):
@@ -469,7 +470,7 @@ def test_permission_denied_is_unreadable(tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *a, **kw)
 
-    monkeypatch.setattr(engine.os, "open", denied)
+    monkeypatch.setattr(scheduler.os, "open", denied)
     code, fs = cli_json(str(tmp_path))
     assert code == 1
     (f,) = fs
@@ -487,7 +488,7 @@ def test_file_vanishing_between_listing_and_reading_is_unreadable(tmp_path, monk
             p.unlink()  # deleted after discovery listed it, just before it is opened
         return real_open(path, *a, **kw)
 
-    monkeypatch.setattr(engine.os, "open", vanish_first)
+    monkeypatch.setattr(scheduler.os, "open", vanish_first)
     code, fs = cli_json(str(tmp_path))
     assert code == 1
     (f,) = fs
@@ -574,12 +575,12 @@ def test_fix_of_a_file_changed_since_it_was_checked_never_applies_stale_offsets(
     old byte offsets to the new bytes (which corrupted the YAML)."""
     p = tmp_path / "c.yaml"
     p.write_text(BROKEN, "utf-8")
-    opts = engine.Options()
-    stale = engine.check_file(engine.Target(str(p), True), opts)
+    opts = Options()
+    stale = pipeline.check_file(discovery.Target(str(p), True), opts)
     p.write_text("# edited meanwhile\n" + BROKEN, "utf-8")
 
     def recheck(path):
-        return engine.check_file(engine.Target(path, True), opts)
+        return pipeline.check_file(discovery.Target(path, True), opts)
 
     results, outcome = fixer.fix_files([stale], recheck, [str(tmp_path)], write=True)
     assert outcome.errors == []
@@ -703,11 +704,11 @@ def test_checking_many_files_in_one_process_does_not_accumulate_memory():
     import gc
 
     seeds = sorted((FIXTURES / "seeds").glob("*.yaml"))
-    opts = engine.Options()
+    opts = Options()
 
     def round_():
         for s in seeds:
-            engine.check_file(engine.Target(str(s), True), opts)
+            pipeline.check_file(discovery.Target(str(s), True), opts)
         gc.collect()
         return len(gc.get_objects())
 
@@ -738,17 +739,18 @@ def test_checking_a_file_leaves_no_reference_cycles():
     # model, the streams and the findings of a file are freed by reference counts alone
     import gc
 
-    from cassette_lint import engine
+    from cassette_lint import discovery, pipeline
+    from cassette_lint.options import Options
 
     files = sorted((FIXTURES / "seeds").glob("*.yaml")) + sorted((FIXTURES / "golden").glob("*.yaml"))
-    opts = engine.Options()
+    opts = Options()
     for f in files:  # imports and lazily built tables first: those are meant to stay
-        engine.check_file(engine.Target(str(f), explicit=True), opts)
+        pipeline.check_file(discovery.Target(str(f), explicit=True), opts)
     gc.collect()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         for f in files:
-            r = engine.check_file(engine.Target(str(f), explicit=True), opts)
+            r = pipeline.check_file(discovery.Target(str(f), explicit=True), opts)
             del r
         gc.collect()
         leaked = [type(o).__name__ for o in gc.garbage]

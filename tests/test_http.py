@@ -289,7 +289,7 @@ def test_bytes_telltale_finds_exactly_the_character_pairs_the_text_holds():
 
 def test_fantasy_corpus_has_no_http_findings():
     root = needs_shared("corpus/fantasy")
-    from cassette_lint import engine
-
-    found = [(f.path, f.rule, f.line) for f in engine.run([str(root)], engine.Options(select=("H",))).findings]
+    from cassette_lint import run
+    from cassette_lint.options import Options
+    found = [(f.path, f.rule, f.line) for f in run.run([str(root)], Options(select=("H",))).findings]
     assert found == []

@@ -122,17 +122,18 @@ def test_non_cassette_yaml_named_explicitly_is_a_warning(lint_text):
 
 
 def test_non_cassette_yaml_in_a_walked_directory_is_skipped(tmp_path):
-    from cassette_lint import engine
+    from cassette_lint import run
+    from cassette_lint.options import Options
 
     (tmp_path / "config.yaml").write_text("name: my-app\n")
     (tmp_path / "c.yaml").write_text(CASSETTE)
-    result = engine.run([str(tmp_path)], engine.Options())
+    result = run.run([str(tmp_path)], Options())
     assert result.findings == []
     assert [r.skipped for r in result.files] == [None, "not-a-cassette"]
 
 
 def test_directory_walk_skips_git_and_virtualenvs(tmp_path):
-    from cassette_lint import engine
+    from cassette_lint import discovery
 
     for d in (".git", "node_modules", "venv", "myenv"):
         (tmp_path / d).mkdir()
@@ -140,14 +141,15 @@ def test_directory_walk_skips_git_and_virtualenvs(tmp_path):
     (tmp_path / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
     (tmp_path / "keep").mkdir()
     (tmp_path / "keep" / "c.yml").write_text(CASSETTE)
-    found = [t.path for t in engine.discover([str(tmp_path)])]
+    found = [t.path for t in discovery.discover([str(tmp_path)])]
     assert found == [str(tmp_path / "keep" / "c.yml")]
 
 
 def test_unreadable_directory_met_while_walking_is_reported_not_skipped(tmp_path, monkeypatch):
     import os
 
-    from cassette_lint import engine
+    from cassette_lint import run
+    from cassette_lint.options import Options
 
     (tmp_path / "ok").mkdir()
     (tmp_path / "ok" / "c.yaml").write_text(CASSETTE)
@@ -160,7 +162,7 @@ def test_unreadable_directory_met_while_walking_is_reported_not_skipped(tmp_path
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    result = engine.run([str(tmp_path)], engine.Options())
+    result = run.run([str(tmp_path)], Options())
     assert [(os.path.basename(r.path), [f.rule for f in r.findings]) for r in result.files] == [
         ("c.yaml", []), ("locked", ["Y012"])]
     assert result.files[1].findings[0].message == "cannot list directory: Permission denied"

@@ -6,7 +6,8 @@ import shutil
 
 from click.testing import CliRunner
 
-from cassette_lint import engine
+from cassette_lint import discovery, pipeline, scheduler
+from cassette_lint.options import Options
 from cassette_lint.cli import main
 from conftest import FIXTURES
 
@@ -24,10 +25,10 @@ def _tree(tmp_path, copies: int = 20):
 
 def test_parallel_findings_equal_one_process_in_order(tmp_path):
     root = _tree(tmp_path)
-    targets = engine.discover([str(root)])
-    assert len(targets) >= engine.PARALLEL_MIN_FILES
-    one = engine.check_targets(targets, engine.Options(), jobs=1)
-    two = engine.check_targets(targets, engine.Options(), jobs=2)
+    targets = discovery.discover([str(root)])
+    assert len(targets) >= scheduler.PARALLEL_MIN_FILES
+    one = scheduler.check_targets(targets, Options(), jobs=1)
+    two = scheduler.check_targets(targets, Options(), jobs=2)
     assert [r.path for r in one] == [t.path for t in targets]
     assert [[f.to_dict() for f in r.findings] for r in one] == [[f.to_dict() for f in r.findings] for r in two]
     assert any(r.findings for r in one)
@@ -47,9 +48,9 @@ def test_a_worker_that_crashes_costs_only_its_file(tmp_path, monkeypatch):
     import signal
 
     root = _tree(tmp_path)
-    targets = engine.discover([str(root)])
+    targets = discovery.discover([str(root)])
     victim = targets[len(targets) // 2].path
-    real = engine.check_file
+    real = pipeline.check_file
 
     def crashing(target, options):
         if target.path == victim:
@@ -59,9 +60,9 @@ def test_a_worker_that_crashes_costs_only_its_file(tmp_path, monkeypatch):
             os.kill(os.getpid(), signal.SIGSEGV)
         return real(target, options)
 
-    one = {r.path: [f.to_dict() for f in r.findings] for r in engine.check_targets(targets, engine.Options(), jobs=1)}
-    monkeypatch.setattr(engine, "check_file", crashing)  # inherited by the forked workers
-    two = engine.check_targets(targets, engine.Options(), jobs=2)
+    one = {r.path: [f.to_dict() for f in r.findings] for r in scheduler.check_targets(targets, Options(), jobs=1)}
+    monkeypatch.setattr(scheduler, "check_file", crashing)  # inherited by the forked workers
+    two = scheduler.check_targets(targets, Options(), jobs=2)
     assert [r.path for r in two] == [t.path for t in targets]
     for r in two:
         if r.path == victim:
@@ -73,16 +74,16 @@ def test_a_worker_that_crashes_costs_only_its_file(tmp_path, monkeypatch):
 
 def test_without_fork_a_pool_of_spawned_workers_gives_the_same_findings(tmp_path, monkeypatch):
     root = _tree(tmp_path, copies=14)
-    targets = engine.discover([str(root)])
-    one = engine.check_targets(targets, engine.Options(), jobs=1)
-    monkeypatch.setattr(engine, "CAN_FORK", False)
-    two = engine.check_targets(targets, engine.Options(), jobs=2)
+    targets = discovery.discover([str(root)])
+    one = scheduler.check_targets(targets, Options(), jobs=1)
+    monkeypatch.setattr(scheduler, "CAN_FORK", False)
+    two = scheduler.check_targets(targets, Options(), jobs=2)
     assert [[f.to_dict() for f in r.findings] for r in one] == [[f.to_dict() for f in r.findings] for r in two]
 
 
 def test_the_work_queue_claims_every_file_once_and_fits_one_pipe_page():
     for n in (1, 64, 1023, 1024, 1025, 1800, 100_000):
-        per, queue = engine._claims(n)
+        per, queue = scheduler._claims(n)
         starts = [int.from_bytes(queue[i:i + 4], "little") for i in range(0, len(queue), 4)]
         claimed = [i for s in starts for i in range(s, min(s + per, n))]
         assert claimed == list(range(n))
@@ -92,11 +93,11 @@ def test_the_work_queue_claims_every_file_once_and_fits_one_pipe_page():
 def test_files_claimed_several_at_a_time_still_come_back_in_order(tmp_path, monkeypatch):
     """Large runs claim several files per queue record (the queue fits one pipe page)."""
     root = _tree(tmp_path, copies=14)
-    targets = engine.discover([str(root)])
-    one = engine.check_targets(targets, engine.Options(), jobs=1)
-    monkeypatch.setattr(engine, "_MAX_CLAIMS", 7)  # ~85 files: 13 per claim, the last claim short
-    assert engine._claims(len(targets))[0] > 1
-    two = engine.check_targets(targets, engine.Options(), jobs=2)
+    targets = discovery.discover([str(root)])
+    one = scheduler.check_targets(targets, Options(), jobs=1)
+    monkeypatch.setattr(scheduler, "_MAX_CLAIMS", 7)  # ~85 files: 13 per claim, the last claim short
+    assert scheduler._claims(len(targets))[0] > 1
+    two = scheduler.check_targets(targets, Options(), jobs=2)
     assert [r.path for r in two] == [t.path for t in targets]
     assert [[f.to_dict() for f in r.findings] for r in one] == [[f.to_dict() for f in r.findings] for r in two]
 
@@ -105,9 +106,9 @@ def test_when_no_worker_can_be_forked_the_files_are_checked_here(tmp_path, monke
     import os
 
     root = _tree(tmp_path, copies=14)
-    targets = engine.discover([str(root)])
-    assert len(targets) >= engine.PARALLEL_MIN_FILES
-    one = engine.check_targets(targets, engine.Options(), jobs=1)
+    targets = discovery.discover([str(root)])
+    assert len(targets) >= scheduler.PARALLEL_MIN_FILES
+    one = scheduler.check_targets(targets, Options(), jobs=1)
     real_fork, forked = os.fork, []
 
     def fork_once():  # the first worker starts, the second hits a process limit
@@ -119,7 +120,7 @@ def test_when_no_worker_can_be_forked_the_files_are_checked_here(tmp_path, monke
         return pid
 
     monkeypatch.setattr(os, "fork", fork_once)
-    two = engine.check_targets(targets, engine.Options(), jobs=2)
+    two = scheduler.check_targets(targets, Options(), jobs=2)
     assert [[f.to_dict() for f in r.findings] for r in one] == [[f.to_dict() for f in r.findings] for r in two]
     (pid,) = forked  # the started worker was stopped and reaped: no child is left
     try:
@@ -136,11 +137,11 @@ def test_a_parallel_run_does_not_import_multiprocessing(tmp_path):
     import sys
 
     root = _tree(tmp_path, copies=14)
-    code = ("import sys; from cassette_lint import engine; "
-            f"r = engine.check_targets(engine.discover([{str(root)!r}]), engine.Options(), jobs=2); "
+    code = ("import sys; from cassette_lint import discovery, scheduler; from cassette_lint.options import Options; "
+            f"r = scheduler.check_targets(discovery.discover([{str(root)!r}]), Options(), jobs=2); "
             "print(len(r), 'multiprocessing' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert int(out[0]) >= engine.PARALLEL_MIN_FILES and out[1] == "False"
+    assert int(out[0]) >= scheduler.PARALLEL_MIN_FILES and out[1] == "False"
 
 
 def test_a_closed_standard_stream_does_not_stop_a_parallel_run(tmp_path):
@@ -150,9 +151,9 @@ def test_a_closed_standard_stream_does_not_stop_a_parallel_run(tmp_path):
     import sys
 
     root = _tree(tmp_path, copies=14)
-    code = ("import sys; from cassette_lint import engine; sys.stdout.close(); "
-            f"r = engine.check_targets(engine.discover([{str(root)!r}]), engine.Options(), jobs=2); "
+    code = ("import sys; from cassette_lint import discovery, scheduler; from cassette_lint.options import Options; sys.stdout.close(); "
+            f"r = scheduler.check_targets(discovery.discover([{str(root)!r}]), Options(), jobs=2); "
             "sys.stderr.write(str(len(r)))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    assert int(p.stderr) >= engine.PARALLEL_MIN_FILES
+    assert int(p.stderr) >= scheduler.PARALLEL_MIN_FILES

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from cassette_lint.engine import Target
+from cassette_lint.discovery import Target
 from cassette_lint.findings import Edit, Finding, Fix, Problem, Severity
 from cassette_lint.source import Pos
 

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from cassette_lint import reporters, rules
 from cassette_lint.cli import main
-from cassette_lint.engine import FileResult, RunResult
+from cassette_lint.pipeline import FileResult
+from cassette_lint.run import RunResult
 from cassette_lint.findings import ERROR, WARNING, Finding
 from conftest import FIXTURES, ROOT, SHARED
 

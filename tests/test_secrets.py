@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from cassette_lint import engine, fixer, reporters
+from cassette_lint import fixer, reporters, run
+from cassette_lint.options import Options
 from cassette_lint import secrets as S
 from cassette_lint.secrets import entropy, is_placeholder, mask
 from conftest import CORPUS, base64_pos, binary_block, lint_file, needs_shared
@@ -489,7 +490,7 @@ def leaked(output: str, secrets: list[str]) -> list[str]:
 def test_no_output_format_prints_a_secret(tmp_path):
     p, secrets = planted(tmp_path)
     assert leaked("x" + secrets[0][2:30] + "x", secrets) and leaked(mask(secrets[0]), secrets) == []
-    result = engine.run([str(p)], engine.Options())
+    result = run.run([str(p)], Options())
     assert sum(f.rule.startswith("K") for f in result.findings) >= len(secrets) - 2
     assert reporters.FORMATS, "no formats registered"
     for fmt in reporters.FORMATS:  # iterated dynamically: formats added later are covered too
@@ -530,14 +531,14 @@ def test_entropy_floor_is_meaningful():
 
 def test_scrubbed_fantasy_corpus_has_no_secret_findings():
     root = needs_shared("corpus/fantasy")
-    result = engine.run([str(root)], engine.Options(select=("K",)))
+    result = run.run([str(root)], Options(select=("K",)))
     assert len(result.checked) >= 300
     assert [(f.path, f.line, f.rule) for f in result.findings] == []
 
 
 def test_other_corpus_folders_report_only_identifying_headers():
     needs_shared("corpus")
-    result = engine.run([str(CORPUS)], engine.Options(select=("K",)))
+    result = run.run([str(CORPUS)], Options(select=("K",)))
     for f in result.findings:
         assert f.rule == "K022", (f.path, f.line, f.rule, f.message)
         line = open(f.path, encoding="utf-8").read().splitlines()[f.line - 2].strip().lower()

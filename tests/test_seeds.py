@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, codes, lint_file
-from cassette_lint import engine
-
+from cassette_lint import discovery, pipeline
+from cassette_lint.options import Options
 SEEDS = FIXTURES / "seeds"
 DELIVERED = sorted((SEEDS / "delivered").glob("*.txt"))
 REBUILT = sorted(SEEDS.glob("*.yaml"))
@@ -37,6 +37,6 @@ def test_rebuild_script_reproduces_the_committed_fixtures():
 
 @pytest.mark.parametrize("path", REBUILT, ids=lambda p: p.name)
 def test_rebuilt_seed_is_a_valid_go_vcr_v2_cassette(path):
-    res = engine.check_file(engine.Target(str(path), True), engine.Options())
+    res = pipeline.check_file(discovery.Target(str(path), True), Options())
     assert res.format == "go-vcr-v2"
     assert not [f for f in res.findings if f.rule[0] in "YSX"], res.findings

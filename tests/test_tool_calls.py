@@ -46,8 +46,8 @@ def test_valid_arguments_are_judged_without_importing_jsonschema(tmp_path):
     good.write_text(chat(tc_chunk("", first=True), tc_chunk('{"a":2,"b":3}')), "utf-8")
     bad = tmp_path / "bad.yaml"
     bad.write_text(chat(tc_chunk("", first=True), tc_chunk('{"a":2}')), "utf-8")
-    probe = ("import sys; from cassette_lint import engine as e; o = e.Options(); "
-             "r = e.check_file(e.Target(sys.argv[1], explicit=True), o); "
+    probe = ("import sys; from cassette_lint import discovery, pipeline; from cassette_lint.options import Options; o = Options(); "
+             "r = pipeline.check_file(discovery.Target(sys.argv[1], explicit=True), o); "
              "print(sorted({f.rule for f in r.findings} & {'A005'}), 'jsonschema' in sys.modules)")
     out = [subprocess.run([sys.executable, "-c", probe, str(p)], capture_output=True, text=True, check=True).stdout
            for p in (good, bad)]

@@ -113,7 +113,8 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     ``sys.exit`` and the exit status."""
     import os
 
-    from . import config, engine, reporters, rules, suppress
+    from . import config, discovery, reader, reporters, rules, run, suppress
+    from .options import Options
 
     try:
         cfg = config.resolve(config_file, isolated)
@@ -123,7 +124,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     for code in sel + ext + ign:
         if code != "ALL" and not any(r.code.startswith(code) for r in rules.all_rules()):
             raise UsageError(f"unknown rule code or prefix {code!r} (see 'cassette-lint rules')")
-    options = engine.Options()
+    options = Options()
     options.select = (sel or cfg.select or ("ALL",)) + cfg.extend_select + ext
     options.ignore = cfg.ignore + ign
     options.severity = dict(cfg.severity)
@@ -132,7 +133,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     options.cassette_format = cassette_format
 
     custom_exclude = cfg.exclude != config.DEFAULT_EXCLUDE or cfg.extend_exclude
-    targets = engine.discover(paths or (".",), exclude=cfg.excluded if custom_exclude else None)
+    targets = discovery.discover(paths or (".",), exclude=cfg.excluded if custom_exclude else None)
     explicit = {t.path: t.explicit for t in targets}
 
     def postprocess(fr):
@@ -142,7 +143,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         if off:
             fr.findings = [f for f in fr.findings if not rules.matches(f.rule, off)]
         if fr.findings:
-            data = engine.read_file(fr.path, options)[0]  # never blocks on a FIFO, bounded by size
+            data = reader.read_file(fr.path, options.max_file_size)[0]  # never blocks on a FIFO, bounded by size
             if data is None:
                 return fr
             fr.findings = suppress.filter_findings(fr.findings, data)
@@ -153,7 +154,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
             and not quiet and _isatty(sys.stderr)):
         progress = _Progress(len(targets))
     try:
-        files = engine.check_targets(targets, options, jobs=jobs or engine.default_jobs(), progress=progress)
+        files = run.check(targets, options, jobs=jobs or run.default_jobs(), progress=progress)
     finally:
         if progress:
             progress.close()
@@ -167,7 +168,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
                  for p in (paths or (".",))]
 
         def recheck(path):
-            return postprocess(engine.check_file(engine.Target(path, explicit.get(path, True)), options))
+            return postprocess(run.check_one(discovery.Target(path, explicit.get(path, True)), options))
 
         files, outcome = fixer.fix_files(files, recheck, roots, write=not diff)
         for msg in outcome.errors:
@@ -179,7 +180,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
             sys.exit(EXIT_FINDINGS if outcome.files and not exit_zero else EXIT_OK)
         extra["fixed"] = (outcome.fixed, len(outcome.files))
 
-    result = engine.RunResult(files)
+    result = run.RunResult(files)
     if write_baseline:
         from . import baseline
 

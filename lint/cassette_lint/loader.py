@@ -7,7 +7,8 @@ the plain value underneath).  That path is several times faster than ruamel.yaml
 keeps exact source marks; without ruamel.yaml.clib the same composer runs in pure Python.
 
 Nothing here raises for bad input: every problem becomes a :class:`~cassette_lint.findings.Problem`
-attributed to a loading rule (``Y…``), with the file line where there is one.
+attributed to a loading rule by its code (``Y…``, documented in :mod:`cassette_lint.rules.loading`),
+with the file line where there is one.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ import re
 from typing import Any
 
 from .findings import Problem
-from .formats import _json
-from .rules import loading as L
+from . import loader_json as _json
 from .source import Pos, ScalarLocator, Source
+
+#: the codes of the problems this step emits (their rules: :mod:`cassette_lint.rules.loading`)
+ALIAS_BOMB = 'Y009'
+DUPLICATE_KEY = 'Y002'
+EMPTY_FILE = 'Y003'
+INVALID_BINARY = 'Y007'
+INVALID_ENCODING = 'Y006'
+MULTIPLE_DOCUMENTS = 'Y004'
+NOT_A_MAPPING = 'Y005'
+TOO_DEEP = 'Y010'
+YAML_SYNTAX = 'Y001'
 
 class _LightNode:
     """What the C composer builds while cassette-lint composes: ruamel's own node classes turn every
@@ -278,7 +289,7 @@ def decode(path: str, data: bytes) -> tuple[str | None, list]:
         col = e.start - (body.rfind(b"\n", 0, e.start) + 1) + 1
         bad = body[e.start : e.start + 4].hex(" ")
         msg = f"file is not valid {enc.upper()}: byte(s) {bad} at byte offset {e.start} ({e.reason})"
-        return None, [(L.INVALID_ENCODING, Problem(Pos(line, col), msg))]
+        return None, [(INVALID_ENCODING, Problem(Pos(line, col), msg))]
 
 
 def old_vcrpy_layout(data: Any) -> bool:
@@ -308,26 +319,26 @@ def load(path: str, data: bytes) -> LoadResult:
         source.base += 3 if source.encoding == "utf-8" else 0
     source.odd_breaks = "\x85" in text or "\u2028" in text or "\u2029" in text
     if not text.strip():
-        return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
+        return LoadResult(source, None, [(EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
     try:
         deep = None if is_json(path) else _too_deep(text, source)
         if deep is not None:
-            return LoadResult(source, None, [(L.TOO_DEEP, Problem(deep, _TooDeep.MESSAGE))])
+            return LoadResult(source, None, [(TOO_DEEP, Problem(deep, _TooDeep.MESSAGE))])
         nodes = [_json.compose(source, MAX_DEPTH)] if is_json(path) else _compose_all(text)
     except _YAML_ERRORS as e:
-        return LoadResult(source, None, [(L.YAML_SYNTAX, _yaml_error_problem(e, source))])
+        return LoadResult(source, None, [(YAML_SYNTAX, _yaml_error_problem(e, source))])
     except _json.JSONSyntaxError as e:
-        return LoadResult(source, None, [(L.YAML_SYNTAX, Problem(source.pos(e.index), f"JSON syntax error: {e.msg}"))])
+        return LoadResult(source, None, [(YAML_SYNTAX, Problem(source.pos(e.index), f"JSON syntax error: {e.msg}"))])
     except _json.TooDeep as e:
-        return LoadResult(source, None, [(L.TOO_DEEP, Problem(source.pos(e.index), _TooDeep.MESSAGE))])
+        return LoadResult(source, None, [(TOO_DEEP, Problem(source.pos(e.index), _TooDeep.MESSAGE))])
     except RecursionError:
-        return LoadResult(source, None, [(L.TOO_DEEP, Problem(Pos(1, 1), "YAML nesting is too deep to read"))])
+        return LoadResult(source, None, [(TOO_DEEP, Problem(Pos(1, 1), "YAML nesting is too deep to read"))])
     nodes = [n for n in nodes if n is not None and not _is_empty_scalar(n)]
     if not nodes:
-        return LoadResult(source, None, [(L.EMPTY_FILE, Problem(Pos(1, 1), "file holds no YAML document (only comments or markers)"))])
+        return LoadResult(source, None, [(EMPTY_FILE, Problem(Pos(1, 1), "file holds no YAML document (only comments or markers)"))])
     if len(nodes) > 1:
         second = nodes[1].start_mark
-        problems.append((L.MULTIPLE_DOCUMENTS, Problem(
+        problems.append((MULTIPLE_DOCUMENTS, Problem(
             mark_pos(source, second),
             f"file holds {len(nodes)} YAML documents; a cassette is one document (only the first is checked)")))
     root = nodes[0]
@@ -335,10 +346,10 @@ def load(path: str, data: bytes) -> LoadResult:
     try:
         data_ = builder.build(root)
     except _AliasBomb as e:
-        problems.append((L.ALIAS_BOMB, Problem(e.pos, str(e))))
+        problems.append((ALIAS_BOMB, Problem(e.pos, str(e))))
         return LoadResult(source, None, problems)
     except _TooDeep as e:
-        problems.append((L.TOO_DEEP, Problem(e.pos, str(e))))
+        problems.append((TOO_DEEP, Problem(e.pos, str(e))))
         return LoadResult(source, None, problems)
     problems.extend(builder.problems)
     doc = Document(source, root, data_)
@@ -349,7 +360,7 @@ def load(path: str, data: bytes) -> LoadResult:
         if old_vcrpy_layout(data_):
             msg = ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
                    "later refuse to load; migrate it (python -m vcr.migration) or re-record")
-        problems.append((L.NOT_A_MAPPING, Problem(mark_pos(source, root.start_mark), msg)))
+        problems.append((NOT_A_MAPPING, Problem(mark_pos(source, root.start_mark), msg)))
         return LoadResult(source, doc, problems)
     return LoadResult(source, doc, problems)
 
@@ -555,7 +566,7 @@ class _Builder:
                 if isinstance(key, (list, dict)):
                     key = str(key)
                 if key in out:
-                    self.problems.append((L.DUPLICATE_KEY, Problem(
+                    self.problems.append((DUPLICATE_KEY, Problem(
                         self._pos(knode),
                         f"duplicate key {key!r} in mapping{_where(path)}: go-yaml refuses the file, "
                         "other loaders silently keep only the last value")))
@@ -579,7 +590,7 @@ class _Builder:
                 for k, val in v.items():
                     out.setdefault(k, val)
             else:
-                self.problems.append((L.YAML_SYNTAX, Problem(
+                self.problems.append((YAML_SYNTAX, Problem(
                     self._pos(src), f"merge key '<<'{_where(path)} takes a mapping or a list of mappings")))
         return size
 
@@ -599,7 +610,7 @@ class _Builder:
             try:
                 return Binary(base64.b64decode("".join(value.split()), validate=True))
             except (binascii.Error, ValueError) as e:
-                self.problems.append((L.INVALID_BINARY, Problem(
+                self.problems.append((INVALID_BINARY, Problem(
                     self._pos(node), f"!!binary value{_where(path)} is not valid base64 ({e})")))
                 return value
         if tag in _CORE_TAGS:
@@ -611,7 +622,7 @@ class _Builder:
                 expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
                 if isinstance(v, expected):
                     return float(v) if kind == "float" else v
-                self.problems.append((L.YAML_SYNTAX, Problem(
+                self.problems.append((YAML_SYNTAX, Problem(
                     self._pos(node), f"value {value!r}{_where(path)} is tagged !!{kind} but is not one")))
                 return value
         self._note_tag(tag, path)

@@ -22,8 +22,11 @@ from typing import Any, Iterator
 
 from .findings import Problem
 from .loader import Binary, Document, format_path
-from .rules import schema as S
 from .source import Pos
+
+#: the codes of the problems this step emits (their rules: :mod:`cassette_lint.rules.schema`)
+SCHEMA_VIOLATION = "S001"
+UNKNOWN_KEY = "S002"
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
 #: where the schemas are: inside the installed package (the wheel), then the source tree's ``schemas/``
@@ -330,7 +333,7 @@ def _problems(err, doc: Document) -> Iterator[tuple[object, Problem]]:
             name = str(k)
             shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}… ({len(name):,} characters)"
             msg = (f"{where}: unknown key {shown} (the recorder's decoder silently ignores it){hint}")
-            yield S.UNKNOWN_KEY, Problem(doc.key_pos(path + (k,)), msg, interaction=_interaction(path),
+            yield UNKNOWN_KEY, Problem(doc.key_pos(path + (k,)), msg, interaction=_interaction(path),
                                          value=str(k))
         return
     if err.validator in ("anyOf", "oneOf") and err.context:
@@ -338,7 +341,7 @@ def _problems(err, doc: Document) -> Iterator[tuple[object, Problem]]:
         yield from _problems(best, doc)
         return
     pos = doc.pos(path)
-    yield S.SCHEMA_VIOLATION, Problem(Pos(pos.line, pos.column, pos.end_line, pos.end_column),
+    yield SCHEMA_VIOLATION, Problem(Pos(pos.line, pos.column, pos.end_line, pos.end_column),
                                       f"{format_path(path)}: {_message(err)}",
                                       interaction=_interaction(path), value=format_path(path))
 

@@ -16,7 +16,7 @@ from json.decoder import scanstring
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from ..source import Source
+from .source import Source
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")

@@ -1,0 +1,70 @@
+"""Reading, the step after discovery: one file's bytes, bounded by ``--max-file-size``.
+
+Nothing here parses: a file that cannot be read becomes a problem (``Y012``/``Y013``) for the pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from .findings import Problem
+from .source import Pos
+
+#: problem codes this step emits (documented in :mod:`cassette_lint.rules.loading`)
+UNREADABLE = "Y012"
+FILE_TOO_LARGE = "Y013"
+
+
+def _too_large(size: int, limit: int) -> tuple[None, Problem, str]:
+    return None, Problem(Pos(1, 1), f"file is {size:,} bytes, above --max-file-size "
+                         f"{limit:,}: not checked"), FILE_TOO_LARGE
+
+
+def read_file(path: str, max_size: int) -> tuple[bytes | None, Problem | None, str | None]:
+    """The file's bytes, or the problem (and its code) that stops it being read.
+
+    Opened non-blocking and checked with ``fstat`` on the open descriptor (no race with a rename): a
+    FIFO, socket or device named ``*.yaml`` is reported instead of hanging or reading forever, and a
+    file that grows past ``max_file_size`` while being read is reported too.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as e:
+        if os.path.isdir(path):  # (where a directory cannot be opened at all)
+            return None, Problem(Pos(1, 1), "is a directory, not a file"), UNREADABLE
+        return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), UNREADABLE
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return None, Problem(Pos(1, 1), "is a directory, not a file"), UNREADABLE
+        if not stat.S_ISREG(st.st_mode):
+            return None, Problem(Pos(1, 1), "not a regular file (a FIFO, socket or device): "
+                                 "not read"), UNREADABLE
+        limit = max_size
+        if st.st_size > limit:
+            return _too_large(st.st_size, limit)
+        data = _read(fd, min(limit, st.st_size) + 1)  # the size of the file, and one byte to see growth
+        if len(data) > st.st_size and len(data) <= limit:  # it grew while we read it
+            data += _read(fd, limit + 1 - len(data))
+        if len(data) > limit:
+            return _too_large(len(data), limit)
+        return data, None, None
+    except OSError as e:
+        return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), UNREADABLE
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int, n: int) -> bytes:
+    """Up to ``n`` bytes from ``fd`` (fewer only at the end of the file); plain ``os.read`` calls, no
+    buffered file object per file."""
+    chunks = []
+    while n > 0:
+        b = os.read(fd, n)
+        if not b:
+            break
+        chunks.append(b)
+        n -= len(b)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
