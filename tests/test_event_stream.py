@@ -213,7 +213,7 @@ def _recrc(frame: bytes) -> bytes:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cassette_lint import eventstream  # noqa: E402
+from cassette_lint.streams import eventstream  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

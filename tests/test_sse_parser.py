@@ -1,10 +1,10 @@
-"""The WHATWG SSE parser (cassette_lint.sse): line splitting, fields, dispatch, offsets."""
+"""The WHATWG SSE parser (cassette_lint.streams.sse): line splitting, fields, dispatch, offsets."""
 
 from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from cassette_lint import sse
+from cassette_lint.streams import sse
 
 
 def test_events_dispatch_on_blank_lines_and_join_data_with_newline():

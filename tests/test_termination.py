@@ -91,7 +91,7 @@ def test_finish_reason_is_found_however_the_chunk_is_written(lint_text):
 def test_chat_summary_reads_only_the_chunks_that_can_finish_the_stream(monkeypatch):
     # content chunks ("finish_reason": null, with or without the space) are not parsed again for the
     # summary: only the finish_reason chunk and the usage chunk are
-    from cassette_lint import sse
+    from cassette_lint.streams import sse
     from cassette_lint.rules import termination as T
 
     spaced = [json.dumps({"choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]})] * 40

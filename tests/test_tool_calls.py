@@ -313,7 +313,8 @@ def test_fantasy_corpus_streams_and_tool_calls_are_sound_and_understood():
     """
     from collections import Counter
 
-    from cassette_lint import dialects, formats, loader
+    from cassette_lint import formats, loader
+    from cassette_lint.streams import dialects
     from cassette_lint.rules import tool_calls
     from conftest import needs_shared
 

@@ -13,12 +13,12 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .source import Pos
-from .sse import parse as parse_sse
-from .sse import parse_json
+from .streams.sse import parse as parse_sse
+from .streams.sse import parse_json
 
 if TYPE_CHECKING:
     from .loader import Document
-    from .sse import Stream
+    from .streams.sse import Stream
 
 
 class Value:
@@ -202,9 +202,9 @@ class Body:
 
     @cached
     def aws_frames(self) -> tuple[list, tuple[int, str] | None]:
-        """The body read as AWS event-stream frames (:func:`cassette_lint.eventstream.parse`), once:
+        """The body read as AWS event-stream frames (:func:`cassette_lint.streams.eventstream.parse`), once:
         ``E005`` reports the first broken frame, the stream and tool-call rules read the events."""
-        from .eventstream import parse
+        from .streams.eventstream import parse
 
         return parse(self.data)
 

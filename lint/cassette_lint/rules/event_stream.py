@@ -2,12 +2,12 @@
 
 A response is an event stream when its Content-Type is ``text/event-stream``, when its text plainly
 starts like SSE, or when the request asked for ``"stream": true`` and the successful body is not
-JSON (:func:`cassette_lint.dialects.is_event_stream`).  The body is parsed once, exactly as the
-WHATWG HTML standard specifies (:mod:`cassette_lint.sse`), and every finding points at the real
+JSON (:func:`cassette_lint.streams.dialects.is_event_stream`).  The body is parsed once, exactly as the
+WHATWG HTML standard specifies (:mod:`cassette_lint.streams.sse`), and every finding points at the real
 file line inside the body.  Comment lines (``: OPENROUTER PROCESSING``) are legal and never reported.
 
 ``application/vnd.amazon.eventstream`` (Bedrock's binary framing in ``!!binary``) is not SSE: it is
-checked frame by frame by ``E005`` instead (:mod:`cassette_lint.eventstream`); the provider events
+checked frame by frame by ``E005`` instead (:mod:`cassette_lint.streams.eventstream`); the provider events
 its frames carry are read by the stream (``T``) and tool-call (``A``) rules.
 """
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 
-from .. import dialects, eventstream, sse
+from ..streams import dialects, eventstream, sse
 from ..findings import ERROR, WARNING, Problem
-from ..sse import KNOWN_FIELDS
+from ..streams.sse import KNOWN_FIELDS
 from . import rule
 
 

@@ -1,6 +1,6 @@
 """Stream-termination rules (``T``): does each recorded stream start and end as its API dialect says?
 
-The dialect comes from :mod:`cassette_lint.dialects` (URL first, then payloads).  Only dispatched
+The dialect comes from :mod:`cassette_lint.streams.dialects` (URL first, then payloads).  Only dispatched
 events count (an unterminated final event is ``E003``'s business, and a client never sees it).
 
 - OpenAI-compatible chat completions: chunks, a chunk whose choice carries a ``finish_reason``, an
@@ -26,7 +26,7 @@ import bisect
 import re
 from operator import attrgetter
 
-from .. import dialects
+from ..streams import dialects
 from ..findings import ERROR, WARNING, Problem
 from ..model import has_unicode_escape
 from . import rule

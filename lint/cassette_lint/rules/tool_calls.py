@@ -1,6 +1,6 @@
 """Tool-call rules (``A``): are the recorded tool calls whole, valid and consistent?
 
-Tool calls are reassembled per dialect (:mod:`cassette_lint.dialects`), once per interaction:
+Tool calls are reassembled per dialect (:mod:`cassette_lint.streams.dialects`), once per interaction:
 
 - chat completions, streamed: ``delta.tool_calls`` grouped by choice index and tool-call index; id
   and name come from the first delta that has them, ``function.arguments`` fragments are joined
@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import dialects
+from ..streams import dialects
 from ..findings import ERROR, WARNING, Problem
-from ..sse import parse_json
+from ..streams.sse import parse_json
 from . import rule
 
 #: how many characters of reassembled arguments a message shows

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import sse as _sse
 
 if TYPE_CHECKING:
-    from .model import Interaction
+    from ..model import Interaction
     from .sse import Stream
 
 CHAT = "openai-chat"
@@ -152,7 +152,7 @@ def events(it: "Interaction") -> list | None:
     """The dispatched events of the response stream (what a client sees), or None when not a stream.
 
     An AWS event stream (Bedrock) gives the provider events its frames carry
-    (:func:`cassette_lint.eventstream.events`): ``offset`` is then a byte of the body, which
+    (:func:`cassette_lint.streams.eventstream.events`): ``offset`` is then a byte of the body, which
     :meth:`~cassette_lint.model.Body.pos` of a binary body maps to the base64 that encodes it.
     """
     got = it.derived.get("events", _UNSET)
