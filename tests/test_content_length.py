@@ -49,7 +49,7 @@ def test_request_length_counts_utf8_bytes_not_characters(lint_text):
     f = lint_text(cassette(req_cl="3", req_body="Olá"))
     assert at(f, "L001") == [(9, 21)]
     msg = [x.message for x in f if x.rule == "L001"][0]
-    assert msg == ("content_length 3 but body is 4 bytes: go-vcr's default matcher compares it, "
+    assert msg == ("content_length 3 but body is 4 bytes: go-vcr v4's default matcher compares it, "
                    "so this interaction never replays")
 
 
@@ -209,7 +209,7 @@ def test_fantasy_corpus_content_length_findings_are_exactly_the_vertex_tool_repl
         for f in r.findings:
             rel = pathlib.Path(f.path).resolve().relative_to(root.resolve()).as_posix()
             got.add((rel, f.rule, f.line, f.message))
-    want = {(p, c, line, f"content_length {a} but body is {b} bytes: go-vcr's default matcher compares it, "
+    want = {(p, c, line, f"content_length {a} but body is {b} bytes: go-vcr v4's default matcher compares it, "
              "so this interaction never replays") for p, c, line, a, b in FANTASY_MISMATCHES}
     assert got == want
     # the gap is exactly the removed ids: 2 x len(',"id":"N"') per replayed tool call
@@ -253,5 +253,6 @@ def test_request_content_length_header_mismatch_names_the_header(lint_text):
     f = lint_text(cassette(req_cl="4", req_body="Olá", req_extra=hdr))
     assert at(f, "L001") == [(13, 9)]
     assert [x.message for x in f if x.rule == "L001"] == [
-        "Content-Length header 3 but body is 4 bytes: the body was changed after recording "
-        "(a headers or body matcher never matches it)"]
+        "Content-Length header 3 but body is 4 bytes: go-vcr v4's default matcher does not compare it, "
+        "so it replays, but the body was changed after recording"]
+    assert [x.severity.value for x in f if x.rule == "L001"] == ["warning"]

@@ -74,16 +74,26 @@ class _Size(click.ParamType):
               default=None, help="Read every file as this cassette format (default: detected per file).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=DEFAULTS["jobs"], show_default=True,
               help="Worker processes (0: one per available core). Output order is the same for any value.")
+@click.option("--replay-library", metavar="NAME",
+              help="The library that replays the cassettes: go-vcr-v4, go-vcr-v3, go-vcr-v2, go-vcr-v1, vcrpy, "
+                   "ruby-vcr or custom, a version may follow (vcrpy==8.2.0). Default: found in the project's "
+                   "manifest nearest each cassette, else the cassette format's default.")
+@click.option("--match-on", multiple=True, metavar="NAMES",
+              help="The request fields the project's matcher compares (comma-separated: method,uri,body).")
+@click.option("--allow-repeats", is_flag=True,
+              help="Interactions may be played more than once (vcrpy allow_playback_repeats, go-vcr "
+                   "ReplayableInteractions).")
+@click.option("--verbose", "-v", is_flag=True, help="Also say, per file, its format and the library profile that judged it.")
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
           baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
-          cassette_format=None) -> None:
+          cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False) -> None:
     """Check cassette files and directories (default: the current directory)."""
     from . import command
 
     try:
         command.check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
                       baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
-                      cassette_format)
+                      cassette_format, replay_library, match_on, allow_repeats, verbose)
     except command.UsageError as e:
         raise click.UsageError(str(e)) from None
 

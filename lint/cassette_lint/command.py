@@ -19,7 +19,8 @@ DEFAULTS = {
     "paths": (), "output_format": "text", "select": (), "extend_select": (), "ignore": (), "config_file": None,
     "isolated": False, "fix": False, "diff": False, "baseline_file": None, "write_baseline": None,
     "statistics": False, "exit_zero": False, "color": "auto", "quiet": False, "max_file_size": 20 * 1024 ** 2,
-    "jobs": 0, "cassette_format": None,
+    "jobs": 0, "cassette_format": None, "replay_library": None, "match_on": (), "allow_repeats": False,
+    "verbose": False,
 }
 
 
@@ -106,9 +107,30 @@ class _Progress:
 
 
 
+def _replay_options(options, library, match_on, allow_repeats) -> None:
+    """Fold ``--replay-library``, ``--match-on`` and ``--allow-repeats`` into the replay settings
+    (over the configuration's ``[tool.cassette-lint.replay]``)."""
+    if not (library or match_on or allow_repeats):
+        return
+    from .rules import replay as R
+
+    settings = dict(options.settings.get("replay", {}))
+    if library:
+        settings["library"] = library
+    if match_on:
+        settings["match-on"] = [m.strip().lower() for v in match_on for m in v.split(",") if m.strip()]
+    if allow_repeats:
+        settings["allow-repeats"] = True
+    try:
+        R.validate(settings)
+    except ValueError as e:
+        raise UsageError(str(e).replace("match-on:", "--match-on:")) from None
+    options.settings["replay"] = settings
+
+
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
           baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
-          cassette_format=None) -> None:
+          cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False) -> None:
     """Check cassette files and directories (default: the current directory); leaves with
     ``sys.exit`` and the exit status."""
     import os
@@ -131,6 +153,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     options.settings = {k: dict(v) for k, v in cfg.settings.items()}
     options.max_file_size = max_file_size
     options.cassette_format = cassette_format
+    _replay_options(options, replay_library, match_on, allow_repeats)
 
     custom_exclude = cfg.exclude != config.DEFAULT_EXCLUDE or cfg.extend_exclude
     targets = discovery.discover(paths or (".",), exclude=cfg.excluded if custom_exclude else None)
@@ -159,8 +182,12 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         if progress:
             progress.close()
     files = [postprocess(fr) for fr in files]
+    if verbose:
+        for fr in files:
+            if fr.profile is not None:
+                _err(f"{fr.path}: {fr.format}, replayed by {fr.profile.described}")
 
-    extra: dict = {}
+    extra: dict = {"verbose": True} if verbose else {}
     if fix or diff:
         from . import fixer
 

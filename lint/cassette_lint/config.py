@@ -306,6 +306,12 @@ def _family_settings(family: str, value: dict, err) -> dict:
         default = spec[k]
         if default is not None and not isinstance(v, type(default)):
             raise err(f"{family}.{k}", f"expected {type(default).__name__}, got {type(v).__name__}")
+    validate = getattr(mod, "validate", None)
+    if validate is not None:
+        try:
+            validate(value)
+        except ValueError as e:
+            raise err(family, str(e)) from None
     return dict(value)
 
 

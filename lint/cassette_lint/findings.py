@@ -53,17 +53,22 @@ class Problem(Record):
 
     ``value`` is the offending value (never printed): baselines and fingerprints hash it so that they
     survive line moves.
+
+    ``severity``, when given, is what the defect does under the file's library profile (a length
+    mismatch breaks replay under go-vcr v4's matcher, nothing under vcrpy's): it replaces the rule's
+    default severity. A severity the user configures for the rule still wins over both.
     """
 
-    __slots__ = ("pos", "message", "interaction", "value", "fix")
+    __slots__ = ("pos", "message", "interaction", "value", "fix", "severity")
 
     def __init__(self, pos: Pos, message: str, interaction: int | None = None, value: str | None = None,
-                 fix: Fix | None = None):
+                 fix: Fix | None = None, severity: Severity | None = None):
         self.pos = pos
         self.message = message
         self.interaction = interaction
         self.value = value
         self.fix = fix
+        self.severity = severity
 
 
 class Finding(Record):

@@ -18,6 +18,7 @@ from .streams.sse import parse_json
 
 if TYPE_CHECKING:
     from .loader import Document
+    from .replay import Profile
     from .streams.sse import Stream
 
 
@@ -335,6 +336,21 @@ class Cassette:
         self.doc = doc
         self.interactions: list[Interaction] = [] if interactions is None else interactions
         self.version = version
+        self._profile: "Profile | None" = None
+
+    @property
+    def profile(self) -> "Profile":
+        """The library that replays this cassette (:mod:`cassette_lint.replay`): set by the pipeline
+        from the configuration and the project's manifest; the format's default until then."""
+        if self._profile is None:
+            from .replay import resolve_default
+
+            self._profile = resolve_default(self.format)
+        return self._profile
+
+    @profile.setter
+    def profile(self, value: "Profile") -> None:
+        self._profile = value
 
     def __repr__(self) -> str:
         return f"Cassette(path={self.path!r}, format={self.format!r}, interactions={len(self.interactions)})"

@@ -7,20 +7,21 @@ from __future__ import annotations
 import gc
 import os
 
-from . import formats, loader, reader, rules
+from . import formats, loader, reader, replay, rules
 from .discovery import Target
 from .findings import Finding, Problem
 from .options import Options
 from .records import Record
+from .replay import Profile
 from .rules import loading as L
 from .source import Pos
 
 
 class FileResult(Record):
-    __slots__ = ("path", "findings", "format", "skipped", "digest")
+    __slots__ = ("path", "findings", "format", "skipped", "digest", "profile")
 
     def __init__(self, path: str, findings: list[Finding], format: str | None = None, skipped: str | None = None,
-                 digest: str | None = None):
+                 digest: str | None = None, profile: Profile | None = None):
         self.path = path
         self.findings = findings
         self.format = format
@@ -28,6 +29,8 @@ class FileResult(Record):
         self.skipped = skipped
         #: sha256 of the bytes that were checked: ``--fix`` applies byte edits only to these same bytes
         self.digest = digest
+        #: the library profile that judged the file (:mod:`cassette_lint.replay`), None when no cassette
+        self.profile = profile
 
 
 def _value_hash(value: str | None) -> str | None:
@@ -44,6 +47,7 @@ class _Collector:
         self.options = options
         self.findings: list[Finding] = []
         self.format: str | None = None
+        self.profile: Profile | None = None
         self.skipped: str | None = None
         #: False for UTF-16/32 files: fixes are UTF-8 byte edits and would corrupt them
         self.fixes = True
@@ -59,7 +63,7 @@ class _Collector:
             return
         self.findings.append(Finding(
             path=self.path, line=p.pos.line, column=p.pos.column, rule=rule.code, name=rule.name,
-            severity=self.options.severity.get(rule.code, rule.severity), message=p.message,
+            severity=self.options.severity.get(rule.code, p.severity or rule.severity), message=p.message,
             interaction=p.interaction, end_line=p.pos.end_line, end_column=p.pos.end_column,
             format=self.format, value_hash=_value_hash(p.value), fix=p.fix if self.fixes else None,
             secret=p.value if rule.family == "secrets" else None))
@@ -76,7 +80,15 @@ class _Collector:
 
             digest = hashlib.sha256(self.data).hexdigest()
         self.data = None
-        return FileResult(self.path, self.findings, self.format, self.skipped, digest)
+        return FileResult(self.path, self.findings, self.format, self.skipped, digest, self.profile)
+
+
+def context_key(path: str, options: Options) -> str:
+    """What, besides the file's bytes and ``options``, decides its findings: the library profile
+    its project's manifests give it (for each format's ecosystem, since the format is known only once
+    the file is read). A result cache keys on it."""
+    settings = options.settings.get("replay")
+    return "|".join(replay.resolve(path, fmt, settings).described for fmt in replay.FORMAT_DEFAULT)
 
 
 def check_file(target: Target, options: Options) -> FileResult:
@@ -150,6 +162,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         for r, p in schema.check(doc, adapter.SCHEMA):
             col.add(r, p)
     cassette = adapter.build(doc, target.path)
+    cassette.profile = col.profile = replay.resolve(target.path, adapter.FORMAT, options.settings.get("replay"))
     for r in options.active_rules():
         try:
             problems = (r.check(cassette, options.settings.get(r.family, {})) if r.takes_settings

@@ -73,6 +73,18 @@ def found(result) -> str:
             f"{plural(files, 'file')} ({plural(len(result.checked), 'file')} checked).")
 
 
+def profiles(result) -> str | None:
+    """``Replay profiles: go-vcr v4 (default for go-vcr-v2 cassettes): 350 files; vcrpy 9.4.2
+    (uv.lock): 12 files.`` — which library judged which files (None when no cassette was checked)."""
+    from collections import Counter
+
+    counts = Counter(r.profile.described for r in result.files if r.profile is not None)
+    if not counts:
+        return None
+    parts = [f"{d}: {plural(n, 'file')}" for d, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return ("Replay profile: " if len(parts) == 1 else "Replay profiles: ") + "; ".join(parts) + "."
+
+
 def summary(result) -> str:
     """The closing sentence of the text formats: :func:`found`, or ``All checks passed (3 files
     checked).`` when there is nothing to report."""

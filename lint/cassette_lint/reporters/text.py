@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import plural, summary
+from . import plural, profiles, summary
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 
@@ -25,5 +25,9 @@ def render(result, ctx) -> str:
         out.append(f"Fixed {plural(fixed[0], 'finding')} in {plural(fixed[1], 'file')}.")
     if ctx.extra.get("baseline"):
         out.append(f"{plural(ctx.extra['baseline'], 'finding')} in the baseline not shown.")
+    if not ctx.quiet and (result.findings or ctx.extra.get("verbose")):  # the library that judged them
+        used = profiles(result)
+        if used:
+            out.append(used)
     out.append(summary(result))
     return "\n".join(out) + "\n"

@@ -32,6 +32,7 @@ FAMILIES = (
     "termination",
     "tool_calls",
     "secrets",
+    "replay",
     "formats",
 )
 

@@ -135,10 +135,23 @@ def request_content_length(cassette):
     3), decoded bytes of a ``!!binary`` body.  ``-1`` (unknown) is not compared; neither is ``0`` with
     a body (Go reads that as unknown too).
 
-    Why: go-vcr's default matcher compares the live request's ``ContentLength`` with the recorded
-    one, so a request whose body was edited after recording (a redacted token, a removed field)
-    never matches again: the test fails with "requested interaction not found" or, in recording
-    mode, silently re-records. A custom body matcher hides it, until someone drops the matcher.
+    Why: go-vcr v4's default matcher (``NewDefaultMatcher``, ``defaultMatcher.matcher`` in
+    ``pkg/cassette/cassette.go``) compares the live request's ``ContentLength`` with the recorded
+    one, and a Go client sends ``len(body)``: a request whose body was edited after recording (a
+    redacted token, a removed field) never matches again — the test fails with "requested
+    interaction not found" or, in recording mode, silently re-records.
+
+    Consequence per library profile (the severity follows it):
+
+    - go-vcr v4 default matcher, or a ``match-on`` that names ``content_length``: **error**, never
+      replays.
+    - go-vcr v1–v3 (``DefaultMatcher``: method and URL), vcrpy (default ``match_on``: method,
+      scheme, host, port, path, query), Ruby VCR (``[:method, :uri]``), ``custom``: **warning** —
+      it replays; the recorded body is not what was sent.
+    - A ``Content-Length`` *header* (vcrpy, Ruby VCR) breaks replay only when the matcher compares
+      headers (``match-on`` with ``headers``): the client computes it from the body it sends. Error
+      then, warning otherwise. In a go-vcr cassette the header is never what decides (a Go client's
+      ``Header`` does not carry it): warning.
 
     Fix: ``cassette-lint check --fix`` sets the value to the body's byte length (a safe fix that
     touches only the number); or re-record.
@@ -155,15 +168,24 @@ def request_content_length(cassette):
           content_length: 4
           body: Olá
     """
+    profile = cassette.profile
     for it, msg, value, source, declared, n in _mismatches(cassette, "request"):
-        if source == "content_length":
-            why = "go-vcr's default matcher compares it, so this interaction never replays"
-        else:  # a header (vcrpy, Ruby VCR): their default matchers ignore it, but the body was edited
-            why = "the body was changed after recording (a headers or body matcher never matches it)"
+        # a Content-Length *header* counts where the client computes it from the body it sends
+        # (vcrpy, Ruby VCR); a Go client's Header never carries it (the transport writes
+        # ContentLength), so the recorded header is compared with itself
+        compared = (profile.compares("content_length") if source == "content_length"
+                    else profile.library != "go-vcr" and profile.compares("headers"))
+        if compared:
+            severity = ERROR
+            why = f"{profile.matcher} compares it, so this interaction never replays"
+        else:
+            severity = WARNING
+            why = (f"{profile.matcher} does not compare it, so it replays, but the body was changed "
+                   "after recording")
         yield Problem(
             value.pos,
             f"{source} {declared} but body is {_size(n)}: {why}",
-            interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n))
+            interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n), severity=severity)
 
 
 @rule("L002", "response-content-length-mismatch", ERROR, fixable=True)
