@@ -96,3 +96,15 @@ def test_the_layout_check_sees_an_upward_import(tmp_path, monkeypatch):
     p.write_text(src, "utf-8")
     found = [t for _, t in _imports(p, "loader")]
     assert "rules.loading" in found and _layer("rules.loading") < _layer("loader")
+
+
+def test_every_package_is_listed_for_the_wheel():
+    """pyproject lists the packages explicitly: a new subpackage missing there is missing from the
+    wheel (and from a pre-commit hook's install) while every test from the checkout passes."""
+    import tomllib
+
+    pyproject = tomllib.loads((PKG.parents[1] / "pyproject.toml").read_text("utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    found = {"cassette_lint" + ("." + ".".join(p.parent.relative_to(PKG).parts) if p.parent != PKG else "")
+             for p in PKG.rglob("__init__.py")}
+    assert found - listed == set()
