@@ -25,9 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import math
 import re
-from collections import Counter
 from typing import Iterator
 
 from .findings import Edit, Fix
@@ -62,53 +60,9 @@ def mask(value: str) -> str:
     return f"{value[:shown]}…({n} char{'' if n == 1 else 's'})"
 
 
-def entropy(s: str) -> float:
-    """Shannon entropy in bits per character."""
-    if not s:
-        return 0.0
-    n = len(s)
-    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+# -- placeholders: the model lives in its own module ----------------------------------------------
 
-
-# -- placeholders ----------------------------------------------------------------------------------
-
-#: a word that makes the whole value a placeholder wherever it appears
-_MARKERS = frozenset("""
-redacted redact filtered scrubbed removed masked hidden censored obfuscated sanitized sanitised
-dummy fake mock mocked placeholder example examples sample changeme test testing tests fixture
-replaceme notreal invalid
-""".split())
-#: words that are placeholders only when the value is made of nothing else
-_WEAK = frozenset("""
-your my the a an api key keys token tokens secret secrets password passwd pass pwd user username
-login admin auth bearer basic access client id value here none null nil undefined empty foo bar
-baz qux xxx abc abc123 123 1234 12345 123456 sk pk org project default string str env var
-""".split())
-_WORDS = _lazy(r"[a-z]+|[0-9]+")
-_TEMPLATE = _lazy(r"\A(?:<[^<>]*>|\{\{.*\}\}|\$\{.*\}|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_]+%|\[[^\[\]]*\])\Z",
-                       re.S)
-
-
-def is_placeholder(value: str) -> bool:
-    """True for values teams write instead of a secret: empty, ``REDACTED``, ``<API_KEY>``, ``***``,
-    ``dummy``, ``fake``, ``test``, ``${TOKEN}``, one repeated character …"""
-    v = value.strip().strip("'\"")
-    if not v:
-        return True
-    if len(set(v)) == 1:
-        return True
-    if _TEMPLATE.match(v):
-        return True
-    # split camelCase so YOUR_API_KEY, yourApiKey and your-api-key read alike
-    low = re.sub(r"([a-z])([A-Z])", r"\1 \2", v).lower()
-    words = _WORDS.findall(low)
-    if not words:
-        return True  # only punctuation: ***, ---, ...
-    if any(w in _MARKERS for w in words):
-        return True
-    if all(w in _WEAK or len(set(w)) == 1 for w in words):
-        return True
-    return False
+from .placeholders import DEFAULT as PLACEHOLDERS, Placeholders, entropy, is_placeholder  # noqa: E402,F401
 
 
 #: substrings that mark a token-shaped string as documentation, not a key (gitleaks' stopwords)
@@ -567,6 +521,15 @@ def _unquote_plus(s: str) -> str:
     from urllib.parse import unquote_plus
 
     return unquote_plus(s)
+
+
+def unquote(s: str) -> str:
+    """Percent-decoding (``urllib.parse.unquote``), imported only for a text holding ``%``."""
+    if "%" not in s:
+        return s
+    from urllib.parse import unquote as _unquote
+
+    return _unquote(s)
 
 
 def scan_params(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[str, int, int, str]]:

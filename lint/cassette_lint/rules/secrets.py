@@ -34,7 +34,7 @@ from ..findings import ERROR, WARNING, Problem
 from . import rule
 
 #: settings of the family and their defaults (validated by the configuration loader)
-SETTINGS = {"allowlist": [], "placeholder": S.DEFAULT_PLACEHOLDER}
+SETTINGS = {"allowlist": [], "placeholder": S.DEFAULT_PLACEHOLDER, "placeholders": []}
 
 _ADVICE = "revoke it, then redact the cassette (--fix writes the placeholder)"
 _USERINFO = S._lazy(r"\A[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^/@?#:]*):(?P<pw>[^/@?#]*)@")
@@ -69,6 +69,8 @@ class _Scan:
     def __init__(self, cassette, settings: dict):
         self.allow = S.Allowlist((settings or {}).get("allowlist") or ())
         self.placeholder = S.placeholder_of(settings or {})
+        entries = (settings or {}).get("placeholders") or ()
+        self.model = S.Placeholders(entries) if entries else S.PLACEHOLDERS
         self.out: dict[str, list[Problem]] = {}
         for it in cassette.interactions:
             for side in ("request", "response"):
@@ -77,10 +79,16 @@ class _Scan:
                     self.message(it.index, side, msg)
 
     def add(self, code, it, doc, path, start, end, value, message, body_msg=None, exact=True,
-            pos=None, span=None, written=None):
+            pos=None, span=None, written=None, name=None):
         """Record a finding; ``written`` is the text at ``[start, end)`` when it is not ``value`` itself
-        (the base64 of Basic credentials holding ``value``)."""
+        (the base64 of Basic credentials holding ``value``); ``name`` is the header, parameter or key
+        it is recorded under.  A placeholder (:mod:`cassette_lint.placeholders`) is never reported."""
         if self.allow.allows(value) or value == self.placeholder:
+            return
+        if code in S.TOKEN_BY_CODE:
+            if self.model.token(value):
+                return
+        elif self.model.accepts(value, name):
             return
         written = value if written is None else written
         if pos is None:
@@ -103,7 +111,7 @@ class _Scan:
             else:
                 how = " (behind JSON escapes)" if not m.exact else ""
                 msg = f"{m.label} {S.mask(m.value)} in the {where}{how}: {_ADVICE}"
-            self.add(m.code, it, doc, path, m.start, m.end, m.value, msg, body_msg, m.exact)
+            self.add(m.code, it, doc, path, m.start, m.end, m.value, msg, body_msg, m.exact, name=m.context)
 
     # -- per message ---------------------------------------------------------------------------
     def message(self, it: int, side: str, msg) -> None:
@@ -140,7 +148,7 @@ class _Scan:
                 if S.looks_real(cval):
                     self.add("K021", it, doc, path, a, b, cval,
                              f"{where} records cookie {cname[:40]!r} = {S.mask(cval)}: a session cookie "
-                             f"is a credential; redact it or filter the header when recording")
+                             f"is a credential; redact it or filter the header when recording", name=cname)
             return
         if hk == _SENSITIVE:
             a, b, scheme = S.credential_span(text)
@@ -161,27 +169,29 @@ class _Scan:
                     if sep and pw and not S.is_placeholder(pw) and not S.is_placeholder(decoded):
                         self.add("K020", it, doc, path, a, b, cred,
                                  f"{where} carries Basic credentials {S.mask(cred)} (base64 of "
-                                 f"user:password): {_ADVICE}")
+                                 f"user:password): {_ADVICE}", name=name)
                     return
             if S.looks_real(cred):
                 self.add("K020", it, doc, path, a, b, cred,
-                         f"{where} carries a credential {S.mask(cred)}: {_ADVICE}")
+                         f"{where} carries a credential {S.mask(cred)}: {_ADVICE}", name=name)
             return
         if S.looks_real(text.strip(), 4):  # an identifying header
             a, b = len(text) - len(text.lstrip()), len(text.rstrip())
             self.add("K022", it, doc, path, a, b, text[a:b],
                      f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette; "
-                     f"redact it")
+                     f"redact it", name=name)
 
     def url(self, it, v) -> None:
         text, doc, path = v.value, v.doc, v.path
         found = self.tokens(it, doc, path, text, "request URL")
         m = _USERINFO.match(text) if "@" in text else None
-        if m and m.group("pw") and not S.is_placeholder(m.group("pw")):
+        pw = S.unquote(m.group("pw")) if m else ""
+        if pw and not S.is_placeholder(pw):
             a, b = m.span("pw")
             if not S._overlaps(a, b, found):
-                self.add("K024", it, doc, path, a, b, m.group("pw"),
-                         f"request URL carries a password {S.mask(m.group('pw'))} (user:password@host): {_ADVICE}")
+                self.add("K024", it, doc, path, a, b, pw,
+                         f"request URL carries a password {S.mask(pw)} (user:password@host): {_ADVICE}",
+                         exact=pw == text[a:b], name="password")
         q = text.find("?")
         if q != -1:
             end = text.find("#", q)
@@ -191,7 +201,7 @@ class _Scan:
                 exact = text[a:b] == value
                 self.add("K023", it, doc, path, a, b, value,
                          f"request URL parameter {name[:40]!r} holds a credential {S.mask(value)}: {_ADVICE}",
-                         exact=exact)
+                         exact=exact, name=name)
 
     def form_field(self, it, name, v) -> None:
         text, doc, path = v.value, v.doc, v.path
@@ -199,7 +209,7 @@ class _Scan:
         if found or S.norm_key(name) not in S.CREDENTIAL_PARAMS or S.is_placeholder(text):
             return
         self.add("K023", it, doc, path, 0, len(text), text,
-                 f"request form field {name[:40]!r} holds a credential {S.mask(text)}: {_ADVICE}")
+                 f"request form field {name[:40]!r} holds a credential {S.mask(text)}: {_ADVICE}", name=name)
 
     def body(self, it, side, msg) -> None:
         body = msg.body
@@ -221,7 +231,7 @@ class _Scan:
                     continue
                 self.add("K023", it, body.doc, body.path, a, b, value,
                          f"form-encoded request body parameter {name[:40]!r} holds a credential "
-                         f"{S.mask(value)}: {_ADVICE}", msg, exact=text[a:b] == value)
+                         f"{S.mask(value)}: {_ADVICE}", msg, exact=text[a:b] == value, name=name)
 
 
 def _problems(cassette, settings, code):
