@@ -35,6 +35,8 @@ import math
 import re
 from collections import Counter
 
+from .decoding import lazy
+
 #: a word that makes the whole value a placeholder wherever it appears
 MARKERS = frozenset("""
 redacted redact filtered scrubbed removed masked hidden censored obfuscated sanitized sanitised
@@ -72,13 +74,13 @@ FILLER = frozenset("xX*0#•.?…-_")
 #: below this many bits a character, a value of 8 characters or more carries no secret
 GENERIC_FLOOR = 1.6
 
-_TEMPLATE = re.compile(
+_TEMPLATE = lazy(
     r"<[^<>]{0,80}>|\{\{[^{}]{0,80}\}\}|\$\{[^{}]{0,80}\}|\{[A-Za-z_][A-Za-z0-9_.-]{0,80}\}|"
     r"\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%|\[[^\[\]]{0,80}\]")
-_SEP = re.compile(r"[\s\-_.:/+,;=|]+")
-_WORDS = re.compile(r"[a-z]+|[0-9]+")
-_CAMEL = re.compile(r"([a-z])([A-Z])")
-_WORD_ENTRY = re.compile(r"[A-Za-z0-9_]+\Z")
+_SEP = lazy(r"[\s\-_.:/+,;=|]+")
+_WORDS = lazy(r"[a-z]+|[0-9]+")
+_CAMEL = lazy(r"([a-z])([A-Z])")
+_WORD_ENTRY = lazy(r"[A-Za-z0-9_]+\Z")
 
 
 def entropy(s: str) -> float:

@@ -22,32 +22,13 @@ Nothing here prints a value: :func:`mask` is what messages (and any reporter) sh
 
 from __future__ import annotations
 
-import base64
-import binascii
-import bisect
 import re
 from typing import Iterator
 
+from . import decoding as D
+from .decoding import lazy as _lazy
 from .findings import Edit, Fix
 from .source import Pos
-
-class _lazy:  # noqa: N801 - stands in for re.compile
-    """A regex compiled on first use: the keyword pre-filter means most runs never need most token
-    families (and most texts never need the placeholder, JSON-key or escape expressions); compiling
-    them all cost ~10 ms of every start-up (the one-file pre-commit case)."""
-
-    __slots__ = ("_args", "_rx")
-
-    def __init__(self, pattern: str, flags: int = 0):
-        self._args = (pattern, flags)
-        self._rx = None
-
-    def __getattr__(self, name: str):
-        rx = self._rx
-        if rx is None:
-            rx = self._rx = re.compile(*self._args)
-        return getattr(rx, name)
-
 
 DEFAULT_PLACEHOLDER = "REDACTED"
 _SAFE_PLACEHOLDER = _lazy(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
@@ -384,7 +365,7 @@ def scan_tokens(text: str, *, json_keys: bool = False) -> list[Match]:
     if hint:
         out.extend(_json_credentials(text, out))
     if "\\" in text:
-        _decoded_pass(text, out)
+        _decoded_pass(text, out, json_keys)
     return out
 
 
@@ -456,56 +437,41 @@ def _json_unescape(raw: str) -> str | None:
         return None
 
 
-#: JSON escapes that can hide a token character ([A-Za-z0-9_+/-]); others (a newline, <, á) cannot
-_HIDING_ESC = _lazy(r"\\(?:u00(?:2[bBdDfF]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])|/)")
-
-
-def _decoded_pass(text: str, out: list[Match]) -> None:
-    """Tokens hidden behind JSON escapes (``\\u0073k-…``, ``\\/`` in an AWS secret): match the text with
-    ``\\uXXXX`` and ``\\/`` decoded, report what the raw pass could not see, mapped back to the raw text."""
-    if not _HIDING_ESC.search(text):  # one scan (for "\\", a literal): two substring tests cost twice
+def _decoded_pass(text: str, out: list[Match], json_keys: bool = False) -> None:
+    """Tokens hidden behind JSON escapes (``\\u0073k-…``, ``\\/`` in an AWS secret) and, with
+    ``json_keys``, credential keys of JSON-in-JSON (``{\\"api_key\\": …}``): match the text decoded by
+    :func:`cassette_lint.decoding.json_escapes`, report what the raw pass could not see, mapped back
+    to the raw text."""
+    quotes = json_keys and '\\"' in text and _ESCAPED_KEY.search(text) is not None
+    if not quotes and not D.has_hiding_escape(text):  # one scan (for "\\", a literal)
         return
-    parts: list[str] = []
-    dec_at: list[int] = []  # decoded offset where each escape's output starts
-    raw_at: list[int] = []  # raw offset of that escape
-    raw_len: list[int] = []
-    pos = 0
-    dpos = 0
-    for m in _HIDING_ESC.finditer(text):
-        parts.append(text[pos:m.start()])
-        dpos += m.start() - pos
-        e = m.group()
-        ch = "/" if e == "\\/" else chr(int(e[2:], 16))
-        dec_at.append(dpos)
-        raw_at.append(m.start())
-        raw_len.append(len(e))
-        parts.append(ch)
-        dpos += 1
-        pos = m.end()
-    if not dec_at:
+    view = D.json_escapes(text, quotes)
+    if view is None:
         return
-    parts.append(text[pos:])
-    decoded = "".join(parts)
-    rules = _rules_for(decoded)
-    if not rules:
+    decoded, to_raw = view
+    rules, hint = _keywords(decoded, quotes)
+    if not rules and not hint:
         return
 
-    def to_raw(d: int) -> tuple[int, int]:
-        """Raw offset of decoded character ``d`` and the raw length it came from."""
-        i = bisect.bisect_right(dec_at, d) - 1
-        if i < 0:
-            return d, 1
-        if d == dec_at[i]:
-            return raw_at[i], raw_len[i]
-        return raw_at[i] + raw_len[i] + (d - dec_at[i] - 1), 1
-
-    for r, da, db, tok in _run(rules, decoded):
+    def raw_span(da: int, db: int) -> tuple[int, int]:
         a = to_raw(da)[0]
         last, n = to_raw(db - 1)
-        b = last + n
+        return a, last + n
+
+    for r, da, db, tok in _run(rules, decoded):
+        a, b = raw_span(da, db)
         if _overlaps(a, b, out):
             continue
         out.append(Match(r.code, r.label, a, b, tok, text[a:b] == tok, "JSON-escaped"))
+    if hint:
+        for m in _json_credentials(decoded, []):
+            a, b = raw_span(m.start, m.end)
+            if not _overlaps(a, b, out):
+                out.append(Match(m.code, m.label, a, b, m.value, text[a:b] == m.value, m.context + " (JSON-in-JSON)"))
+
+
+#: a credential key written inside a JSON string (``\\"api_key\\"``): JSON-in-JSON
+_ESCAPED_KEY = _lazy(r'(?i)(?:key|token|secret|passw(?:or)?d)\\"')
 
 
 # -- parameters ------------------------------------------------------------------------------------
@@ -513,23 +479,8 @@ def _decoded_pass(text: str, out: list[Match]) -> None:
 _PARAM = _lazy(r"([^&=;#\s]+)=([^&#\s]*)")
 
 
-def _unquote_plus(s: str) -> str:
-    """``urllib.parse.unquote_plus``, imported only for a text it changes (one with ``%`` or ``+``):
-    with ``ipaddress`` that import costs every start-up ~3 ms."""
-    if "%" not in s and "+" not in s:
-        return s
-    from urllib.parse import unquote_plus
-
-    return unquote_plus(s)
-
-
-def unquote(s: str) -> str:
-    """Percent-decoding (``urllib.parse.unquote``), imported only for a text holding ``%``."""
-    if "%" not in s:
-        return s
-    from urllib.parse import unquote as _unquote
-
-    return _unquote(s)
+_unquote_plus = D.unquote_plus
+unquote = D.unquote
 
 
 def scan_params(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[str, int, int, str]]:
@@ -595,15 +546,7 @@ def credential_span(value: str) -> tuple[int, int, str]:
     return a, b, ""
 
 
-def decode_basic(b64: str) -> str | None:
-    try:
-        raw = base64.b64decode(b64.strip() + "=" * (-len(b64.strip()) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+decode_basic = D.basic
 
 
 def looks_real(value: str, min_len: int = 8) -> bool:

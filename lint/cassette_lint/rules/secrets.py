@@ -29,6 +29,7 @@ committed.
 
 from __future__ import annotations
 
+from .. import decoding as D
 from .. import secrets as S
 from ..findings import ERROR, WARNING, Problem
 from . import rule
@@ -79,16 +80,23 @@ class _Scan:
                     self.message(it.index, side, msg)
 
     def add(self, code, it, doc, path, start, end, value, message, body_msg=None, exact=True,
-            pos=None, span=None, written=None, name=None):
+            pos=None, span=None, written=None, name=None, view=None):
         """Record a finding; ``written`` is the text at ``[start, end)`` when it is not ``value`` itself
         (the base64 of Basic credentials holding ``value``); ``name`` is the header, parameter or key
-        it is recorded under.  A placeholder (:mod:`cassette_lint.placeholders`) is never reported."""
+        it is recorded under; ``view``: the decoded text (:mod:`cassette_lint.decoding`) that
+        ``[start, end)`` are offsets of, which maps them to the file and re-encodes the fix.  A
+        placeholder (:mod:`cassette_lint.placeholders`) is never reported."""
         if self.allow.allows(value) or value == self.placeholder:
             return
         if code in S.TOKEN_BY_CODE:
             if self.model.token(value):
                 return
         elif self.model.accepts(value, name):
+            return
+        if view is not None:
+            fix = D.fix_of(view, start, end, self.placeholder)
+            self.out.setdefault(code, []).append(Problem(view.pos(start, end), message, interaction=it,
+                                                         value=value, fix=fix))
             return
         written = value if written is None else written
         if pos is None:
@@ -98,20 +106,35 @@ class _Scan:
         fix = S.make_fix(span, self.placeholder, body_msg, written) if span is not None else None
         self.out.setdefault(code, []).append(Problem(pos, message, interaction=it, value=value, fix=fix))
 
-    def tokens(self, it, doc, path, text, where, body_msg=None, json_keys=False):
+    def tokens(self, it, doc, path, text, where, body_msg=None, json_keys=False, view=None, segments=True):
         found = S.scan_tokens(text, json_keys=json_keys)
         if found:
-            self.report(found, it, doc, path, where, body_msg)
+            self.report(found, it, doc, path, where, body_msg, view)
+        if segments and len(text) >= D.MIN_SEGMENT:
+            self.decoded(it, view or D.ScalarView(doc, path, text, body_msg), where, found)
         return found
 
-    def report(self, found, it, doc, path, where, body_msg=None):
+    def decoded(self, it, parent, where, found, depth=1, skip=()) -> None:
+        """Tokens and credential JSON keys inside the base64 segments of ``parent``'s text that decode
+        to text (a ``data:`` URI, ``{"blob": "eyJhcGlfa2V5Ijo…"}``), and inside those, to ``MAX_DEPTH``;
+        not inside ``found`` matches nor ``skip`` spans (Basic credentials, decoded on their own)."""
+        for seg in D.base64_segments(parent.text, [(m.start, m.end) for m in found] + list(skip)):
+            view = D.Base64View(parent, seg, depth)
+            inner = S.scan_tokens(view.text, json_keys=True)
+            if inner:
+                self.report(inner, it, None, None, f"{where} (base64-encoded)", view=view)
+            if depth < D.MAX_DEPTH and len(view.text) >= D.MIN_SEGMENT:
+                self.decoded(it, view, where, inner, depth + 1)
+
+    def report(self, found, it, doc, path, where, body_msg=None, view=None):
         for m in found:
             if m.code == "K023":
                 msg = f"{m.context} holds a credential {S.mask(m.value)} in the {where}: {_ADVICE}"
             else:
                 how = " (behind JSON escapes)" if not m.exact else ""
                 msg = f"{m.label} {S.mask(m.value)} in the {where}{how}: {_ADVICE}"
-            self.add(m.code, it, doc, path, m.start, m.end, m.value, msg, body_msg, m.exact, name=m.context)
+            self.add(m.code, it, doc, path, m.start, m.end, m.value, msg, body_msg, m.exact, name=m.context,
+                     view=view)
 
     # -- per message ---------------------------------------------------------------------------
     def message(self, it: int, side: str, msg) -> None:
@@ -121,6 +144,8 @@ class _Scan:
                     for v in vals:
                         if isinstance(v.value, str) and v.value:
                             self.header(it, side, kind, name, v)
+                        elif isinstance(v.value, bytes) and v.value:  # vcrpy's bytes values: !!binary
+                            self.header(it, side, kind, name, v, D.BinaryView(v.doc, v.path, v.value))
         if side == "request":
             if msg.url is not None and isinstance(msg.url.value, str):
                 self.url(it, msg.url)
@@ -132,15 +157,22 @@ class _Scan:
         if msg.body is not None and msg.body.path is not None:
             self.body(it, side, msg)
 
-    def header(self, it, side, kind, name, v) -> None:
-        text, doc, path = v.value, v.doc, v.path
-        found = S.scan_tokens(text)
-        if found:
-            self.report(found, it, doc, path, f"{side} {kind} {name}")
+    def header(self, it, side, kind, name, v, view=None) -> None:
+        """One header value; ``view``: a ``!!binary`` value's bytes (vcrpy writes ``bytes`` so)."""
+        doc, path = v.doc, v.path
+        text = v.value if view is None else view.text
+        where = f"{side} {kind} {name}" + (" (!!binary)" if view is not None else "")
+        found = self.tokens(it, doc, path, text, where, view=view, segments=False)
         hk = _header_kind(name)
+        skip = ()
+        if hk == _SENSITIVE:
+            a, b, scheme = S.credential_span(text)
+            if scheme.lower() == "basic":
+                skip = ((a, b),)
+        if len(text) >= D.MIN_SEGMENT:
+            self.decoded(it, view or D.ScalarView(doc, path, text), where, found, skip=skip)
         if hk == _OTHER:
             return
-        where = f"{side} {kind} {name}"
         if hk == _COOKIE:
             for cname, a, b, cval in S.cookie_pairs(text, name.lower() == "set-cookie"):
                 if cname.lower() in S.BENIGN_COOKIES or S._overlaps(a, b, found):
@@ -148,7 +180,7 @@ class _Scan:
                 if S.looks_real(cval):
                     self.add("K021", it, doc, path, a, b, cval,
                              f"{where} records cookie {cname[:40]!r} = {S.mask(cval)}: a session cookie "
-                             f"is a credential; redact it or filter the header when recording", name=cname)
+                             f"is a credential; redact it or filter the header when recording", name=cname, view=view)
             return
         if hk == _SENSITIVE:
             a, b, scheme = S.credential_span(text)
@@ -162,24 +194,24 @@ class _Scan:
                     for m in inner:
                         self.add(m.code, it, doc, path, a, b, m.value,
                                  f"{m.label} {S.mask(m.value)} inside the base64 Basic credentials of the "
-                                 f"{where}: {_ADVICE}", written=cred)
+                                 f"{where}: {_ADVICE}", written=cred, view=view)
                     if inner:
                         return
                     _user, sep, pw = decoded.partition(":")
                     if sep and pw and not S.is_placeholder(pw) and not S.is_placeholder(decoded):
                         self.add("K020", it, doc, path, a, b, cred,
                                  f"{where} carries Basic credentials {S.mask(cred)} (base64 of "
-                                 f"user:password): {_ADVICE}", name=name)
+                                 f"user:password): {_ADVICE}", name=name, view=view)
                     return
             if S.looks_real(cred):
                 self.add("K020", it, doc, path, a, b, cred,
-                         f"{where} carries a credential {S.mask(cred)}: {_ADVICE}", name=name)
+                         f"{where} carries a credential {S.mask(cred)}: {_ADVICE}", name=name, view=view)
             return
         if S.looks_real(text.strip(), 4):  # an identifying header
             a, b = len(text) - len(text.lstrip()), len(text.rstrip())
             self.add("K022", it, doc, path, a, b, text[a:b],
                      f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette; "
-                     f"redact it", name=name)
+                     f"redact it", name=name, view=view)
 
     def url(self, it, v) -> None:
         text, doc, path = v.value, v.doc, v.path
@@ -214,16 +246,20 @@ class _Scan:
     def body(self, it, side, msg) -> None:
         body = msg.body
         if body.text is None:
-            # a binary body: tokens only, reported at the base64 line that encodes the token's first
-            # byte (latin-1: one character per byte); no fix, the file holds base64
-            text = body.data.decode("latin-1")
-            for m in S.scan_tokens(text):
-                self.add(m.code, it, body.doc, body.path, 0, 0, m.value,
-                         f"{m.label} {S.mask(m.value)} in the {side} body (binary): {_ADVICE}",
-                         pos=body.byte_pos(m.start), span=None)
+            # a binary body: the decoded bytes, one character a byte; reported at the base64 line that
+            # encodes the token's first byte; the fix re-encodes the scalar in its own line layout
+            view = D.BinaryView(body.doc, body.path, body.data, msg)
+            self.tokens(it, body.doc, body.path, view.text, f"{side} body (binary)", msg, json_keys=True, view=view)
+            inflated = D.inflate(body.data)
+            if inflated:  # compressed: reported at the body, nothing to edit in place
+                view = D.OpaqueView(inflated.decode("latin-1"), body.pos())
+                self.tokens(it, body.doc, body.path, view.text, f"{side} body (compressed)", msg, json_keys=True,
+                            view=view)
             return
         text = body.text
-        found = self.tokens(it, body.doc, body.path, text, f"{side} body", msg, json_keys=True)
+        # a decompressed body's offsets are not in the file: reported at the body, no fix
+        view = None if body.exact else D.OpaqueView(text, body.pos())
+        found = self.tokens(it, body.doc, body.path, text, f"{side} body", msg, json_keys=True, view=view)
         if side == "request" and "=" in text and (msg.content_type == "application/x-www-form-urlencoded"
                                   or (not msg.content_type and _FORM_BODY.match(text))):
             for name, a, b, value in S.scan_params(text):
@@ -231,7 +267,7 @@ class _Scan:
                     continue
                 self.add("K023", it, body.doc, body.path, a, b, value,
                          f"form-encoded request body parameter {name[:40]!r} holds a credential "
-                         f"{S.mask(value)}: {_ADVICE}", msg, exact=text[a:b] == value, name=name)
+                         f"{S.mask(value)}: {_ADVICE}", msg, exact=text[a:b] == value, name=name, view=view)
 
 
 def _problems(cassette, settings, code):
