@@ -4,21 +4,26 @@ A cassette is committed to git; a real key in it is an incident.  These rules lo
 recorder writes what the client sent or the server answered: request and response headers and
 trailers, the URL (query parameters and ``user:password@``), go-vcr's ``form``, request bodies (JSON or
 form-encoded) and response bodies — including SSE ``data:`` payloads and JSON strings whose escapes
-(``\\u0073k-…``, ``\\/``) hide a key — and the base64 of ``Authorization: Basic`` (decoded).
+(``\\u0073k-…``, ``\\/``) hide a key — through every encoding the decoding layer undoes
+(:mod:`cassette_lint.decoding`: percent-encoding, JSON escapes and JSON-in-JSON, ``Basic`` base64,
+``!!binary`` header values and bodies, base64 segments and ``data:`` URIs, compressed bodies).
 
 Token families (``K001``–``K014``) are shaped like gitleaks rules: a keyword pre-filter, a regular
 expression with the provider's exact prefix, length and character set, and an entropy floor where a
 prefix alone is weak.  ``K020``–``K024`` cover credentials that have no recognisable shape: sensitive
 headers, cookies, identifying headers, credential parameters and JSON keys, URL passwords.
 
-Placeholders are not secrets: empty values, ``REDACTED``, ``<API_KEY>``, ``${TOKEN}``, ``***``,
-``dummy``, ``fake``, ``test``, values made of one repeated character, and whatever the configuration
-allowlists.  A value is never printed: messages show at most its first 4 characters and its length
-(``sk-p…(164 chars)``); the value itself only reaches baselines as a hash.
+Placeholders are not secrets (:mod:`cassette_lint.placeholders`, a model of redaction conventions:
+header-name echo ``AUTHORIZATION-XXX``, filler runs, templates ``<API_KEY>``/``${TOKEN}``, redaction
+words, a family prefix plus filler ``sk-proj-XXXX…``, entropy floors), nor whatever the configuration
+allowlists; every finding passes the model before it is reported.  A value is never printed:
+messages show at most its first 4 characters and its length (``sk-p…(164 chars)``); the value
+itself only reaches baselines as a hash.
 
 Settings (``[tool.cassette-lint.secrets]``): ``allowlist`` — regular expressions matched against the
-whole value, or literal values; ``placeholder`` — what ``--fix`` writes instead of a secret (default
-``REDACTED``; letters, digits, ``_``, ``-``, ``.``).
+whole value, or literal values; ``placeholders`` — the project's own redaction convention (words,
+or expressions matched against the whole value); ``placeholder`` — what ``--fix`` writes instead of
+a secret (default ``REDACTED``; letters, digits, ``_``, ``-``, ``.``).
 
 Fix: every finding whose secret is written contiguously in the file (always true for the token
 character sets in plain, quoted or block scalars, unless an escape sits inside the secret) carries a
