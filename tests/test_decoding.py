@@ -14,7 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from cassette_lint import decoding as D
-from cassette_lint import engine, reporters
+from cassette_lint import reporters, run
+from cassette_lint.options import Options
 from cassette_lint.cli import main
 from conftest import base64_pos, binary_block
 from test_secrets import KEYS, K, cassette, fix_all, leaked, lint_file, rnd, where, write
@@ -38,7 +39,7 @@ def vcrpy_cassette(headers: dict, body=None, response_body: str = "ok") -> str:
 
 def all_formats_masked(path, secrets: list[str]) -> None:
     """No output format (nor the CLI) prints any of ``secrets``."""
-    result = engine.run([str(path)], engine.Options())
+    result = run.run([str(path)], Options())
     for fmt in reporters.FORMATS:
         for ctx in (reporters.Context(), reporters.Context(show_fixes=True)):
             assert leaked(reporters.render(fmt, result, ctx), secrets) == [], fmt
