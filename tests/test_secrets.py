@@ -339,12 +339,33 @@ def test_session_cookies_warn_and_bot_management_cookies_do_not(lint_text, tmp_p
     assert_fix_is_exact(tmp_path, text, [sid])
 
 
-def test_identifying_headers_are_warnings(lint_text):
+def test_identifying_headers_are_opt_in_warnings(lint_text):
     org = "org-" + rnd(24)
     text = cassette(resp_headers={"Openai-Organization": org, "Openai-Project": "proj_" + rnd(24)})
-    f = [x for x in lint_text(text, dedent=False) if x.rule.startswith("K")]
-    assert [(x.rule, x.severity.value) for x in f] == [("K022", "warning"), ("K022", "warning")]
-    assert (f[0].line, f[0].column) == where(text, org)
+    for default in ((), ("ALL",), ("K",), ("K02",)):
+        opts = {"select": default} if default else {}
+        assert [x.rule for x in lint_text(text, dedent=False, **opts) if x.rule.startswith("K")] == [], default
+    for select in (("K022",), ("K", "K022"), ("ALL", "K022")):
+        f = [x for x in lint_text(text, dedent=False, select=select) if x.rule.startswith("K")]
+        assert [(x.rule, x.severity.value) for x in f] == [("K022", "warning"), ("K022", "warning")]
+        assert (f[0].line, f[0].column) == where(text, org)
+
+
+def test_identifying_headers_are_selected_by_the_cli_and_marked_opt_in(tmp_path):
+    from click.testing import CliRunner
+
+    from cassette_lint.cli import main
+
+    p = write(tmp_path, cassette(resp_headers={"Openai-Organization": "org-" + rnd(24)}))
+    assert "K022" not in CliRunner().invoke(main, ["check", str(p)]).output
+    r = CliRunner().invoke(main, ["check", "--select", "K022", str(p)])
+    assert r.output.count("K022") == 1
+    r = CliRunner().invoke(main, ["check", "--extend-select", "K022", str(p)])
+    assert r.output.count("K022") == 1
+    listing = CliRunner().invoke(main, ["rules"]).output
+    assert [ln for ln in listing.splitlines() if "(opt-in)" in ln] == [
+        ln for ln in listing.splitlines() if ln.startswith("K022")]
+    assert "opt-in" in CliRunner().invoke(main, ["rules", "K022"]).output
 
 
 def test_credential_query_parameters(lint_text, tmp_path):
@@ -536,9 +557,11 @@ def test_scrubbed_fantasy_corpus_has_no_secret_findings():
     assert [(f.path, f.line, f.rule) for f in result.findings] == []
 
 
-def test_other_corpus_folders_report_only_identifying_headers():
+def test_other_corpus_folders_are_silent_and_report_only_identifying_headers_when_asked():
     needs_shared("corpus")
-    result = run.run([str(CORPUS)], Options(select=("K",)))
+    assert run.run([str(CORPUS)], Options(select=("K",))).findings == []
+    result = run.run([str(CORPUS)], Options(select=("K", "K022")))
+    assert result.findings
     for f in result.findings:
         assert f.rule == "K022", (f.path, f.line, f.rule, f.message)
         line = open(f.path, encoding="utf-8").read().splitlines()[f.line - 2].strip().lower()

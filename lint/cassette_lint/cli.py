@@ -109,7 +109,8 @@ def rules_cmd(code: str | None) -> None:
         width = max(len(r.name) for r in all_)
         for r in all_:
             fix = "fix" if r.fixable else "   "
-            click.echo(f"{r.code:<5} {r.name:<{width}}  {r.severity.value:<7} {fix}  {r.summary}")
+            opt = " (opt-in)" if r.code in rules.OPT_IN else ""
+            click.echo(f"{r.code:<5} {r.name:<{width}}  {r.severity.value:<7} {fix}  {r.summary}{opt}")
         return
     r = rules.get(code)
     if r is None:
@@ -119,5 +120,7 @@ def rules_cmd(code: str | None) -> None:
     click.echo(f"Family: {r.family}")
     if r.fixable:
         click.echo("Fix: available (safe, applied by --fix)")
+    if r.code in rules.OPT_IN:
+        click.echo(f"Selection: opt-in (runs only with --select {r.code} or --extend-select {r.code})")
     click.echo("")
     click.echo(r.doc)

@@ -37,7 +37,7 @@ class Options(Record):
         self.settings: dict[str, dict] = {} if settings is None else settings
 
     def enabled(self, code: str) -> bool:
-        if not rules.matches(code, self.select):
+        if not rules.selected(code, self.select):
             return False
         if self.ignore and rules.matches(code, self.ignore):
             # a more specific select wins over a broader ignore (``--select E001 --ignore E``)

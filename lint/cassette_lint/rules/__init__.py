@@ -98,14 +98,24 @@ def _family_of(module_name: str) -> str:
     return module_name.rsplit(".", 1)[-1]
 
 
-def rule(code: str, name: str, severity: Severity, *, fixable: bool = False, tags: Iterable[str] = ()):
+#: codes of opt-in rules: not in the default selection, enabled only by a selector naming the code
+#: exactly (``--select K022``, ``--extend-select K022``, ``select = ["K022"]``); a prefix or ``ALL``
+#: does not enable them
+OPT_IN: set[str] = set()
+
+
+def rule(code: str, name: str, severity: Severity, *, fixable: bool = False, tags: Iterable[str] = (),
+         opt_in: bool = False):
     """Decorator: register a ``check(cassette)`` generator as rule ``code``.
 
     A check may take a second argument, ``settings``: the dict of its family's options from the
-    configuration (``[tool.cassette-lint.<family>]``), e.g. the secrets allowlist.
+    configuration (``[tool.cassette-lint.<family>]``), e.g. the secrets allowlist.  ``opt_in``: the
+    rule runs only when selected by its exact code (:data:`OPT_IN`).
     """
 
     def deco(fn):
+        if opt_in:
+            OPT_IN.add(code)
         doc = inspect.cleandoc(fn.__doc__ or "")
         if not doc:
             raise RuntimeError(f"rule {code} has no docstring")
@@ -160,6 +170,13 @@ def get(code: str) -> Rule | None:
             if o.name == code.lower():
                 return o
     return r
+
+
+def selected(code: str, selectors: Iterable[str]) -> bool:
+    """:func:`matches` for a selection: an opt-in rule is selected only by its exact code."""
+    if code in OPT_IN:
+        return any(s == code for s in selectors)
+    return matches(code, selectors)
 
 
 def matches(code: str, selectors: Iterable[str]) -> bool:
