@@ -98,6 +98,27 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         raise click.UsageError(str(e)) from None
 
 
+@main.command("secrets")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.option("--recorder", "recorders", multiple=True, type=click.Choice(("vcrpy", "go-vcr", "ruby-vcr")),
+              help="Print this recorder's configuration (repeatable; default: those of the cassettes read).")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="Output format.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this configuration file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+def secrets_cmd(paths, recorders, output_format, config_file, isolated) -> None:
+    """Redaction coverage: per credential header, query parameter, form field and JSON key, how many
+    cassettes hold it redacted and how many in clear, and the recorder configuration that filters
+    them all. Never prints a value."""
+    from . import config, secrets_report
+
+    try:
+        click.echo(secrets_report.command(paths, recorders, output_format, config_file, isolated), nl=False)
+    except config.ConfigError as e:
+        click.echo(f"cassette-lint: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
 @main.command("rules")
 @click.argument("code", required=False)
 def rules_cmd(code: str | None) -> None:
