@@ -203,31 +203,41 @@ class Segment:
 #: ``bytes.translate`` table: base64 characters (both alphabets) to ``a``, every other byte to a space
 _RUN_TABLE = bytes(97 if chr(i) in "+/_-" or chr(i).isascii() and chr(i).isalnum() else 32 for i in range(256))
 _RUN = b"a" * MIN_SEGMENT
+#: the characters that start a base64 quad encoding an ASCII byte (its top six bits are below 32)
+_FIRSTS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef")
 
 
-def _runs(text: str):
+def _runs(text: str, ascii_start: bool = True) -> list[tuple[int, int]]:
     """``(start, end)`` of every run of base64 characters at least :data:`MIN_SEGMENT` long, ``=``
-    padding included.  Found on a translated copy (every character one byte, base64 characters ``a``,
-    others a space) by substring search for ``a`` * MIN_SEGMENT: ~1.5 ms/MB where a regex that tries
-    every position cost ~14 ms/MB.  The first occurrence after the previous run is a run's start."""
+    padding included; with ``ascii_start``, only the runs whose first four quads can encode ASCII
+    (each quad's first character below ``g``: hashes, ids and paths, most runs, are left out).
+    Found on a translated copy (every character one byte, base64 characters ``a``, others a space)
+    by substring search for ``a`` * MIN_SEGMENT: ~3 ms/MB where a regex that tries every position
+    cost ~14 ms/MB.  The first occurrence after the previous run is a run's start."""
     t = text.encode("ascii", "replace").translate(_RUN_TABLE)
     n = len(t)
+    out = []
+    firsts = _FIRSTS
     i = t.find(_RUN)
     while i != -1:
         j = t.find(b" ", i + MIN_SEGMENT)
         if j == -1:
             j = n
-        e = j
-        while e < n and e - j < 2 and text[e] == "=":
-            e += 1
-        yield i, e
+        if not ascii_start or firsts.issuperset(text[i:i + 16:4]):
+            e = j
+            while e < n and e - j < 2 and text[e] == "=":
+                e += 1
+            out.append((i, e))
         i = t.find(_RUN, j)
+    return out
 
 
 def base64_segments(text: str, skip=()) -> list[Segment]:
     """The base64 runs of ``text`` (at least :data:`MIN_SEGMENT` characters) that decode to text,
     within the :data:`MAX_DECODED` budget; ``skip``: ``(start, end)`` spans already reported (a
-    token's own characters look like base64)."""
+    token's own characters look like base64).  A run whose first four quads cannot encode ASCII
+    (each quad's first character is below ``g``) is not decoded: hashes, ids and paths are most
+    runs, and a credential-bearing text (JSON, a config) starts with ASCII."""
     if len(text) < MIN_SEGMENT:
         return []
     out: list[Segment] = []
