@@ -23,7 +23,9 @@ spans back into the file (``replace``: the edits of a safe fix, re-encoding ever
 Bounds (no decode bombs, no quadratic rescans): segments shorter than :data:`MIN_SEGMENT`
 characters are not decoded; at most :data:`MAX_DECODED` bytes are decoded per text and
 :data:`MAX_SEGMENT` per segment; a decoded segment is looked into again at most to depth
-:data:`MAX_DEPTH`; every text is scanned for segments once, by one linear expression.
+:data:`MAX_DEPTH`; every text is scanned for segments once, by one linear substring search
+(:func:`_runs`).  Where segments are looked for is the scanner's choice: bodies, URLs and form
+fields, not header values nor event streams (see ``rules/secrets.py``).
 """
 
 from __future__ import annotations
