@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -224,7 +225,7 @@ def detect_secrets(paths: list[str]) -> tuple[list[tuple[str, int]], float] | No
         dt += time.perf_counter() - t0
         for f, secrets in json.loads(out)["results"].items():
             for s in secrets:
-                hits.append((os.path.abspath(os.path.join(p, f)), s["line_number"]))
+                hits.append((os.path.abspath(os.path.join(p, f)), s["line_number"], s["type"]))
     return hits, dt
 
 
@@ -239,20 +240,25 @@ def compare(corpus: list[str], runs: int) -> None:
         cases = planted(tmp / "planted")
         scrubbed(tmp / "scrubbed")
         tools = {"cassette-lint": lambda ps: cassette_lint(ps), "detect-secrets": detect_secrets}
-        print(f"{'':16} {'planted found':>14} {'FP scrubbed':>12} {'findings corpus':>16} {'time corpus':>12}")
+        print(f"{'':16} {'planted: at its line':>20} {'in its file':>12} {'FP scrubbed':>12} {'findings corpus':>16} "
+              f"{'time corpus':>12}")
         per_case: dict[str, dict[str, bool]] = {}
         for name, fn in tools.items():
             if fn([str(tmp / "scrubbed")]) is None:
                 print(f"{name:16} (not installed: pip install detect-secrets)")
                 continue
             hits, _ = fn([str(tmp / "planted")])
-            got = set(hits)
+            got = {h[:2] for h in hits}
             found = {case: (str((tmp / "planted" / f).resolve()), line) in got for f, case, line in cases}
+            in_file = sum(any(h[0] == str((tmp / "planted" / f).resolve()) for h in hits) for f, _c, _l in cases)
             per_case[name] = found
             fp, _ = fn([str(tmp / "scrubbed")])
             chits, ctime = median_time(lambda: fn(corpus), runs)
-            print(f"{name:16} {sum(found.values()):>6} of {len(cases):<5} {len(fp):>12} {len(chits):>16} "
-                  f"{ctime:>10.2f} s")
+            print(f"{name:16} {sum(found.values()):>12} of {len(cases):<5} {in_file:>8} of {len(cases):<2} {len(fp):>12} "
+                  f"{len(chits):>16} {ctime:>10.2f} s")
+            kinds = Counter(h[2] for h in chits if len(h) > 2)
+            if kinds:
+                print(f"{'':16} corpus findings by type: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
         print("\nplanted, per case (found at its line):")
         for _f, case, _line in cases:
             print(f"  {case:22} " + "  ".join(f"{n}: {'yes' if per_case[n][case] else 'no '}" for n in per_case))
