@@ -95,6 +95,7 @@ def test_binary_bearer_token_header_is_a_token_family_finding(tmp_path):
     text = vcrpy_cassette({"Authorization": [("Bearer " + OPENAI).encode()]})
     p = write(tmp_path, text)
     assert [c for c, _, _ in K(lint_file(p))] == ["K001"]
+    all_formats_masked(p, [OPENAI])
     out = fix_all(p).decode()
     assert yaml.safe_load(out)["interactions"][0]["request"]["headers"]["Authorization"] == [b"Bearer REDACTED"]
 
@@ -143,6 +144,7 @@ def test_credential_json_key_inside_base64_is_reported_as_a_credential_parameter
     text = cassette(resp_body="'" + json.dumps({"state": blob}) + "'")
     p = write(tmp_path, text)
     assert [c for c, _, _ in K(lint_file(p))] == ["K023"]
+    all_formats_masked(p, [secret])
     out = fix_all(p).decode()
     new = base64.urlsafe_b64encode(json.dumps({"client_secret": "REDACTED"}).encode()).decode().rstrip("=")
     only_changed(text, out, blob, new)
@@ -204,6 +206,7 @@ def test_json_in_json_credential_key_is_found_and_fixed(tmp_path):
     text = cassette(req_body="'" + body + "'")
     p = write(tmp_path, text)
     assert K(lint_file(p)) == [("K023", *where(text, secret))]
+    all_formats_masked(p, [secret])
     out = fix_all(p).decode()
     assert secret not in out and '\\"password\\": \\"REDACTED\\"' in out
 
@@ -211,16 +214,21 @@ def test_json_in_json_credential_key_is_found_and_fixed(tmp_path):
 def test_percent_encoded_url_password_is_decoded(tmp_path):
     pw = rnd(10) + "/" + rnd(6)
     text = cassette(url="https://deploy:" + pw.replace("/", "%2F") + "@registry.example.com/v2/")
-    found = lint_file(write(tmp_path, text))
+    p = write(tmp_path, text)
+    found = lint_file(p)
     assert K(found) == [("K024", *where(text, pw.replace("/", "%2F")))]
+    all_formats_masked(p, [pw, pw.replace("/", "%2F")])
     assert [f.fix for f in found if f.rule == "K024"] == [None]  # written encoded: no byte-exact edit
 
 
 def test_gzip_binary_body_is_decompressed_and_reported_at_the_body(tmp_path):
-    raw = gzip.compress(json.dumps({"access_token": rnd(40)}).encode())
+    token = rnd(40)
+    raw = gzip.compress(json.dumps({"access_token": token}).encode())
     block = binary_block(raw, "      ").rstrip("\n")
     text = cassette(resp_body=block, resp_headers={"Content-Encoding": "gzip"}, resp_cl=len(raw))
-    found = lint_file(write(tmp_path, text))
+    p = write(tmp_path, text)
+    all_formats_masked(p, [token])
+    found = lint_file(p)
     assert [(c, ln) for c, ln, _ in K(found)] == [("K023", where(text, "!!binary")[0])]
     assert [f.fix for f in found if f.rule == "K023"] == [None]  # compressed bytes: nothing to edit in place
 
@@ -232,6 +240,7 @@ def test_binary_body_fix_re_encodes_the_block_and_updates_the_length(tmp_path):
     text = cassette(resp_body=block, resp_cl=len(raw))
     p = write(tmp_path, text)
     assert K(lint_file(p)) == [("K003", *base64_pos(text, raw, raw.index(key.encode())))]
+    all_formats_masked(p, [key])
     out = fix_all(p).decode()
     new_raw = raw.replace(key.encode(), b"REDACTED")
     new_block = binary_block(new_raw, "      ").rstrip("\n")
