@@ -181,3 +181,11 @@ def test_pasting_the_vcrpy_configuration_records_a_clean_cassette(tmp_path, serv
     after = CliRunner().invoke(main, ["secrets", "--isolated", str(clean.parent)]).output
     rows = table(after)
     assert rows and all(clear == 0 for _redacted, clear in rows.values()), after
+
+
+def test_multipart_form_fields_are_counted(tmp_path):
+    parts = "--b\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n" + PASSWORD + "\r\n--b--\r\n"
+    (tmp_path / "m.yaml").write_text(cassette(req_body=json.dumps(parts), req_cl=len(parts),
+                                              req_headers={"Content-Type": "'multipart/form-data; boundary=b'"}))
+    out = CliRunner().invoke(main, ["secrets", "--isolated", str(tmp_path)]).output
+    assert table(out) == {("form field", "api_key"): (0, 1)} and leaked(out, [PASSWORD]) == []

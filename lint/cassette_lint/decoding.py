@@ -12,8 +12,9 @@ What is decoded, and where:
   (vcrpy writes a header value that was ``bytes`` as ``!!binary``; go-vcr and vcrpy write bodies that
   are not UTF-8 so), and base64 *segments* of a text that decode to text: a credential inside
   ``{"blob": "eyJhcGlfa2V5Ijo…"}`` or a ``data:…;base64,`` URI (:func:`base64_segments`);
-- **gzip/deflate** bodies are undone by the format adapters (``Body.text``, ``Body.decoded``), below
-  this layer; multipart parts are plain text inside a body and need no decoding.
+- **gzip/deflate** bodies: the format adapters undo a declared ``Content-Encoding`` (``Body.text``,
+  ``Body.decoded``); a compressed ``!!binary`` body they leave as bytes is inflated here (:func:`inflate`);
+- **multipart/form-data** request bodies: their form fields, by name (:func:`multipart_fields`).
 
 A decoded text is a *view* (:class:`ScalarView`, :class:`BinaryView`, :class:`Base64View`): it knows
 the file position of any of its offsets (``pos``) and how to write a replacement of any of its
@@ -92,6 +93,41 @@ def unquote(s: str) -> str:
     from urllib.parse import unquote as _unquote
 
     return _unquote(s)
+
+
+# -- multipart/form-data ------------------------------------------------------------------------------
+
+_BOUNDARY = lazy(r'(?i)boundary="?([^";]{1,200})"?')
+_DISPOSITION_NAME = lazy(r'(?im)^content-disposition:[^\r\n]*?\bname="([^"]{0,200})"([^\r\n]*)$')
+#: the most parts of one body read for field names
+MAX_PARTS = 1000
+
+
+def multipart_fields(text: str, content_type: str):
+    """``(name, value start, value end)`` of the form fields (not files) of a ``multipart/form-data``
+    body: each part's ``Content-Disposition: form-data; name="…"`` and the value after the part's
+    blank line, up to the line break before the next boundary.  Offsets are in ``text``."""
+    m = _BOUNDARY.search(content_type)
+    if m is None:
+        return
+    delim = "--" + m.group(1)
+    starts = []
+    i = text.find(delim)
+    while i != -1 and len(starts) <= MAX_PARTS:
+        starts.append(i)
+        i = text.find(delim, i + len(delim))
+    for a, b in zip(starts, starts[1:]):
+        part_end = b - 2 if text[b - 2:b] == "\r\n" else b - 1 if text[b - 1:b] == "\n" else b
+        head_end = text.find("\r\n\r\n", a, part_end)
+        sep = 4
+        if head_end == -1:
+            head_end, sep = text.find("\n\n", a, part_end), 2
+        if head_end == -1:
+            continue
+        d = _DISPOSITION_NAME.search(text, a, head_end)
+        if d is None or "filename" in d.group(2).lower():
+            continue
+        yield d.group(1), head_end + sep, max(part_end, head_end + sep)
 
 
 # -- JSON escapes ---------------------------------------------------------------------------------

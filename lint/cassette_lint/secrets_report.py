@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from . import decoding as D
 from . import secrets as S
 
 #: how far into a JSON body credential keys are looked for
@@ -180,6 +181,11 @@ def inventory(cassette, path: str, cov: Coverage, judge: _Judge) -> None:
             if body is None or body.text is None:
                 continue
             text = body.text
+            if side == "request" and msg.content_type == "multipart/form-data":
+                for name, a, b in D.multipart_fields(text, msg.headers.value("Content-Type", "") or ""):
+                    if S.norm_key(name) in S.CREDENTIAL_PARAMS:
+                        cov.note(path, "form field", name, judge.clear(text[a:b], name))
+                continue
             if side == "request" and msg.content_type == "application/x-www-form-urlencoded":
                 for name, value in _params(text):
                     cov.note(path, "form field", name, judge.clear(value, name))

@@ -263,6 +263,14 @@ class _Scan:
         # chunks) is binary: looking for segments there was ~60% of the decoding layer's cost
         found = self.tokens(it, body.doc, body.path, text, f"{side} body", msg, json_keys=True, view=view,
                             segments=msg.content_type != "text/event-stream")
+        if side == "request" and msg.content_type == "multipart/form-data":
+            for name, a, b in D.multipart_fields(text, msg.headers.value("Content-Type", "") or ""):
+                value = text[a:b]
+                if S.norm_key(name) not in S.CREDENTIAL_PARAMS or S._overlaps(a, b, found) or not value:
+                    continue
+                self.add("K023", it, body.doc, body.path, a, b, value,
+                         f"multipart request body field {name[:40]!r} holds a credential {S.mask(value)}: "
+                         f"{_ADVICE}", msg, name=name, view=view)
         if side == "request" and "=" in text and (msg.content_type == "application/x-www-form-urlencoded"
                                   or (not msg.content_type and _FORM_BODY.match(text))):
             for name, a, b, value in S.scan_params(text):
