@@ -585,7 +585,8 @@ def identifying_header(cassette, settings):
 def credential_parameter(cassette, settings):
     """A credential in a URL query parameter, a form field or a JSON key.
 
-    What: query parameters and form fields (``form``, form-encoded request bodies) named ``key``,
+    What: query parameters and form fields (``form``, form-encoded and ``multipart/form-data`` request
+    bodies) named ``key``,
     ``api_key``, ``apikey``, ``access_token``, ``token``, ``client_secret``, ``password``, ``secret``,
     ``sig``/``signature``, ``X-Amz-Signature``, ``X-Amz-Security-Token`` …; and JSON string values
     (request or response bodies, SSE payloads) under keys such as ``api_key``, ``access_token``,
