@@ -91,7 +91,7 @@ def client_of(cassette) -> Client:
 def _find_client(cassette) -> Client:
     library = cassette.profile.library
     if library == "go-vcr":
-        return Client(GO, "go-vcr's RoundTrip hands the response to Go's net/http")
+        return Client(GO, "go-vcr returns the recorded response from its RoundTrip")
     if library != "vcrpy":
         return Client(None, f"{cassette.profile.label} client not modelled")
     for it in cassette.http:
@@ -126,6 +126,15 @@ _MAGIC = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"))
 #: media types a caller parses as text (JSON, SSE, XML, form, text/*): compressed bytes there break it
 _TEXTUAL = re.compile(r"^(text/|application/(.+\+)?(json|xml|x-ndjson|x-www-form-urlencoded|javascript)$"
                       r"|application/(json|xml)|application/vnd\.[^;]*\+json)")
+
+
+#: media types a caller parses (JSON, JSON lines, SSE): a stray byte there fails the parse
+_PARSED = re.compile(r"^(application/(.+\+)?json|application/x-ndjson|application/jsonl?|text/event-stream)$")
+
+
+def parsed(content_type: str) -> bool:
+    """True for a media type its caller parses (JSON, NDJSON, ``text/event-stream``)."""
+    return bool(content_type) and _PARSED.match(content_type) is not None
 
 
 def textual(content_type: str) -> bool:

@@ -218,8 +218,9 @@ def chunked_framing_in_body(cassette):
     ``strings.NewReader(body)`` to Go's net/http. The caller reads ``5\\r\\nhello\\r\\n0\\r\\n\\r\\n``.
     A ``chunked`` header over a de-chunked body (the usual case) is harmless under every client.
 
-    Consequence: **error** when the ``Content-Type`` is text (the caller's JSON/SSE parse fails),
-    under httpx, requests and Go alike; **warning** for other media types (the bytes are wrong).
+    Consequence: **error** when the ``Content-Type`` is one a caller parses (JSON, NDJSON, SSE: the
+    parse fails), under httpx, requests and Go alike; **warning** for other media types (the bytes
+    are wrong, nothing raises).
 
     Fix: store the de-chunked body (concatenate the chunks), or re-record.
 
@@ -244,7 +245,7 @@ def chunked_framing_in_body(cassette):
             te += [t.strip().lower() for t in hv.value.split(",")]
         if "chunked" not in te or not _clients.chunk_framed(resp.body.data):
             continue
-        text = _clients.textual(resp.content_type)
+        text = _clients.parsed(resp.content_type)
         yield _Problem(resp.body.pos(), "body still holds its chunked framing: no client de-chunks a replayed "
                        f"response ({_clients.failing_clients('chunk-framing')} hand the size lines to the "
                        f"caller{', whose parse fails' if text else ''}) [{_client_says(client)}]",
