@@ -235,9 +235,9 @@ def response_content_length(cassette):
             severity, why = ERROR, f"{client.label} enforces it, so reading the body fails"
         else:
             severity = WARNING
-            why = (f"{client.label if client.name else 'httpx, requests and Go'} do"
-                   f"{'es' if client.name else ''} not enforce it on replay, so it replays, but the body was "
-                   "changed after recording (edited, truncated or re-encoded)")
+            who = (f"{client.label} does not enforce it on replay" if client.name else
+                   f"httpx, requests and Go's net/http do not enforce it on replay ({client.how})")
+            why = f"{who}, so it replays, but the body was changed after recording (edited, truncated or re-encoded)"
         yield Problem(
             value.pos, f"{source} {declared} but body is {_size(n)}: {why}",
             interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n), severity=severity)

@@ -593,15 +593,27 @@ def _volatile(cassette, profile, headers_compared, body_compared, url_compared, 
               "match", _WARNING)
 
 
+#: what a redaction hook writes (not a fixed test value such as ``foo`` or ``test``, which the test sends)
+_REDACTION = _re.compile(r"redact|filter|scrub|mask|hidden|remov|censor|obfusc|saniti[sz]|placeholder|replace"
+                         r"|\A\W*(?:<[^<>]*>|\{\{.*\}\}|\$\{.*\}|\[[^\[\]]*\])\W*\Z|\A(.)\1{2,}\Z", _re.I | _re.S)
+
+
+def _redaction(secrets, value: str) -> bool:
+    """A placeholder (:func:`cassette_lint.secrets.is_placeholder`) that a redaction hook wrote."""
+    v = value.strip().strip("'\"")
+    return bool(v) and secrets.is_placeholder(v) and _REDACTION.search(v) is not None
+
+
 @_rule("R015", "placeholder-in-matched-field", _WARNING)
 def placeholder_in_matched_field(cassette):
     """A redaction placeholder in a request field go-vcr's matcher compares: only a client that sends
     the placeholder can match.
 
     What: a credential header (``Authorization``, ``X-Api-Key`` …) or query parameter (``api_key``,
-    ``token`` …) whose recorded value is a placeholder (``REDACTED``, ``<API_KEY>``, ``Bearer
-    xxx``; the placeholder recognition of :mod:`cassette_lint.secrets`), in a field the matcher
-    compares.
+    ``token`` …) whose recorded value is what a redaction hook writes (``REDACTED``, ``[FILTERED]``,
+    ``<API_KEY>``, ``***``; a placeholder by the recognition of :mod:`cassette_lint.secrets` that names
+    a redaction or is a template or a filler run — not a fixed test value like ``foo`` or ``test``,
+    which the test itself sends), in a field the matcher compares.
 
     Why: go-vcr runs its hooks (``AfterCaptureHook``, ``BeforeSaveHook``) only when it records and
     saves; on replay the matcher compares the live request as the client sends it with the saved,
@@ -649,13 +661,13 @@ def placeholder_in_matched_field(cassette):
                     if not isinstance(v.value, str) or not v.value.strip():
                         continue
                     a, b, _ = secrets.credential_span(v.value)
-                    if secrets.is_placeholder(v.value[a:b]):
+                    if _redaction(secrets, v.value[a:b]):
                         first.setdefault(("header", name.lower()), [v.pos, it.index, f"header {name}", 0])[3] += 1
         if url_compared and req.url is not None and isinstance(req.url.value, str) and "?" in req.url.value:
             query = req.url.value.split("?", 1)[1]
             for m in _re.finditer(r"([^&=;#\s]+)=([^&#\s]*)", query):
                 if secrets.norm_key(m.group(1)) in secrets.CREDENTIAL_PARAMS and m.group(2) \
-                        and secrets.is_placeholder(m.group(2)):
+                        and _redaction(secrets, m.group(2)):
                     first.setdefault(("query", m.group(1)), [req.url.pos, it.index,
                                                              f"query parameter {m.group(1)}", 0])[3] += 1
     for pos, index, field, n in first.values():
