@@ -323,3 +323,14 @@ def test_go_vcr_responses_are_read_by_go_net_http_which_decodes_nothing(lint_tex
     found = lint_text(govcr("Transfer-Encoding:\n- chunked\n", framed), dedent=False)
     [r012] = [f for f in found if f.rule == "R012"]
     assert r012.severity.value == "error" and "Go's net/http" in r012.message
+
+
+def test_aiohttp_is_read_from_its_user_agent_and_does_not_decode(tmp_path):
+    """aiohttp through vcrpy (MockClientResponse.read() returns the stored bytes): modelled from
+    vcrpy's source like requests; aiohttp is not a test dependency, so this checks the model only."""
+    ua = "Python/3.11 aiohttp/3.9.5"
+    path = _dump(cassette({"Content-Encoding": ["gzip"]}, gzip.compress(PLAIN.encode()), ua), tmp_path / "c.yaml")
+    [f] = [f for f in lint_file(path) if f.rule in CLIENT_RULES]
+    assert f.rule == "R011" and "aiohttp does not decode on replay" in f.message
+    path = _dump(cassette({"Content-Encoding": ["gzip"]}, PLAIN, ua), tmp_path / "d.yaml")
+    assert [f for f in lint_file(path) if f.rule in CLIENT_RULES] == []

@@ -22,6 +22,11 @@ on replay: a gzip header on a decoded body is harmless (this is what vcrpy store
 with requests and urllib3 2, whose ``read()`` decodes), and gzip bytes under a gzip header reach the
 caller still compressed (``response.json()`` fails).
 
+``aiohttp`` (through vcrpy ``vcr/stubs/aiohttp_stubs.py``, read from the source, not replayed in the
+tests: aiohttp is not a test dependency): ``build_response`` puts the stored bytes in
+``MockClientResponse._body``, and ``read()``/``text()``/``json()`` return or parse them as they are
+(aiohttp decodes in its wire parser, which replay skips) — the same as requests.
+
 Go's ``net/http`` (go-vcr ``Recorder.RoundTrip`` returns ``Interaction.GetHTTPResponse``: ``Body`` is
 ``io.NopCloser(strings.NewReader(body))``, ``ContentLength``, ``TransferEncoding`` and ``Header`` as
 recorded): ``http.Client`` neither decodes (only ``Transport`` does, for the ``Accept-Encoding`` it
@@ -41,10 +46,11 @@ import zlib
 
 HTTPX = "httpx"
 REQUESTS = "requests"
+AIOHTTP = "aiohttp"
 GO = "go"
 
 #: how a message names a client
-CLIENT_LABEL = {HTTPX: "httpx", REQUESTS: "requests (urllib3 2)", GO: "Go's net/http"}
+CLIENT_LABEL = {HTTPX: "httpx", REQUESTS: "requests (urllib3 2)", AIOHTTP: "aiohttp", GO: "Go's net/http"}
 
 #: request ``User-Agent`` prefixes of clients (and the SDKs built on them), first match wins
 _AGENTS = (
@@ -53,6 +59,7 @@ _AGENTS = (
     (re.compile(r"^(Async)?(OpenAI|Anthropic|Groq|Mistral|Together|Cerebras|Fireworks)[A-Za-z]*/Python\b", re.I),
      HTTPX),
     (re.compile(r"^python-requests/", re.I), REQUESTS),
+    (re.compile(r"\baiohttp/\d", re.I), AIOHTTP),
 )
 
 #: the codings httpx undoes without optional packages (``httpx._decoders.SUPPORTED_DECODERS``)
@@ -191,16 +198,21 @@ def httpx_decode_error(msg, data: bytes) -> tuple[str, str] | None:
 #: the behaviour of each client per defect, as the rules' messages and the README state it
 FAILS = {
     # a Content-Encoding the stored body is not in
-    "declared-not-stored": {HTTPX: True, REQUESTS: False, GO: False},
+    "declared-not-stored": {HTTPX: True, REQUESTS: False, AIOHTTP: False, GO: False},
     # compressed bytes under a matching Content-Encoding
-    "stored-and-declared": {HTTPX: False, REQUESTS: True, GO: False},
+    "stored-and-declared": {HTTPX: False, REQUESTS: True, AIOHTTP: True, GO: False},
     # compressed bytes without a Content-Encoding
-    "stored-not-declared": {HTTPX: True, REQUESTS: True, GO: True},
+    "stored-not-declared": {HTTPX: True, REQUESTS: True, AIOHTTP: True, GO: True},
     # a body that still holds chunked framing
-    "chunk-framing": {HTTPX: True, REQUESTS: True, GO: True},
+    "chunk-framing": {HTTPX: True, REQUESTS: True, AIOHTTP: True, GO: True},
     # a Content-Length that differs from the body
-    "length-differs": {HTTPX: False, REQUESTS: False, GO: False},
+    "length-differs": {HTTPX: False, REQUESTS: False, AIOHTTP: False, GO: False},
 }
+
+
+#: why a client hands compressed bytes under a matching header to its caller
+NO_DECODE = {REQUESTS: "vcrpy's VCRHTTPResponse ignores decode_content",
+             AIOHTTP: "vcrpy's MockClientResponse.read() returns the stored bytes"}
 
 
 def fails(client: Client, defect: str) -> bool | None:

@@ -42,11 +42,11 @@ def validate(settings: dict) -> None:
 
 # == R010–R029: what the client and the next live request do (replay/clients.py) ==================
 
-import re as _re
+import re as _re  # noqa: E402 - R010-R029 keep their imports in their own block
 
-from ..findings import ERROR as _ERROR, WARNING as _WARNING, Problem as _Problem
-from ..replay import clients as _clients
-from . import rule as _rule
+from ..findings import ERROR as _ERROR, WARNING as _WARNING, Problem as _Problem # noqa: E402
+from ..replay import clients as _clients # noqa: E402
+from . import rule as _rule # noqa: E402
 
 
 def _client_says(client: "_clients.Client") -> str:
@@ -80,8 +80,8 @@ def content_encoding_not_stored(cassette):
 
     - httpx: **error**, the test fails reading the body.
     - an unknown client: **warning**, naming httpx as the client that would fail.
-    - requests (urllib3 2), Go's net/http: no finding. It replays, and it is what vcrpy itself writes
-      when it records with requests and urllib3 2.
+    - requests (urllib3 2), aiohttp, Go's net/http: no finding. It replays, and it is what vcrpy
+      itself writes when it records with requests and urllib3 2 (or aiohttp).
     - ``br``/``zstd`` on a text body: **warning**: httpx decodes them only when brotli / zstandard
       is installed, and then raises.
 
@@ -125,8 +125,8 @@ def content_encoding_not_stored(cassette):
             if fails:
                 consequence = f"httpx raises DecodingError ({why}) reading it on every replay"
             else:
-                consequence = ("httpx would raise DecodingError reading it; requests (urllib3 2) and Go's "
-                               "net/http pass the body through")
+                consequence = ("httpx would raise DecodingError reading it; requests (urllib3 2), aiohttp "
+                               "and Go's net/http pass the body through")
             yield _Problem(hv.pos, f"Content-Encoding {coding} but the body is not {coding}-encoded (stored "
                            f"decoded): {consequence} [{_client_says(client)}]",
                            interaction=it.index, value=coding, severity=_ERROR if fails else _WARNING)
@@ -155,8 +155,9 @@ def compressed_body_reaches_caller(cassette):
     recorded by httpx, or by requests with urllib3 1, store the gzip bytes).
 
     Consequence per client: no header and a text ``Content-Type``: **error** under every client.
-    A gzip header and gzip bytes: **error** under requests (urllib3 2); httpx and Go's net/http (whose
-    caller sent its own ``Accept-Encoding`` and gunzips) read it; an unknown client: no finding.
+    A gzip header and gzip bytes: **error** under requests (urllib3 2) and aiohttp (vcrpy's
+    ``MockClientResponse.read()`` returns the stored bytes); httpx and Go's net/http (whose caller sent
+    its own ``Accept-Encoding`` and gunzips) read it; an unknown client: no finding.
 
     Fix: restore the ``Content-Encoding`` header, or store the decoded body without it
     (vcrpy ``decode_compressed_response=True`` does that on record).
@@ -199,8 +200,8 @@ def compressed_body_reaches_caller(cassette):
         elif packed in tokens and _clients.fails(client, "stored-and-declared"):
             hv = _header_value(resp, "Content-Encoding")
             yield _Problem(hv.pos, f"Content-Encoding {packed} and a {packed}-compressed body: "
-                           f"{client.label} does not decode on replay (vcrpy's VCRHTTPResponse ignores "
-                           f"decode_content), so the caller gets the compressed bytes "
+                           f"{client.label} does not decode on replay ({_clients.NO_DECODE[client.name]}), "
+                           "so the caller gets the compressed bytes "
                            f"[{_client_says(client)}]", interaction=it.index, value=packed, severity=_ERROR)
 
 
