@@ -44,9 +44,9 @@ def validate(settings: dict) -> None:
 
 import re as _re  # noqa: E402 - R010-R029 keep their imports in their own block
 
-from ..findings import ERROR as _ERROR, WARNING as _WARNING, Problem as _Problem # noqa: E402
-from ..replay import clients as _clients # noqa: E402
-from . import rule as _rule # noqa: E402
+from ..findings import ERROR as _ERROR, WARNING as _WARNING, Problem as _Problem  # noqa: E402
+from ..replay import clients as _clients  # noqa: E402
+from . import rule as _rule  # noqa: E402
 
 
 def _client_says(client: "_clients.Client") -> str:
@@ -639,8 +639,7 @@ def _redaction(secrets, value: str) -> bool:
 
 @_rule("R015", "placeholder-in-matched-field", _WARNING)
 def placeholder_in_matched_field(cassette):
-    """A redaction placeholder in a request field go-vcr's matcher compares: only a client that sends
-    the placeholder can match.
+    """A redaction placeholder in a request field go-vcr's matcher compares: only a client sending it matches.
 
     What: a credential header (``Authorization``, ``X-Api-Key`` …) or query parameter (``api_key``,
     ``token`` …) whose recorded value is what a redaction hook writes (``REDACTED``, ``[FILTERED]``,
@@ -747,8 +746,7 @@ def _compared_differences(profile, a, b) -> list[str]:
 
 @_rule("R016", "re-recorded-block", _WARNING)
 def re_recorded_block(cassette):
-    """The cassette holds its conversation again, differing in a field the matcher compares: every
-    ``new_episodes`` run re-records it.
+    """The conversation recorded again, differing in a field the matcher compares: ``new_episodes`` re-records it.
 
     What: the interactions from the first on repeat later in the file (same methods and URLs without
     the query, in the same order, two or more), and the copies differ in a request field the
