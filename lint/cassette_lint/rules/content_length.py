@@ -188,7 +188,7 @@ def request_content_length(cassette):
             interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n), severity=severity)
 
 
-@rule("L002", "response-content-length-mismatch", ERROR, fixable=True)
+@rule("L002", "response-content-length-mismatch", WARNING, fixable=True)
 def response_content_length(cassette):
     """A response's declared length differs from the UTF-8 byte length of its recorded body.
 
@@ -198,10 +198,17 @@ def response_content_length(cassette):
     body of a ``HEAD`` response or of a ``1xx``/``204``/``304`` response.
 
     Why: the body no longer is what the server sent: it was truncated, re-encoded or edited by hand
-    (a redaction that changed the length). On replay the client is handed a length that lies:
-    urllib3 2 (``enforce_content_length``) raises ``IncompleteRead`` when fewer bytes arrive,
-    Go code that trusts ``ContentLength`` (``io.LimitReader``, pre-sized buffers) reads too little or
-    waits for more.
+    (a redaction that changed the length). On replay no modelled client enforces the length, because
+    each check lives in the wire layer a recorder skips (``replay/clients.py``): vcrpy hands requests
+    a ``VCRHTTPResponse`` that reads the stored bytes from a ``BytesIO`` in place of urllib3's
+    ``HTTPResponse`` (whose ``enforce_content_length`` would raise ``IncompleteRead``); httpx reads an
+    ``httpx.ByteStream`` of the body (h11, which counts, is not involved); go-vcr returns the body to
+    Go's ``http.Client``, which does not compare ``ContentLength`` with it. Go code that trusts
+    ``ContentLength`` itself (``io.LimitReader``, pre-sized buffers) may still read too little.
+
+    Consequence per client: httpx, requests (urllib3 2), Go's net/http: **warning** — it replays,
+    the recorded body is not what the server sent. The message names the client it assumes (for
+    vcrpy, the recorded ``User-Agent``). A ``--severity L002=error`` restores the old default.
 
     Fix: ``--fix`` sets the value to the body's byte length (safe: only the number changes); if the
     body was truncated, re-record instead.
@@ -218,12 +225,22 @@ def response_content_length(cassette):
           content_length: 12
           body: '{"ok": true}'
     """
+    from ..replay import clients
+
+    client = None
     for it, msg, value, source, declared, n in _mismatches(cassette, "response"):
+        if client is None:
+            client = clients.client_of(cassette)
+        if clients.fails(client, "length-differs"):  # no modelled client does (the table in clients.py)
+            severity, why = ERROR, f"{client.label} enforces it, so reading the body fails"
+        else:
+            severity = WARNING
+            who = (f"{client.label} does not enforce it on replay" if client.name else
+                   f"httpx, requests and Go's net/http do not enforce it on replay ({client.how})")
+            why = f"{who}, so it replays, but the body was changed after recording (edited, truncated or re-encoded)"
         yield Problem(
-            value.pos,
-            f"{source} {declared} but body is {_size(n)}: the body was changed after recording "
-            f"(edited, truncated or re-encoded)",
-            interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n))
+            value.pos, f"{source} {declared} but body is {_size(n)}: {why}",
+            interaction=it.index, value=f"{declared}/{n}", fix=_fix(value, n), severity=severity)
 
 
 @rule("L003", "invalid-content-length", WARNING)
