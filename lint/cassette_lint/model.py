@@ -264,6 +264,11 @@ class Message:
 
 
 class Request(Message):
+    #: go-vcr's ``remote_addr`` and ``request_uri``: set only by a server-side recording
+    #: (``recorder.HTTPMiddleware``), never by a client; None when absent
+    remote_addr: Value | None = None
+    request_uri: Value | None = None
+
     def __init__(self, path: tuple, doc: "Document", headers: Headers = None,  # type: ignore[assignment]
                  body: Body = None, content_length: Value | None = None,  # type: ignore[assignment]
                  transfer_encoding: list[str] | None = None, proto: Value | None = None,

@@ -118,6 +118,10 @@ def _request(raw: Any, path: tuple, doc: Document) -> Request:
     req.url = _val(m, "url", path, doc)
     req.host = _val(m, "host", path, doc)
     req.form = headers(m.get("form"), path + ("form",), doc) if "form" in m else None
+    if "remote_addr" in m:
+        req.remote_addr = Value(m["remote_addr"], path + ("remote_addr",), doc)
+    if "request_uri" in m:
+        req.request_uri = Value(m["request_uri"], path + ("request_uri",), doc)
     return req
 
 
