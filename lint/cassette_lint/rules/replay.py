@@ -23,6 +23,8 @@ Configuration (``[tool.cassette-lint.replay]``, or the same on the command line)
 from __future__ import annotations
 
 from .. import replay as _replay
+from ..findings import ERROR, WARNING, Problem
+from . import rule
 
 #: settings of the family and their defaults (validated by the configuration loader)
 SETTINGS = {"library": "", "match-on": [], "allow-repeats": False, "serializer": ""}
@@ -38,6 +40,359 @@ def validate(settings: dict) -> None:
     unknown = [m for m in match_on if m not in _replay.MATCHER_NAMES]
     if unknown:
         raise ValueError(f"match-on: unknown matcher {unknown[0]!r}; known: " + ", ".join(_replay.MATCHER_NAMES))
+
+
+# -- R001-R009: which interaction the library's matcher can serve (replay/matchers.py) ----------------
+#
+# Each rule builds (once per file, shared) the replay model of the file's profile: the request as
+# recorded and the request a client sends for it, compared field by field as the library does. A
+# library whose matcher cassette-lint cannot see (``custom`` without ``match-on``) gets no finding.
+
+
+def _model(cassette):
+    from ..replay import matchers
+
+    m = matchers.model_of(cassette)
+    return m if m.known else None
+
+
+def _go_v4(cassette):
+    """The model when the profile is go-vcr and its matcher compares more than method and URL."""
+    m = _model(cassette)
+    return m if m is not None and m.library == "go-vcr" else None
+
+
+def _short(v, n: int = 80) -> str:
+    s = v if isinstance(v, str) else repr(v)
+    return s if len(s) <= n else s[:n - 1] + "…"
+
+
+def _form_text(form: dict) -> str:
+    if not form:
+        return "empty"
+    return "{" + ", ".join(f"{k}: {list(v)}" for k, v in sorted(form.items())) + "}"
+
+
+@rule("R001", "form-never-matches", ERROR)
+def form_never_matches(cassette):
+    """go-vcr: the recorded ``form`` is not the ``Form`` the matcher computes for the request.
+
+    What: go-vcr v4's default matcher (``defaultMatcher.matcher``) calls ``r.ParseForm()`` on the
+    live request and compares ``r.Form`` — the form fields of a POST/PUT/PATCH
+    ``application/x-www-form-urlencoded`` body followed by the URL's query parameters — with the
+    recorded ``form``. Which requests it parses changed between versions:
+
+    - v4.0.0-v4.0.2: only POST, PUT and PATCH; a GET's ``Form`` stays empty. The recorder stored
+      ``PostForm`` (the body's fields only), so a POST/PUT/PATCH with a query string never matches
+      its own recording (go-vcr issue #116), and a GET whose recorded ``form`` holds its query
+      parameters (written by a later recorder, which stores ``Form``) never matches either.
+    - after go-vcr PRs #118/#122 (June 2025; taken as v4.0.4 and later): every method is parsed, so a
+      GET's query parameters must be in the recorded ``form`` — a GET with a query string recorded by
+      an older go-vcr (``form`` empty) never replays under the new one ("cassettes may need to be
+      re-created", #122).
+    - ``ParseForm`` fails (a malformed ``Content-Type``, a bad ``%`` escape or a ``;`` in the body's
+      or URL's query): the matcher rejects the request outright.
+
+    When the version is not known (go.mod names v4 without a release, or the format's default), a
+    difference that breaks under only some v4 releases is a warning naming them; one that breaks
+    under all is an error.
+
+    Consequence: go-vcr v4: the interaction never replays (``ErrInteractionNotFound``); go-vcr v1-v3
+    (method + URL), vcrpy, Ruby VCR: ``form`` is not compared — no finding.
+
+    Fix: record ``form`` as the matcher computes it (the body's fields, then the query's), or
+    re-record with the go-vcr version that replays it; or match on method, URL and body
+    (``recorder.WithMatcher``, ``match-on`` in the configuration).
+
+    FAIL (v4.0.2: a POST with a query, recorded by the PostForm recorder)::
+
+        request:
+          form: {}
+          url: https://api.example.com/v1/items?page=2
+          method: POST
+
+    PASS::
+
+        request:
+          form:
+            page: ["2"]
+          url: https://api.example.com/v1/items?page=2
+          method: POST
+    """
+    m = _go_v4(cassette)
+    if m is None or "form" not in m.fields:
+        return
+    from ..replay import matchers
+
+    known = matchers.go_form_always(cassette.profile)
+    modes = (known,) if known is not None else (False, True)
+    for k, it in enumerate(m.interactions):
+        rec = m.recorded[k]
+        fails = {}
+        for always in modes:
+            try:
+                live = matchers.go_live(rec)
+            except matchers.LiveError:
+                break  # R002/R003 say why the client cannot send it
+            if always or live.method in ("POST", "PUT", "PATCH"):
+                err = matchers.go_parse_form(live)
+                if err is not None:
+                    fails[always] = f"ParseForm fails ({err}), so the matcher rejects the request"
+                    continue
+            got = live.form or {}
+            if not matchers._eq_contents(got, rec.form):
+                fails[always] = (f"the request's Form is {_form_text(got)}"
+                                 + ("" if always or live.method in ("POST", "PUT", "PATCH")
+                                    else f" ({live.method}: not parsed)")
+                                 + f" but the recorded form is {_form_text(rec.form)}")
+        if not fails:
+            continue
+        req = it.request
+        where = req.form if req.form is not None else req.url or req.method
+        pos = where.pos if where is not None and hasattr(where, "pos") else it.pos
+        if len(fails) == len(modes):
+            why = next(iter(fails.values()))
+            yield Problem(pos, f"{cassette.profile.matcher} compares the form: {why}; this interaction "
+                          "never replays", interaction=it.index, value=rec.url, severity=ERROR)
+        else:
+            broken = "v4.0.4 and later (ParseForm for every method)" if True in fails else \
+                "v4.0.0-v4.0.2 (ParseForm for POST/PUT/PATCH only)"
+            why = next(iter(fails.values()))
+            yield Problem(pos, f"go-vcr {broken} compares the form: {why}; this interaction never "
+                          f"replays under those versions ({cassette.profile.label}: the version is not "
+                          "known to the patch)", interaction=it.index, value=rec.url, severity=WARNING)
+
+
+@rule("R002", "url-not-as-go-writes-it", ERROR)
+def url_not_as_go_writes_it(cassette):
+    """go-vcr: the recorded ``url`` is not what ``url.Parse(u).String()`` gives back.
+
+    What: every go-vcr matcher (v1-v3 ``DefaultMatcher``, v4 ``defaultMatcher.matcher``) compares
+    ``r.URL.String()`` of the live request with the recorded ``url`` as a string. A Go client builds
+    the request with ``http.NewRequest(method, url, …)``: Go's ``url.Parse`` lower-cases the scheme,
+    ``String()`` percent-encodes what must be (a space or a non-ASCII character in the path, ``"``
+    ``<`` ``>``; a valid escape such as ``%7e`` is kept as written) and ``NewRequest`` drops an empty
+    port (``host:``). A URL
+    Go cannot parse at all (a bad ``%`` escape, a control character) makes ``http.NewRequest`` fail
+    before anything is sent.
+
+    Consequence: go-vcr (all versions, any matcher that compares the URL): the interaction never
+    replays. vcrpy and Ruby VCR compare what their own clients send — not checked here.
+
+    Fix: write the URL as Go writes it (the message shows it), or re-record.
+
+    FAIL::
+
+        url: https://api.example.com/files/my report.pdf
+
+    PASS::
+
+        url: https://api.example.com/files/my%20report.pdf
+    """
+    m = _model(cassette)
+    if m is None or m.library != "go-vcr" or "url" not in m.fields:
+        return
+    from ..replay import gourl
+
+    for k, it in enumerate(m.interactions):
+        raw = m.recorded[k].url
+        pos = (it.request.url or it.request.method or it).pos
+        try:
+            live = gourl.live_string(raw)
+        except gourl.URLError as e:
+            yield Problem(pos, f"url.Parse fails on the recorded URL ({e}): a Go client cannot build the "
+                          f"request (http.NewRequest), so under {cassette.profile.matcher} this "
+                          "interaction never replays", interaction=it.index, value=raw)
+            continue
+        if live != raw:
+            yield Problem(pos, f"a Go client sends {_short(live)} (url.Parse(u).String()) but the cassette "
+                          f"records {_short(raw)}: {cassette.profile.matcher} compares the URL as a "
+                          "string, so this interaction never replays", interaction=it.index, value=raw)
+
+
+@rule("R003", "request-not-reproducible", ERROR)
+def request_not_reproducible(cassette):
+    """go-vcr v4: a recorded request field that a client's request never has.
+
+    What: go-vcr v4's default matcher compares every field it records; a Go client
+    (``http.NewRequest`` + ``http.Client``) cannot reproduce some of them:
+
+    - ``remote_addr`` / ``request_uri``: set only by a server-side recording
+      (``recorder.HTTPMiddleware``); a client's request has neither (``http.Client`` refuses a
+      ``RequestURI``). Such a cassette is meant for ``cassette.TestServerReplay``, which does not
+      match — a **warning**: the recorder itself never serves it to a client.
+    - ``content_length: -1`` (or any length L001 cannot judge: a request with a ``Content-Encoding``)
+      on a request whose body is empty: ``NewRequest`` gives ContentLength 0 (L001 reports the
+      other length mismatches).
+    - ``method`` empty or not an HTTP token: ``NewRequest`` uses GET, or fails.
+    - a URL with user info (``https://user:pw@host``) and no ``Authorization`` header recorded under
+      that exact key: ``http.Client`` adds ``Authorization: Basic …``, so the headers differ.
+
+    Consequence: go-vcr v4 (default matcher): the interaction never replays (error, except the
+    server-side fields: warning); go-vcr v1-v3, vcrpy, Ruby VCR: not compared — no finding.
+
+    Fix: delete the server-side fields for client replay, correct the length or method, record the
+    ``Authorization`` header as the client sends it; or re-record.
+
+    FAIL::
+
+        request:
+          content_length: -1
+          body: ""
+          remote_addr: 127.0.0.1:52011
+
+    PASS::
+
+        request:
+          content_length: 0
+          body: ""
+    """
+    m = _go_v4(cassette)
+    if m is None:
+        return
+    from ..replay import matchers
+    from .content_length import _comparable
+
+    profile = cassette.profile
+    for k, it in enumerate(m.interactions):
+        req = it.request
+        rec = m.recorded[k]
+        try:
+            live = matchers.go_live(rec)
+        except matchers.LiveError as e:
+            if e.field == "method" and "method" in m.fields:
+                yield Problem((req.method or it).pos, f"{e.detail}: a Go client cannot send this request "
+                              f"(http.NewRequest fails), so under {profile.matcher} it never replays",
+                              interaction=it.index, value=rec.method)
+            continue
+        if "method" in m.fields and live.method != rec.method:
+            yield Problem((req.method or it).pos, f"an empty method is sent as {live.method}: under "
+                          f"{profile.matcher} this interaction never replays", interaction=it.index,
+                          value=rec.method)
+        if "headers" in m.fields and live.user_info and not matchers._eq_contents(live.headers, rec.headers):
+            yield Problem((req.url or it).pos, "the URL carries user info and no Authorization header is "
+                          "recorded: http.Client adds 'Authorization: Basic …', so under "
+                          f"{profile.matcher} this interaction never replays", interaction=it.index,
+                          value=rec.url)
+        if "content_length" in m.fields and live.content_length != rec.content_length:
+            cl = req.content_length
+            if not (rec.content_length >= 0 and cl is not None and _comparable(req)):
+                yield Problem((cl or it).pos, f"content_length {rec.content_length} but a Go client sends "
+                              f"ContentLength {live.content_length} for this "
+                              f"{'empty ' if not rec.body else ''}body: under {profile.matcher} this "
+                              "interaction never replays", interaction=it.index, value=str(rec.content_length))
+        for name in ("remote_addr", "request_uri"):
+            value = getattr(rec, name)
+            if name in m.fields and value:
+                yield Problem(getattr(req, name).pos, f"{name} {_short(value, 40)!r} is set only by a "
+                              "server-side recording (recorder.HTTPMiddleware): a client's request never "
+                              f"has it, so {profile.matcher} never serves this interaction to a client "
+                              "(cassette.TestServerReplay does not match and can use it)",
+                              interaction=it.index, value=name, severity=WARNING)
+
+
+def _same_response(a, b) -> bool:
+    ra, rb = a.response, b.response
+    if ra is None or rb is None:
+        return ra is rb
+    code = (ra.code.value if ra.code is not None else None, rb.code.value if rb.code is not None else None)
+    data = (ra.body.data if ra.body is not None else b"", rb.body.data if rb.body is not None else b"")
+    return code[0] == code[1] and data[0] == data[1]
+
+
+def _repeats_name(profile) -> str:
+    if profile.library == "go-vcr":
+        return "ReplayableInteractions"
+    if profile.library == "ruby-vcr":
+        return "allow_playback_repeats"
+    return "allow_playback_repeats"
+
+
+@rule("R004", "shadowed-interaction", ERROR)
+def shadowed_interaction(cassette):
+    """With repeats allowed, an earlier interaction with the same match key always answers first.
+
+    What: with go-vcr's ``ReplayableInteractions`` or vcrpy's ``allow_playback_repeats`` (``allow-repeats``
+    in the configuration), the library answers a request with the *first* recorded interaction that
+    matches, played or not (go-vcr ``Cassette.getInteraction``, vcrpy ``Cassette.play_response``).
+    A later interaction that the same request matches is never served.
+
+    Consequence: go-vcr, vcrpy with repeats allowed: the later interaction is dead. If its response
+    differs (a job polled until it is done, a list that grew), the test never sees it — every call
+    gets the first response: **error**. The same response: a dead copy, **warning**. Ruby VCR plays
+    unused interactions first even with ``allow_playback_repeats`` — no finding; without repeats see
+    R005.
+
+    Fix: make the requests differ where the matcher looks (a match-on field that tells them apart),
+    turn repeats off for this cassette, or delete the dead copy.
+
+    FAIL (allow-repeats = true)::
+
+        - request: {method: GET, uri: https://api.example.com/job/1}
+          response: {body: {string: '{"status": "running"}'}}
+        - request: {method: GET, uri: https://api.example.com/job/1}
+          response: {body: {string: '{"status": "done"}'}}
+
+    PASS: the second request differs in a matched field, or repeats are off.
+    """
+    profile = cassette.profile
+    if not profile.allow_repeats or profile.library == "ruby-vcr":
+        return
+    m = _model(cassette)
+    if m is None:
+        return
+    for k, it in enumerate(m.interactions):
+        i = m.earlier_match(k)
+        if i is None:
+            continue
+        first = m.interactions[i]
+        same = _same_response(first, it)
+        yield Problem(it.request.pos, f"with {_repeats_name(profile)}, {profile.matcher} always answers this "
+                      f"request with interaction {first.index} (recorded earlier, same match key): this "
+                      + ("identical recording is never played" if same
+                         else "interaction's different response is never played"),
+                      interaction=it.index, value=str(first.index), severity=WARNING if same else ERROR)
+
+
+@rule("R005", "order-dependent-replay", WARNING)
+def order_dependent_replay(cassette):
+    """Requests with the same match key get different responses: replay works only in recorded order.
+
+    What: without repeats, a library answers a request with the first *unplayed* interaction that
+    matches (go-vcr ``getInteraction``, vcrpy ``play_response``, Ruby VCR
+    ``HTTPInteractionList#response_for``). When two interactions have the same match key under the
+    profile's matcher but different responses, the n-th such request gets the n-th response.
+
+    Consequence: every library: replay works while the test sends these requests in the same order
+    and number as when it was recorded; a reordered, retried or parallel call gets the other
+    response, and one call more finds nothing. A warning: nothing breaks as long as the order holds.
+
+    Fix: make the requests differ in a matched field (a page number, an id), or match on a field
+    that tells them apart (``match-on`` with ``body``), if the order is not guaranteed.
+
+    FAIL::
+
+        - request: {method: GET, uri: https://api.example.com/job/1}
+          response: {body: {string: '{"status": "running"}'}}
+        - request: {method: GET, uri: https://api.example.com/job/1}
+          response: {body: {string: '{"status": "done"}'}}
+
+    PASS: the same request recorded twice with the same response, or requests that differ.
+    """
+    profile = cassette.profile
+    if profile.allow_repeats and profile.library != "ruby-vcr":
+        return  # R004: with repeats the later one is never played at all
+    m = _model(cassette)
+    if m is None:
+        return
+    for k, it in enumerate(m.interactions):
+        i = m.earlier_match(k)
+        if i is None or _same_response(m.interactions[i], it):
+            continue
+        first = m.interactions[i]
+        yield Problem(it.request.pos, f"{profile.matcher} cannot tell this request from interaction "
+                      f"{first.index}'s, whose response differs: each gets its own response only when the "
+                      "requests come in recorded order", interaction=it.index, value=str(first.index))
 
 
 # == R010–R029: what the client and the next live request do (replay/clients.py) ==================
