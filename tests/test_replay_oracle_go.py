@@ -12,6 +12,7 @@ equal what go-vcr did. Skipped when ``go`` or ``../shared`` is absent.
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import json
 import os
@@ -69,6 +70,7 @@ def _oracle(binary, paths, *args) -> dict[str, list[dict]]:
     return rows
 
 
+@functools.lru_cache(maxsize=None)
 def _cassette(path):
     doc = loader.load(str(path), pathlib.Path(path).read_bytes()).document
     adapter = formats.detect(doc.data)
@@ -145,7 +147,6 @@ def _compare(rows, profile, charm=False):
         if rs[0]["index"] == -1:
             continue  # load_error / empty: the loading rules' business
         cassette, data = _cassette(file)
-        cassette.profile = profile
         model = Model(cassette, profile)
         predicted = _predict(model, data, _charm_outcomes(cassette) if charm else model.replay())
         for r in rs:

@@ -148,8 +148,10 @@ def form_never_matches(cassette):
         if not fails:
             continue
         req = it.request
-        where = req.form if req.form is not None else req.url or req.method
-        pos = where.pos if where is not None and hasattr(where, "pos") else it.pos
+        if req.form is not None:
+            pos = it.doc.pos(req.form.path)
+        else:
+            pos = (req.url or req.method or it).pos
         if len(fails) == len(modes):
             why = next(iter(fails.values()))
             yield Problem(pos, f"{cassette.profile.matcher} compares the form: {why}; this interaction "
