@@ -121,3 +121,14 @@ def test_fast_schema_check_agrees_with_jsonschema(doc):
     full = schema_mod.validator("go-vcr-v2.schema.json")
     assert fast is not None
     assert fast(doc) == full.is_valid(doc)
+
+
+def test_unknown_key_is_an_error_only_as_a_near_miss_of_a_real_key(lint_text):
+    """A misspelt key loses the value meant for the real one (error); any other extra key is dropped
+    by go-vcr's decoder and changes nothing on replay (warning)."""
+    typo = lint_text(CASSETTE.replace("    content_length: 0\n", "    content_lenght: 0\n"))
+    extra = lint_text(CASSETTE.replace("    content_length: 0\n", "    content_length: 0\n    id: req-7\n"))
+    assert [(f.severity.value, "did you mean 'content_length'" in f.message)
+            for f in typo if f.rule == "S002"] == [("error", True)]
+    assert [(f.severity.value, "the recorder's decoder drops it" in f.message)
+            for f in extra if f.rule == "S002"] == [("warning", True)]

@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterator
 
-from .findings import Problem
+from .findings import ERROR, WARNING, Problem
 from .loader import Binary, Document, format_path
 from .source import Pos
 
@@ -332,9 +332,13 @@ def _problems(err, doc: Document) -> Iterator[tuple[object, Problem]]:
             where = format_path(path) if path else "top level"
             name = str(k)
             shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}… ({len(name):,} characters)"
-            msg = (f"{where}: unknown key {shown} (the recorder's decoder silently ignores it){hint}")
+            if guess:  # a near-miss of a real key: the value meant for it is lost
+                msg = f"{where}: unknown key {shown} (the recorder's decoder silently ignores it){hint}"
+            else:  # an extra key a project's tooling wrote: dropped on load, nothing else changes
+                msg = (f"{where}: unknown key {shown}: the recorder's decoder drops it, replay does not "
+                       f"read it{hint}")
             yield UNKNOWN_KEY, Problem(doc.key_pos(path + (k,)), msg, interaction=_interaction(path),
-                                         value=str(k))
+                                         value=str(k), severity=ERROR if guess else WARNING)
         return
     if err.validator in ("anyOf", "oneOf") and err.context:
         best = min(err.context, key=lambda e: len(list(e.absolute_path)))

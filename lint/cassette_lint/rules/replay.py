@@ -97,7 +97,7 @@ def form_never_matches(cassette):
     difference that breaks under only some v4 releases is a warning naming them; one that breaks
     under all is an error.
 
-    Consequence: go-vcr v4: the interaction never replays (``ErrInteractionNotFound``); go-vcr v1-v3
+    Why (the consequence, per library): go-vcr v4: the interaction never replays (``ErrInteractionNotFound``); go-vcr v1-v3
     (method + URL), vcrpy, Ruby VCR: ``form`` is not compared — no finding.
 
     Fix: record ``form`` as the matcher computes it (the body's fields, then the query's), or
@@ -178,7 +178,7 @@ def url_not_as_go_writes_it(cassette):
     Go cannot parse at all (a bad ``%`` escape, a control character) makes ``http.NewRequest`` fail
     before anything is sent.
 
-    Consequence: go-vcr (all versions, any matcher that compares the URL): the interaction never
+    Why (the consequence, per library): go-vcr (all versions, any matcher that compares the URL): the interaction never
     replays. vcrpy and Ruby VCR compare what their own clients send — not checked here.
 
     Fix: write the URL as Go writes it (the message shows it), or re-record.
@@ -230,7 +230,7 @@ def request_not_reproducible(cassette):
     - a URL with user info (``https://user:pw@host``) and no ``Authorization`` header recorded under
       that exact key: ``http.Client`` adds ``Authorization: Basic …``, so the headers differ.
 
-    Consequence: go-vcr v4 (default matcher): the interaction never replays (error, except the
+    Why (the consequence, per library): go-vcr v4 (default matcher): the interaction never replays (error, except the
     server-side fields: warning); go-vcr v1-v3, vcrpy, Ruby VCR: not compared — no finding.
 
     Fix: delete the server-side fields for client replay, correct the length or method, record the
@@ -262,12 +262,12 @@ def request_not_reproducible(cassette):
         try:
             live = matchers.go_live(rec)
         except matchers.LiveError as e:
-            if e.field == "method" and "method" in m.fields:
+            if e.field == "method" and "method" in m.fields and req.method is not None:
                 yield Problem((req.method or it).pos, f"{e.detail}: a Go client cannot send this request "
                               f"(http.NewRequest fails), so under {profile.matcher} it never replays",
                               interaction=it.index, value=rec.method)
             continue
-        if "method" in m.fields and live.method != rec.method:
+        if "method" in m.fields and live.method != rec.method and req.method is not None:
             yield Problem((req.method or it).pos, f"an empty method is sent as {live.method}: under "
                           f"{profile.matcher} this interaction never replays", interaction=it.index,
                           value=rec.method)
@@ -319,7 +319,7 @@ def shadowed_interaction(cassette):
     matches, played or not (go-vcr ``Cassette.getInteraction``, vcrpy ``Cassette.play_response``).
     A later interaction that the same request matches is never served.
 
-    Consequence: go-vcr, vcrpy with repeats allowed: the later interaction is dead. If its response
+    Why (the consequence, per library): go-vcr, vcrpy with repeats allowed: the later interaction is dead. If its response
     differs (a job polled until it is done, a list that grew), the test never sees it — every call
     gets the first response: **error**. The same response: a dead copy, **warning**. Ruby VCR plays
     unused interactions first even with ``allow_playback_repeats`` — no finding; without repeats see
@@ -365,7 +365,7 @@ def order_dependent_replay(cassette):
     ``HTTPInteractionList#response_for``). When two interactions have the same match key under the
     profile's matcher but different responses, the n-th such request gets the n-th response.
 
-    Consequence: every library: replay works while the test sends these requests in the same order
+    Why (the consequence, per library): every library: replay works while the test sends these requests in the same order
     and number as when it was recorded; a reordered, retried or parallel call gets the other
     response, and one call more finds nothing. A warning: nothing breaks as long as the order holds.
 

@@ -4,7 +4,7 @@ The schema check itself lives in :mod:`cassette_lint.schema`; these declarations
 their codes and documentation.
 """
 
-from ..findings import ERROR
+from ..findings import ERROR, WARNING
 from . import declare
 
 _M = __name__
@@ -30,11 +30,17 @@ SCHEMA_VIOLATION = declare("S001", "schema-violation", ERROR, """
           code: 200
     """, module=_M)
 
-UNKNOWN_KEY = declare("S002", "unknown-key", ERROR, """
+UNKNOWN_KEY = declare("S002", "unknown-key", WARNING, """
     A mapping holds a key the cassette format does not have (often a typo: ``content_lenght``).
 
     Why: go's and Python's decoders silently ignore unknown keys, so the value you meant to set is
     never used — ``content_lenght: 42`` leaves ``content_length`` at 0 and the request never matches.
+
+    Consequence: a near-miss of a real key (the message suggests it: ``content_lenght``,
+    ``bodyy``) loses the value meant for that key — go-vcr v4 then compares a zero length, a
+    missing body: **error**. Any other extra key (``request.id`` a project's hook writes,
+    ``recorded_at`` in a go-vcr file) is dropped by the decoder and changes nothing on replay:
+    **warning**.
 
     Fix: correct the key's spelling (the message suggests the closest known key) or delete it.
 
