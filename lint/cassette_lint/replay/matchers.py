@@ -77,7 +77,7 @@ def _int(v: Any) -> int:
         return 0
     try:
         return int(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 

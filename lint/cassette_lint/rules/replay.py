@@ -67,10 +67,24 @@ def _short(v, n: int = 80) -> str:
     return s if len(s) <= n else s[:n - 1] + "…"
 
 
-def _form_text(form: dict) -> str:
+def _form_text(form: dict, other: dict) -> str:
+    """The form's keys (values are never printed: a form may carry a secret), and which values differ."""
     if not form:
         return "empty"
-    return "{" + ", ".join(f"{k}: {list(v)}" for k, v in sorted(form.items())) + "}"
+    keys = ", ".join(_short(k, 30) for k in sorted(form))
+    differ = [k for k in sorted(form) if k in other and form[k] != other[k]]
+    return f"{{{keys}}}" + (f" (values of {', '.join(_short(k, 30) for k in differ)} differ)" if differ else "")
+
+
+def _no_query(url: str) -> str:
+    """A URL for a message: its query and fragment cut (they may carry a key; Go writes the query as
+    recorded, so the difference is never there)."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=-1)
+    url = url if cut < 0 else url[:cut] + "?…"
+    scheme, sep, rest = url.partition("//")
+    if sep and "@" in rest.split("/", 1)[0]:
+        url = scheme + "//…@" + rest.split("@", 1)[1]  # user info: never print a password
+    return _short(url)
 
 
 @rule("R001", "form-never-matches", ERROR)
@@ -141,10 +155,10 @@ def form_never_matches(cassette):
                     continue
             got = live.form or {}
             if not matchers._eq_contents(got, rec.form):
-                fails[always] = (f"the request's Form is {_form_text(got)}"
+                fails[always] = (f"the request's Form is {_form_text(got, rec.form)}"
                                  + ("" if always or live.method in ("POST", "PUT", "PATCH")
                                     else f" ({live.method}: not parsed)")
-                                 + f" but the recorded form is {_form_text(rec.form)}")
+                                 + f" but the recorded form is {_form_text(rec.form, got)}")
         if not fails:
             continue
         req = it.request
@@ -207,8 +221,8 @@ def url_not_as_go_writes_it(cassette):
                           "interaction never replays", interaction=it.index, value=raw)
             continue
         if live != raw:
-            yield Problem(pos, f"a Go client sends {_short(live)} (url.Parse(u).String()) but the cassette "
-                          f"records {_short(raw)}: {cassette.profile.matcher} compares the URL as a "
+            yield Problem(pos, f"a Go client sends {_no_query(live)} (url.Parse(u).String()) but the cassette "
+                          f"records {_no_query(raw)}: {cassette.profile.matcher} compares the URL as a "
                           "string, so this interaction never replays", interaction=it.index, value=raw)
 
 
