@@ -158,12 +158,9 @@ def go_live(rec: GoRequest) -> GoRequest:
         raise LiveError("method", f"net/http: invalid method {method!r}")
     g.method = method
     try:
-        u = gourl.request_url(rec.url)
+        g.url, g.user_info, g.raw_query = gourl.request_facts(rec.url)
     except gourl.URLError as e:
         raise LiveError("url", f"url.Parse fails: {e}") from None
-    g.url = u.string().decode("utf-8", "surrogateescape")
-    g.user_info = u.user is not None
-    g.raw_query = u.raw_query
     g.body = rec.body
     if rec.body:
         g.content_length = rec.content_length if rec.content_length in (-1, 0) else len(rec.body)
