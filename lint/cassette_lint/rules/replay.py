@@ -307,6 +307,69 @@ def request_not_reproducible(cassette):
                               interaction=it.index, value=name, severity=WARNING)
 
 
+_BASE64 = None
+
+
+def _base64_length(text: str) -> int | None:
+    """The decoded length of ``text`` when it is one standard base64 string (16+ characters), else None."""
+    global _BASE64
+    if _BASE64 is None:
+        import re
+
+        _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})\Z")
+    if len(text) < 16 or not _BASE64.match(text):
+        return None
+    return len(text) // 4 * 3 - text.count("=")
+
+
+@rule("R006", "request-body-stored-encoded", ERROR)
+def request_body_stored_encoded(cassette):
+    """go-vcr: a request body stored base64-encoded while ``content_length`` counts the decoded bytes.
+
+    What: a request ``body`` that is a plain (untagged) base64 string whose decoded size is exactly the
+    recorded ``content_length`` — a project hook encoded the body before saving (a ``!!binary`` body
+    is decoded by the YAML loader and is not this).
+
+    Why (the consequence, per library): go-vcr compares the stored ``body`` string with the bytes the
+    client sends (``bodyMatches``), and v4 compares ``ContentLength`` too. The client sends the
+    decoded bytes, so under go-vcr v4's default matcher, or any ``match-on`` with ``body``, the
+    interaction never replays — and setting ``content_length`` to the stored string's length (L001's
+    fix) does not help: the body still differs. Not compared by go-vcr v1-v3's default matcher.
+
+    Fix: store the body as the client sends it (decode it, or write it as ``!!binary``), or re-record
+    without the encoding hook.
+
+    FAIL::
+
+        request:
+          content_length: 13
+          body: eyJhIjogIk9sw6EifQ==
+
+    PASS::
+
+        request:
+          content_length: 13
+          body: !!binary eyJhIjogIk9sw6EifQ==
+    """
+    m = _model(cassette)
+    if m is None or m.library != "go-vcr" or "body" not in m.fields:
+        return
+    for k, it in enumerate(m.interactions):
+        req = it.request
+        body = req.body
+        if body is None or body.binary or body.text is None or req.content_length is None:
+            continue
+        n = _base64_length(body.text.strip())
+        declared = m.recorded[k].content_length
+        if n is None or declared <= 0 or n != declared or len(body.data) == declared:
+            continue
+        yield Problem(body.pos(), f"the body is stored base64-encoded ({len(body.data)} characters for the "
+                      f"{declared} bytes content_length counts): the client sends the decoded bytes and "
+                      f"{cassette.profile.matcher} compares the stored string, so this interaction never "
+                      "replays (fixing the length alone does not help)", interaction=it.index,
+                      value=str(declared))
+
+
 def _same_response(a, b) -> bool:
     ra, rb = a.response, b.response
     if ra is None or rb is None:
