@@ -44,6 +44,7 @@ Ruby VCR (``lib/vcr/request_matcher_registry.rb``, ``lib/vcr/cassette/http_inter
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlparse
@@ -88,6 +89,7 @@ def _values(h) -> dict[str, tuple[str, ...]]:
     return {name: tuple(_s(v.value) for v in vals) for name, vals in h.items}
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical_key(name: str) -> str:
     """``textproto.CanonicalMIMEHeaderKey``: ``content-type`` → ``Content-Type`` (token names only)."""
     if not name or not all(c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~") for c in name):
@@ -177,6 +179,7 @@ def go_live(rec: GoRequest) -> GoRequest:
     return g
 
 
+@functools.lru_cache(maxsize=1024)
 def _media_type_error(v: str) -> tuple[str, str | None]:
     """``mime.ParseMediaType``: (media type, error or None)."""
     base, _, rest = v.partition(";")
@@ -248,6 +251,12 @@ def _eq_contents(a: dict | tuple, b: dict | tuple) -> bool:
 
 
 def go_form_always(profile: "Profile") -> bool | None:
+    """Whether the profile's go-vcr v4 matcher calls ``ParseForm`` for every method (see below)."""
+    return _form_always(profile.version)
+
+
+@functools.lru_cache(maxsize=64)
+def _form_always(version: str | None) -> bool | None:
     """Whether the profile's go-vcr v4 matcher calls ``ParseForm`` for every method.
 
     v4.0.0-v4.0.2 (the vendored ``defaultMatcher.matcher``): only for POST, PUT and PATCH ("Only
@@ -257,9 +266,12 @@ def go_form_always(profile: "Profile") -> bool | None:
     every method, so a GET's query parameters must be in the recorded ``form``. True from v4.0.4,
     False up to v4.0.2, None when the version does not say (v4.0.3, or a major alone).
     """
-    if profile.version_at_least(4, 0, 4) and len(re.findall(r"\d+", profile.version or "")) >= 3:
+    nums = tuple(int(x) for x in re.findall(r"\d+", version or "")[:3])
+    if len(nums) < 3:
+        return None
+    if nums >= (4, 0, 4):
         return True
-    if len(re.findall(r"\d+", profile.version or "")) >= 3 and not profile.version_at_least(4, 0, 3):
+    if nums < (4, 0, 3):
         return False
     return None
 
@@ -570,7 +582,9 @@ class Model:
         self.library = lib
         if lib == "go-vcr":
             self.fields = go_fields(profile)
-            self.form_always = bool(go_form_always(profile))
+            #: True/False where the version decides how go-vcr parses forms, None where it does not say
+            self.form_mode = go_form_always(profile)
+            self.form_always = bool(self.form_mode)
             self.recorded = [go_recorded(it) for it in self.interactions]
         elif lib == "vcrpy":
             self.fields = tuple(profile.fields)

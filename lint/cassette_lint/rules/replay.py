@@ -138,7 +138,7 @@ def form_never_matches(cassette):
         return
     from ..replay import matchers
 
-    known = matchers.go_form_always(cassette.profile)
+    known = m.form_mode
     modes = (known,) if known is not None else (False, True)
     for k, it in enumerate(m.interactions):
         rec = m.recorded[k]
@@ -212,16 +212,15 @@ def url_not_as_go_writes_it(cassette):
 
     for k, it in enumerate(m.interactions):
         raw = m.recorded[k].url
-        pos = (it.request.url or it.request.method or it).pos
         try:
             live = gourl.live_string(raw)
         except gourl.URLError as e:
-            yield Problem(pos, f"url.Parse fails on the recorded URL ({e}): a Go client cannot build the "
+            yield Problem((it.request.url or it.request.method or it).pos, f"url.Parse fails on the recorded URL ({e}): a Go client cannot build the "
                           f"request (http.NewRequest), so under {cassette.profile.matcher} this "
                           "interaction never replays", interaction=it.index, value=raw)
             continue
         if live != raw:
-            yield Problem(pos, f"a Go client sends {_no_query(live)} (url.Parse(u).String()) but the cassette "
+            yield Problem((it.request.url or it.request.method or it).pos, f"a Go client sends {_no_query(live)} (url.Parse(u).String()) but the cassette "
                           f"records {_no_query(raw)}: {cassette.profile.matcher} compares the URL as a "
                           "string, so this interaction never replays", interaction=it.index, value=raw)
 
