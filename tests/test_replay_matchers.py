@@ -170,6 +170,34 @@ def test_ruby_vcr_plays_unused_interactions_before_repeating(tmp_path):
             == [0, 1]
 
 
+def _ruby(tmp_path, uris_bodies):
+    p = tmp_path / "r.yml"
+    its = [{"request": {"method": "get", "uri": u, "body": {"string": b}, "headers": {}},
+            "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": str(n)}},
+            "recorded_at": "x"} for n, (u, b) in enumerate(uris_bodies)]
+    p.write_text(json.dumps({"http_interactions": its, "recorded_with": "VCR 6.2.0"}))
+    doc = loader.load(str(p), p.read_bytes()).document
+    return formats.detect(doc.data).build(doc, str(p))
+
+
+@pytest.mark.parametrize("behaviour, match_on, a, b, same", [
+    (":uri is URI#== : scheme and host case and an empty path normalized", ("uri",),
+     ("HTTPS://X.test", ""), ("https://x.test/", ""), True),
+    (":uri: the query as written", ("uri",), ("https://x.test/?a=1&b=2", ""), ("https://x.test/?b=2&a=1", ""), False),
+    (":query: CGI.parse, key order irrelevant", ("query",), ("https://x.test/?a=1&b=2", ""),
+     ("https://y.test/?b=2&a=1", ""), True),
+    (":host: host.chomp('.')", ("host",), ("https://x.test./a", ""), ("https://x.test/b", ""), True),
+    (":path", ("path",), ("https://x.test/a?q=1", ""), ("https://y.test/a", ""), True),
+    (":body_as_json: equal once parsed", ("body_as_json",), ("https://x.test/", '{"a": 1}'),
+     ("https://x.test/", '{"a":1}'), True),
+    (":body: the string", ("body",), ("https://x.test/", '{"a": 1}'), ("https://x.test/", '{"a":1}'), False),
+])
+def test_ruby_vcr_matchers(tmp_path, behaviour, match_on, a, b, same):
+    cassette = _ruby(tmp_path, [a, b])
+    model = Model(cassette, Profile("ruby-vcr", "6.2.0", match_on=match_on))
+    assert (model.earlier_match(1) == 0) is same, behaviour
+
+
 # -- the rules --------------------------------------------------------------------------------------
 
 

@@ -45,6 +45,7 @@ DEFAULT_MATCH_ON = {
 MATCHER_NAMES = (
     "method", "uri", "url", "scheme", "host", "port", "path", "query", "body", "raw_body", "headers",
     "proto", "content_length", "transfer_encoding", "form", "trailer", "remote_addr", "request_uri",
+    "body_as_json",
 )
 
 #: the library each cassette format is written by, when nothing else says which one replays it

@@ -35,8 +35,9 @@ vcrpy (``vcr/matchers.py``, ``vcr/cassette.py``)
     same filter that wrote the cassette: the live request is the recorded one.
 
 Ruby VCR (``lib/vcr/request_matcher_registry.rb``, ``lib/vcr/cassette/http_interaction_list.rb``)
-    ``match_requests_on`` (default ``[:method, :uri]``); built-ins ``:method``, ``:uri``, ``:body``,
-    ``:headers`` (equality), ``:host``, ``:path``, ``:query`` (of the parsed URI).
+    ``match_requests_on`` (default ``[:method, :uri]``); built-ins ``:method``, ``:uri`` (``URI#==``:
+    normalized components), ``:body``, ``:headers`` (equality), ``:host`` (``chomp('.')``),
+    ``:path``, ``:query`` (``query_parser``, ``CGI.parse`` by default), ``:body_as_json``.
     ``HTTPInteractionList#response_for`` takes the first *unused* matching interaction and, only
     when none is left and ``allow_playback_repeats`` is set, the most recently used matching one:
     a repeated request never hides a later recording.
@@ -47,7 +48,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, parse_qsl, urlparse
+from urllib.parse import parse_qs, parse_qsl, unquote_plus, urlparse
 
 from . import gourl
 
@@ -491,26 +492,74 @@ class RubyRequest:
         self.body = req.body.data if req.body is not None else b""
         self.headers = _values(req.headers)
 
+    @property
+    def host(self) -> str:
+        """``parsed_uri.host``: as written (Ruby's URI keeps its case), without user info and port."""
+        host = self.parsed.netloc.rpartition("@")[2]
+        if host.startswith("["):
+            return host[:host.find("]") + 1]
+        return host.partition(":")[0]
+
+
+def _ruby_key(r: RubyRequest, f: str):
+    """What a Ruby VCR built-in matcher compares (``RequestMatcherRegistry#register_built_ins``)."""
+    if f == "method":
+        return r.method
+    if f in ("uri", "url"):
+        # URI#== compares the normalized components: scheme and host lower-cased, "" path -> "/"
+        p = r.parsed
+        host = r.host.lower()
+        path = p.path or ("/" if p.scheme in ("http", "https") and host else "")
+        return (p.scheme.lower(), p.netloc.rpartition("@")[0], host, p.port if _port_ok(p) else None,
+                path, p.params, p.query, p.fragment)
+    if f == "body":
+        return r.body
+    if f == "headers":
+        return _hashable(r.headers)
+    if f == "host":
+        h = r.host
+        return h[:-1] if h.endswith(".") else h  # host.chomp('.')
+    if f == "path":
+        return r.parsed.path
+    if f == "query":
+        # VCR.configuration.query_parser, CGI.parse by default: {key => [values]}, pairs split on & and ;
+        out: dict[str, list[str]] = {}
+        for pair in re.split(r"[&;]", r.parsed.query):
+            if pair:
+                k, _, v = pair.partition("=")
+                out.setdefault(unquote_plus(k), []).append(unquote_plus(v))
+        return _hashable({k: tuple(v) for k, v in out.items()})
+    return None
+
+
+def _port_ok(p) -> bool:
+    try:
+        p.port
+        return True
+    except ValueError:
+        return False
+
+
+def _json_or_raw(body: bytes):
+    try:
+        import json
+
+        return ("json", json.loads(body))
+    except (ValueError, UnicodeDecodeError):
+        return ("raw", body)
+
 
 def ruby_mismatch(r1: RubyRequest, r2: RubyRequest, fields: tuple[str, ...]) -> str | None:
-    """``RequestMatcherRegistry#register_built_ins``: the first failing matcher, or None."""
+    """``RequestMatcherRegistry#register_built_ins``: the first failing matcher, or None
+    (``:body_as_json``: equal bodies, or equal once parsed as JSON)."""
     for f in fields:
-        if f == "method":
-            ok = r1.method == r2.method
-        elif f in ("uri", "url"):
-            ok = r1.uri == r2.uri
-        elif f == "body":
-            ok = r1.body == r2.body
-        elif f == "headers":
-            ok = r1.headers == r2.headers
-        elif f == "host":
-            ok = r1.parsed.hostname == r2.parsed.hostname
-        elif f == "path":
-            ok = r1.parsed.path == r2.parsed.path
-        elif f == "query":
-            ok = r1.parsed.query == r2.parsed.query
+        if f == "body_as_json":
+            ok = r1.body == r2.body or (_json_or_raw(r1.body)[0] == "json" and _json_or_raw(r1.body) == _json_or_raw(r2.body))
         else:
-            continue
+            k = _ruby_key(r1, f)
+            if k is None and f not in ("uri", "url", "method", "body", "headers", "host", "path", "query"):
+                continue
+            ok = k == _ruby_key(r2, f)
         if not ok:
             return f
     return None
@@ -611,8 +660,7 @@ class Model:
         if self.library == "vcrpy":
             return tuple(_py_key(r, f) for f in self.fields)
         if self.library == "ruby-vcr":
-            return tuple(_hashable(getattr(r, f, None)) if f not in ("host", "path", "query")
-                         else getattr(r.parsed, "hostname" if f == "host" else f) for f in self.fields)
+            return tuple(_ruby_key(r, f) for f in self.fields if f != "body_as_json")
         return ()
 
     def live(self, k: int):
