@@ -3,9 +3,7 @@ and the R rules that report what the model finds (R001-R005)."""
 
 from __future__ import annotations
 
-import copy
 import json
-import textwrap
 
 import pytest
 

@@ -11,7 +11,6 @@ header case, JSON whitespace, host case, an explicit default port, a bare host â
 from __future__ import annotations
 
 import copy
-import pathlib
 
 import pytest
 

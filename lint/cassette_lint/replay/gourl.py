@@ -366,5 +366,6 @@ def parse_query(q: bytes) -> tuple[dict[str, list[str]], str | None]:
         except URLError as e:
             err = err or str(e)
             continue
-        values.setdefault(k.decode("utf-8", "surrogateescape"), []).append(v.decode("utf-8", "surrogateescape"))
+        name = k.decode("utf-8", "surrogateescape")
+        values.setdefault(name, []).append(v.decode("utf-8", "surrogateescape"))
     return values, err

@@ -298,7 +298,8 @@ def go_mismatch(live: GoRequest, rec: GoRequest, fields: tuple[str, ...], form_a
             if live.url != rec.url:
                 return f
         elif f == "proto":
-            if (live.proto, live.proto_major, live.proto_minor) != (rec.proto, rec.proto_major, rec.proto_minor):
+            if (live.proto, live.proto_major, live.proto_minor) != \
+                    (rec.proto, rec.proto_major, rec.proto_minor):
                 return f
         elif f == "headers":
             if not _eq_contents(live.headers, rec.headers):
@@ -554,7 +555,8 @@ def ruby_mismatch(r1: RubyRequest, r2: RubyRequest, fields: tuple[str, ...]) -> 
     (``:body_as_json``: equal bodies, or equal once parsed as JSON)."""
     for f in fields:
         if f == "body_as_json":
-            ok = r1.body == r2.body or (_json_or_raw(r1.body)[0] == "json" and _json_or_raw(r1.body) == _json_or_raw(r2.body))
+            j1 = _json_or_raw(r1.body)
+            ok = r1.body == r2.body or (j1[0] == "json" and j1 == _json_or_raw(r2.body))
         else:
             k = _ruby_key(r1, f)
             if k is None and f not in ("uri", "url", "method", "body", "headers", "host", "path", "query"):

@@ -73,7 +73,9 @@ def _form_text(form: dict, other: dict) -> str:
         return "empty"
     keys = ", ".join(_short(k, 30) for k in sorted(form))
     differ = [k for k in sorted(form) if k in other and form[k] != other[k]]
-    return f"{{{keys}}}" + (f" (values of {', '.join(_short(k, 30) for k in differ)} differ)" if differ else "")
+    if not differ:
+        return f"{{{keys}}}"
+    return f"{{{keys}}} (values of {', '.join(_short(k, 30) for k in differ)} differ)"
 
 
 def _no_query(url: str) -> str:
@@ -111,8 +113,9 @@ def form_never_matches(cassette):
     difference that breaks under only some v4 releases is a warning naming them; one that breaks
     under all is an error.
 
-    Why (the consequence, per library): go-vcr v4: the interaction never replays (``ErrInteractionNotFound``); go-vcr v1-v3
-    (method + URL), vcrpy, Ruby VCR: ``form`` is not compared — no finding.
+    Why (the consequence, per library): go-vcr v4: the interaction never replays
+    (``ErrInteractionNotFound``); go-vcr v1-v3 (method + URL), vcrpy, Ruby VCR: ``form`` is not
+    compared — no finding.
 
     Fix: record ``form`` as the matcher computes it (the body's fields, then the query's), or
     re-record with the go-vcr version that replays it; or match on method, URL and body
@@ -192,8 +195,9 @@ def url_not_as_go_writes_it(cassette):
     Go cannot parse at all (a bad ``%`` escape, a control character) makes ``http.NewRequest`` fail
     before anything is sent.
 
-    Why (the consequence, per library): go-vcr (all versions, any matcher that compares the URL): the interaction never
-    replays. vcrpy and Ruby VCR compare what their own clients send — not checked here.
+    Why (the consequence, per library): go-vcr (all versions, any matcher that compares the URL):
+    the interaction never replays. vcrpy and Ruby VCR compare what their own clients send — not
+    checked here.
 
     Fix: write the URL as Go writes it (the message shows it), or re-record.
 
@@ -212,15 +216,16 @@ def url_not_as_go_writes_it(cassette):
 
     for k, it in enumerate(m.interactions):
         raw = m.recorded[k].url
+        where = it.request.url or it.request.method or it
         try:
             live = gourl.live_string(raw)
         except gourl.URLError as e:
-            yield Problem((it.request.url or it.request.method or it).pos, f"url.Parse fails on the recorded URL ({e}): a Go client cannot build the "
+            yield Problem(where.pos, f"url.Parse fails on the recorded URL ({e}): a Go client cannot build the "
                           f"request (http.NewRequest), so under {cassette.profile.matcher} this "
                           "interaction never replays", interaction=it.index, value=raw)
             continue
         if live != raw:
-            yield Problem((it.request.url or it.request.method or it).pos, f"a Go client sends {_no_query(live)} (url.Parse(u).String()) but the cassette "
+            yield Problem(where.pos, f"a Go client sends {_no_query(live)} (url.Parse(u).String()) but the cassette "
                           f"records {_no_query(raw)}: {cassette.profile.matcher} compares the URL as a "
                           "string, so this interaction never replays", interaction=it.index, value=raw)
 
@@ -243,8 +248,9 @@ def request_not_reproducible(cassette):
     - a URL with user info (``https://user:pw@host``) and no ``Authorization`` header recorded under
       that exact key: ``http.Client`` adds ``Authorization: Basic …``, so the headers differ.
 
-    Why (the consequence, per library): go-vcr v4 (default matcher): the interaction never replays (error, except the
-    server-side fields: warning); go-vcr v1-v3, vcrpy, Ruby VCR: not compared — no finding.
+    Why (the consequence, per library): go-vcr v4 (default matcher): the interaction never replays
+    (error, except the server-side fields: warning); go-vcr v1-v3, vcrpy, Ruby VCR: not compared —
+    no finding.
 
     Fix: delete the server-side fields for client replay, correct the length or method, record the
     ``Authorization`` header as the client sends it; or re-record.
@@ -295,7 +301,8 @@ def request_not_reproducible(cassette):
                 yield Problem((cl or it).pos, f"content_length {rec.content_length} but a Go client sends "
                               f"ContentLength {live.content_length} for this "
                               f"{'empty ' if not rec.body else ''}body: under {profile.matcher} this "
-                              "interaction never replays", interaction=it.index, value=str(rec.content_length))
+                              "interaction never replays", interaction=it.index,
+                              value=str(rec.content_length))
         for name in ("remote_addr", "request_uri"):
             value = getattr(rec, name)
             if name in m.fields and value:
@@ -315,7 +322,8 @@ def _base64_length(text: str) -> int | None:
     if _BASE64 is None:
         import re
 
-        _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})\Z")
+        _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4}){3,}"
+                             r"(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})\Z")
     if len(text) < 16 or not _BASE64.match(text):
         return None
     return len(text) // 4 * 3 - text.count("=")
@@ -329,8 +337,8 @@ def request_body_stored_encoded(cassette):
     recorded ``content_length`` — a project hook encoded the body before saving (a ``!!binary`` body
     is decoded by the YAML loader and is not this).
 
-    Why (the consequence, per library): go-vcr compares the stored ``body`` string with the bytes the
-    client sends (``bodyMatches``), and v4 compares ``ContentLength`` too. The client sends the
+    Why (the consequence, per library): go-vcr compares the stored ``body`` string with the bytes
+    the client sends (``bodyMatches``), and v4 compares ``ContentLength`` too. The client sends the
     decoded bytes, so under go-vcr v4's default matcher, or any ``match-on`` with ``body``, the
     interaction never replays — and setting ``content_length`` to the stored string's length (L001's
     fix) does not help: the body still differs. Not compared by go-vcr v1-v3's default matcher.
@@ -395,11 +403,11 @@ def shadowed_interaction(cassette):
     matches, played or not (go-vcr ``Cassette.getInteraction``, vcrpy ``Cassette.play_response``).
     A later interaction that the same request matches is never served.
 
-    Why (the consequence, per library): go-vcr, vcrpy with repeats allowed: the later interaction is dead. If its response
-    differs (a job polled until it is done, a list that grew), the test never sees it — every call
-    gets the first response: **error**. The same response: a dead copy, **warning**. Ruby VCR plays
-    unused interactions first even with ``allow_playback_repeats`` — no finding; without repeats see
-    R005.
+    Why (the consequence, per library): go-vcr, vcrpy with repeats allowed: the later interaction is
+    dead. If its response differs (a job polled until it is done, a list that grew), the test never
+    sees it — every call gets the first response: **error**. The same response: a dead copy,
+    **warning**. Ruby VCR plays unused interactions first even with ``allow_playback_repeats`` — no
+    finding; without repeats see R005.
 
     Fix: make the requests differ where the matcher looks (a match-on field that tells them apart),
     turn repeats off for this cassette, or delete the dead copy.
@@ -441,9 +449,10 @@ def order_dependent_replay(cassette):
     ``HTTPInteractionList#response_for``). When two interactions have the same match key under the
     profile's matcher but different responses, the n-th such request gets the n-th response.
 
-    Why (the consequence, per library): every library: replay works while the test sends these requests in the same order
-    and number as when it was recorded; a reordered, retried or parallel call gets the other
-    response, and one call more finds nothing. A warning: nothing breaks as long as the order holds.
+    Why (the consequence, per library): every library: replay works while the test sends these
+    requests in the same order and number as when it was recorded; a reordered, retried or parallel
+    call gets the other response, and one call more finds nothing. A warning: nothing breaks as long
+    as the order holds.
 
     Fix: make the requests differ in a matched field (a page number, an id), or match on a field
     that tells them apart (``match-on`` with ``body``), if the order is not guaranteed.
