@@ -105,6 +105,9 @@ def _variants(data: dict):
     if not its:
         return
     for change in CHANGES:
+        body = its[0].get("request", {}).get("body")
+        if (change is _json_spaces or change is _form_order) and not isinstance(body, (str, type(None))):
+            continue  # a mapping body: vcrpy's serializer question, not a matcher's
         d = dict(data, interactions=list(its))  # only the first interaction's copies are changed
         first = copy.deepcopy(its[0])
         if change is _json_spaces or change is _form_order:
@@ -128,6 +131,8 @@ def _vcrpy_served(cass, match_on, repeats):
         except UnhandledHTTPRequestError:
             served.append(None)
             continue
+        except TypeError:
+            return None  # vcrpy's body matcher fails on a mapping body: a crash, not a miss
         after = cass.play_counts
         changed = [i for i in after if after[i] != before.get(i, 0)]
         served.append(changed[0])
@@ -141,11 +146,11 @@ def _model_served(cassette, match_on, repeats):
 
 def _cassettes(tmp_path):
     out = []
-    for folder in ("vcrpy-llm", "vcrpy-own"):
-        base = SHARED / "corpus" / folder
+    for folder in ("corpus/vcrpy-llm", "corpus/vcrpy-own", "oracles/selftest/py"):
+        base = SHARED / folder
         if not base.exists():
-            pytest.skip(f"../shared/corpus/{folder} is not available")
-        for f in sorted(base.iterdir()):
+            pytest.skip(f"../shared/{folder} is not available")
+        for f in sorted(base.glob("*.[yj]*")):
             serializer = "json" if f.suffix == ".json" else "yaml"
             text = f.read_text("utf-8")
             try:
@@ -170,13 +175,20 @@ def test_model_plays_what_vcrpy_plays(tmp_path):
     cassettes = _cassettes(tmp_path)
     assert len(cassettes) > 80
     compared = differing_plays = 0
+    crashed = []
     for path, serializer in cassettes:
-        cass = Cassette.load(path=str(path), serializer=SERIALIZERS[serializer], record_mode=RecordMode.NONE)
+        try:
+            cass = Cassette.load(path=str(path), serializer=SERIALIZERS[serializer], record_mode=RecordMode.NONE)
+        except Exception:  # noqa: BLE001 - e.g. a parsed_body key vcrpy's Request refuses: nothing plays
+            continue
         doc = loader.load(str(path), path.read_bytes()).document
         cassette = formats.detect(doc.data).build(doc, str(path))
         for match_on in MATCH_ONS:
             for repeats in (False, True):
                 expected = _vcrpy_served(cass, match_on, repeats)
+                if expected is None:
+                    crashed.append(path.name)
+                    continue
                 got = _model_served(cassette, match_on, repeats)
                 assert got == expected, (path.name, match_on, repeats)
                 model = Model(cassette, Profile("vcrpy", None, match_on=match_on, allow_repeats=repeats))
@@ -194,5 +206,7 @@ def test_model_plays_what_vcrpy_plays(tmp_path):
                             assert cass.play_counts[i] == 1 and cass.play_counts[k] == 0
                 compared += len(expected)
                 differing_plays += sum(s != k for k, s in enumerate(expected))
+    # only the self-test's mapping body (and its variants) breaks vcrpy itself
+    assert crashed and all(name.startswith("p7_mapbody.") for name in crashed)
     assert compared > 5000
     assert differing_plays > 500  # the second recordings do shadow, reorder and go missing
