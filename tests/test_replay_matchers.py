@@ -320,3 +320,21 @@ def test_r006_base64_body_whose_length_counts_the_decoded_bytes(tmp_path):
     assert _lint(tmp_path, [_interaction(body="abcdefghijklmnop", content_length=16)], select=("R006",)) == []
     # not compared by go-vcr v3's default matcher
     assert _lint(tmp_path, [stored], select=("R006",), replay={"library": "go-vcr-v3"}) == []
+
+
+def test_order_dependent_replay_is_opt_in(tmp_path):
+    """R005 runs only when named: a multi-turn conversation to one endpoint is how LLM suites look."""
+    from cassette_lint import rules
+
+    p = tmp_path / "c.yaml"
+    p.write_text(
+        "interactions:\n"
+        "- request: {method: POST, uri: 'https://api.example.com/v1/chat/completions', body: '{\"turn\": 1}', headers: {}}\n"
+        "  response: {status: {code: 200, message: OK}, headers: {}, body: {string: '{\"a\": 1}'}}\n"
+        "- request: {method: POST, uri: 'https://api.example.com/v1/chat/completions', body: '{\"turn\": 2}', headers: {}}\n"
+        "  response: {status: {code: 200, message: OK}, headers: {}, body: {string: '{\"a\": 2}'}}\n"
+        "version: 1\n", "utf-8")
+    assert "R005" in rules.OPT_IN
+    assert [f.rule for f in lint_file(p) if f.rule.startswith("R")] == []
+    assert [f.rule for f in lint_file(p, select=["R"]) if f.rule.startswith("R")] == []
+    assert [f.rule for f in lint_file(p, select=["R005"])] == ["R005"]

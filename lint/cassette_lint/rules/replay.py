@@ -440,7 +440,7 @@ def shadowed_interaction(cassette):
                       interaction=it.index, value=str(first.index), severity=WARNING if same else ERROR)
 
 
-@rule("R005", "order-dependent-replay", WARNING)
+@rule("R005", "order-dependent-replay", WARNING, opt_in=True)
 def order_dependent_replay(cassette):
     """Requests with the same match key get different responses: replay works only in recorded order.
 
@@ -453,6 +453,13 @@ def order_dependent_replay(cassette):
     requests in the same order and number as when it was recorded; a reordered, retried or parallel
     call gets the other response, and one call more finds nothing. A warning: nothing breaks as long
     as the order holds.
+
+    Opt-in (``--select R005``, like ``K022``): a multi-turn conversation to one endpoint is the
+    normal shape of an LLM test (every ``/chat/completions`` turn has the same method and URL under
+    vcrpy's default ``match_on``), and the test sends its turns in order. On ``../shared/corpus`` the
+    rule finds 19 such pairs, all in working suites (14 ``vcrpy-llm`` conversations, 5 of Ruby VCR's
+    own ``match_requests_on`` fixtures) — a default that warns on them would warn on every working
+    LLM repository. Select it when a suite retries, reorders or parallelises requests.
 
     Fix: make the requests differ in a matched field (a page number, an id), or match on a field
     that tells them apart (``match-on`` with ``body``), if the order is not guaranteed.
