@@ -19,6 +19,7 @@ import codecs
 import re
 from typing import Any
 
+from .compression import inner_name
 from .findings import Problem
 from . import loader_json as _json
 from .source import Pos, ScalarLocator, Source
@@ -298,8 +299,9 @@ def old_vcrpy_layout(data: Any) -> bool:
 
 
 def is_json(path: str) -> bool:
-    """A ``*.json`` file (vcrpy's JSON serializer) is read as JSON, with the same positions."""
-    return path.lower().endswith(".json")
+    """A ``*.json`` file (vcrpy's JSON serializer) is read as JSON, with the same positions; so is a
+    ``*.json.gz``, once decompressed."""
+    return inner_name(path).lower().endswith(".json")
 
 
 def load(path: str, data: bytes) -> LoadResult:

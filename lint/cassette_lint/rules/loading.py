@@ -158,12 +158,27 @@ UNREADABLE = declare("Y012", "unreadable-file", ERROR, """
     """, module=_M)
 
 FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
-    The file is larger than ``--max-file-size`` and was not checked.
+    The file is larger than ``--max-file-size`` and was not checked; for a gzip'd cassette
+    (``*.yaml.gz``), also when what it decompresses to is larger.
 
     Why: cassettes of hundreds of megabytes are almost always an accident (a recorded download);
-    they bloat the repository and are skipped to keep memory bounded.
+    they bloat the repository and are skipped to keep memory bounded. A few kilobytes of gzip that
+    expand past the limit are a decompression bomb: decompression stops at the limit (it is read
+    incrementally, never more than the limit held in memory) and the file is reported.
 
     Fix: re-record without the large response, or raise ``--max-file-size``.
+    """, module=_M)
+
+INVALID_COMPRESSION = declare("Y015", "invalid-compression", ERROR, """
+    A gzip'd cassette (``*.yaml.gz``, ``*.json.gz``, or any file that starts with the gzip magic bytes)
+    cannot be decompressed: the stream is truncated, corrupt (bad deflate data, a CRC or length that
+    does not match), or the file is not gzip at all.
+
+    Why: the persister that reads it (LangChain's ``CustomPersister``, any gzip persister) raises on
+    the first read, so every test that replays the cassette fails. An interrupted write or a bad
+    merge of a binary file is the usual cause. Reported at 1:1, naming what is wrong.
+
+    Fix: restore the file from version control, or re-record it.
     """, module=_M)
 
 INTERNAL_ERROR = declare("X001", "internal-error", ERROR, """
