@@ -206,6 +206,13 @@ class Document:
             return _span(self.source, a, b)
         return Pos(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
 
+    def tagged(self):
+        """``(tag, position)`` of every explicitly tagged value, then of every tagged mapping key."""
+        for path, tag in self.tags.items():
+            yield tag, self.pos(path)
+        for path, tag in self.key_tags.items():
+            yield tag, self.key_pos(path)
+
     def alias_positions(self) -> list[Pos]:
         """Where the document uses a YAML alias (``*name``): the aliases themselves, which the composed
         graph no longer shows (an alias is its anchor's node). Computed on demand from the parser's

@@ -126,13 +126,12 @@ def _unexpected_tags(doc, adapter, profile: Profile, col: _Collector) -> None:
     is not modelled (where it is, Y014 reports a refused tag and an accepted one is silent)."""
     from .replay import loaders
 
-    for tags, where in ((doc.tags, doc.pos), (doc.key_tags, doc.key_pos)):
-        for path, tag in tags.items():
-            if (tag in adapter.ACCEPTED_TAGS or tag == "!binary"  # (read as !!binary, as Psych does)
-                    or loaders.judge_tag(profile, tag) is not None):
-                continue
-            col.add(L.UNEXPECTED_TAG, Problem(where(path), f"value tagged {tag!r}: no cassette format uses this "
-                                              "tag (read as its plain value, never constructed)"))
+    for tag, pos in doc.tagged():
+        if (tag in adapter.ACCEPTED_TAGS or tag == "!binary"  # (read as !!binary, as Psych does)
+                or loaders.judge_tag(profile, tag) is not None):
+            continue
+        col.add(L.UNEXPECTED_TAG, Problem(pos, f"value tagged {tag!r}: no cassette format uses this "
+                                          "tag (read as its plain value, never constructed)"))
 
 
 def _json_serializer(options: Options) -> bool:

@@ -239,17 +239,13 @@ def loader_refuses(cassette):
     if profile is None or doc is None:
         return
     seen = set()
-    for tags, where in ((doc.tags, doc.pos), (doc.key_tags, doc.key_pos)):
-        for path, tag in tags.items():
-            v = _loaders.judge_tag(profile, tag)
-            if not v:
-                continue
-            pos = where(path)
-            if (pos.line, pos.column, tag) in seen:
-                continue
-            seen.add((pos.line, pos.column, tag))
-            yield Problem(pos, f"{_loaders.short_tag(tag)} is refused by {v.loader}: {v.why}; the "
-                          f"cassette cannot be loaded. Fix: {v.fix}")
+    for tag, pos in doc.tagged():
+        v = _loaders.judge_tag(profile, tag)
+        if not v or (pos.line, pos.column, tag) in seen:  # (a tagged node shared by an alias: once)
+            continue
+        seen.add((pos.line, pos.column, tag))
+        yield Problem(pos, f"{_loaders.short_tag(tag)} is refused by {v.loader}: {v.why}; the "
+                      f"cassette cannot be loaded. Fix: {v.fix}")
     v = _loaders.judge_aliases(profile)
     if v:
         for pos in doc.alias_positions():
