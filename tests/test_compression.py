@@ -150,7 +150,7 @@ def test_a_damaged_gzip_stream_is_a_finding_at_1_1_naming_the_problem(tmp_path, 
     p = tmp_path / "c.yaml.gz"
     p.write_bytes(damage(gz(BROKEN.encode() * 20)))
     found = lint_file(p)
-    assert codes(found) == ["Y015"] and at(found, "Y015") == [(1, 1)]
+    assert codes(found) == ["Y017"] and at(found, "Y017") == [(1, 1)]
     assert words in found[0].message
 
 

@@ -317,8 +317,8 @@ version: 1
     found = lint_text(text, settings={"replay": {"library": "vcrpy==8.2.0"}})
     assert codes(found) == ["L002"]  # the istr key is the Content-Length header
     assert at(found, "L002") == [(13, 11)]
-    # vcrpy 8.2.1+ refuses the tag (Y014, tests/test_library_loaders.py); the key is still read
-    assert codes(lint_text(text)) == ["Y014", "L002"]
+    # vcrpy 8.2.1+ refuses the tag (Y016, tests/test_library_loaders.py); the key is still read
+    assert codes(lint_text(text)) == ["Y016", "L002"]
 
 
 def test_python_tags_vcrpy_accepts_are_not_unexpected(lint_text):
@@ -348,7 +348,7 @@ version: 1
 
 def test_unknown_python_tag_still_reported(lint_text):
     text = VCRPY.replace("message: OK", "message: !!python/object:foo.Bar OK")
-    assert codes(lint_text(text)) == ["Y014"]  # vcrpy's loader refuses it: one finding, an error
+    assert codes(lint_text(text)) == ["Y016"]  # vcrpy's loader refuses it: one finding, an error
     # under a project serializer cassette-lint cannot see, the library-independent warning
     assert codes(lint_text(text, settings={"replay": {"serializer": "mine"}})) == ["Y008"]
 

@@ -1,6 +1,6 @@
-"""Y014: what the replaying library's own loader refuses, per library, version and serializer.
+"""Y016: what the replaying library's own loader refuses, per library, version and serializer.
 
-vcrpy is the oracle: for every tag below, plain and gzip'd, cassette-lint reports Y014 exactly when
+vcrpy is the oracle: for every tag below, plain and gzip'd, cassette-lint reports Y016 exactly when
 ``vcr.serialize.deserialize(text, yamlserializer)`` of the installed vcrpy raises. Older vcrpy and Ruby
 VCR behaviour is a table, each row citing the loader code it follows.
 """
@@ -84,10 +84,10 @@ def test_y014_fires_exactly_when_the_installed_vcrpy_refuses_the_tag(lint_text, 
     refused = _vcrpy_refuses(text)
     data = gzip.compress(text.encode()) if gzipped else text
     found = lint_text(data, name="c.yaml.gz" if gzipped else "c.yaml", dedent=False)
-    assert ("Y014" in codes(found)) == refused, [f.message for f in found]
+    assert ("Y016" in codes(found)) == refused, [f.message for f in found]
     assert "Y008" not in codes(found)  # one finding for one tag, never a warning beside the verdict
     if refused:
-        (line, _), = at(found, "Y014")
+        (line, _), = at(found, "Y016")
         assert line == (11 if where == "key" else 16)  # the tag's line
 
 
@@ -100,7 +100,7 @@ def test_the_oracle_table_holds_both_verdicts():
 def test_aiohttp_istr_header_key_names_tag_version_and_fix(lint_text, tmp_path):
     (tmp_path / "uv.lock").write_text('[[package]]\nname = "vcrpy"\nversion = "9.4.2"\n', "utf-8")
     found = lint_text(_cassette("key", TAGS[17][1]), dedent=False)
-    (f,) = [f for f in found if f.rule == "Y014"]
+    (f,) = [f for f in found if f.rule == "Y016"]
     assert f.severity.value == "error" and (f.line, f.column) == (11, 9)
     assert "!!python/object/new:multidict._multidict.istr" in f.message
     assert "vcrpy 9.4.2" in f.message and "with_custom_tags" in f.message
@@ -174,9 +174,9 @@ def test_ruby_object_tag_is_refused_before_vcr_6_1_only(lint_text, version, refu
     """VCR before vcr/vcr#911 (6.1.0) calls YAML.load: safe_load under Psych 4 (Ruby 3.1+)."""
     text = RUBY.replace("message: OK", "message: !ruby/object:OpenSSL::Buffering::Buffer {}")
     found = ruby(lint_text, text, version)
-    assert ("Y014" in codes(found)) == refused
+    assert ("Y016" in codes(found)) == refused
     if refused:
-        f = [f for f in found if f.rule == "Y014"][0]
+        f = [f for f in found if f.rule == "Y016"][0]
         assert f.line == 12 and "!ruby/object:OpenSSL::Buffering::Buffer" in f.message
         assert f"VCR {version}" in f.message and "unsafe_load" in f.message
     assert "Y008" not in codes(found)
@@ -185,33 +185,33 @@ def test_ruby_object_tag_is_refused_before_vcr_6_1_only(lint_text, version, refu
 def test_ruby_symbols_load_under_psych_4(lint_text):
     """Psych 4's load permits Symbol (``permitted_classes: [Symbol]``)."""
     found = ruby(lint_text, RUBY.replace("message: OK", "message: !ruby/symbol ok"), "6.0.0")
-    assert "Y014" not in codes(found)
+    assert "Y016" not in codes(found)
 
 
 def test_ruby_alias_is_refused_before_vcr_6_1_at_the_alias(lint_text):
     text = RUBY.replace("    headers: {}\n  response:", "    headers: &h {}\n  response:").replace(
         "    headers: {}\n    body:", "    headers: *h\n    body:")
-    assert at(ruby(lint_text, text, "6.0.0"), "Y014") == [(13, 14)]
-    assert "Y014" not in codes(ruby(lint_text, text, "6.1.0"))
+    assert at(ruby(lint_text, text, "6.0.0"), "Y016") == [(13, 14)]
+    assert "Y016" not in codes(ruby(lint_text, text, "6.1.0"))
 
 
 def test_ruby_interaction_without_recorded_at_cannot_load_in_any_version(lint_text):
     text = RUBY.replace("  recorded_at: Tue, 01 Nov 2011 04:58:44 GMT\n", "")
     for version in ("6.0.0", "6.2.0", None):
         found = ruby(lint_text, text, version)
-        assert at(found, "Y014") == [(2, 3)], version
+        assert at(found, "Y016") == [(2, 3)], version
         assert "recorded_at" in found[0].message
 
 
 def test_ruby_body_with_encoding_but_no_string_cannot_load(lint_text):
     text = RUBY.replace("      encoding: UTF-8\n      string: hello\n", "      encoding: UTF-8\n")
     found = ruby(lint_text, text, None)
-    assert at(found, "Y014") == [(15, 7)]
+    assert at(found, "Y016") == [(15, 7)]
     assert "NoMethodError" in found[0].message
     # a body with neither (VCR's try_encode_string returns early for a nil encoding) loads
     ok = RUBY.replace("      encoding: UTF-8\n      string: hello\n", "      string: hello\n")
-    assert "Y014" not in codes(ruby(lint_text, ok, None))
-    assert "Y014" not in codes(ruby(lint_text, RUBY, None))
+    assert "Y016" not in codes(ruby(lint_text, ok, None))
+    assert "Y016" not in codes(ruby(lint_text, RUBY, None))
 
 
 # -- LangChain's kit: gzip'd YAML of vcrpy's requests and responses lists ---------------------------
@@ -247,3 +247,14 @@ def test_json_serializer_reads_every_cassette_as_json(lint_text):
     assert lint_text(text) == []
     found = lint_text(text, settings={"replay": {"serializer": "json"}})
     assert codes(found) == ["Y001"] and "JSON" in found[0].message
+
+
+@pytest.mark.parametrize("library", ["vcrpy==8.2.0", "vcrpy==9.4.2", "ruby-vcr==6.2.0", "go-vcr-v4"])
+def test_modelling_a_loader_never_constructs_what_it_would_construct(lint_text, tmp_path, library):
+    """vcrpy 8.2.0's full loader would run this tag; cassette-lint judges it and runs nothing."""
+    marker = tmp_path / "constructed"
+    payload = f"!!python/object/apply:builtins.exec [\"open(r'{marker}', 'w').close()\"]"
+    text = _cassette("value", payload)
+    found = lint_text(text, dedent=False, settings={"replay": {"library": library}})
+    assert not marker.exists()
+    assert codes(found) in (["Y016"], ["Y008"], [])

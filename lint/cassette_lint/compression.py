@@ -29,7 +29,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 GZIP_SUFFIX = ".gz"
 #: problem codes (documented in :mod:`cassette_lint.rules.loading`)
 FILE_TOO_LARGE = "Y013"
-INVALID_COMPRESSION = "Y015"
+INVALID_COMPRESSION = "Y017"
 #: compressed bytes handed to zlib at a time, and the most output it may return at once
 _CHUNK = 1 << 16
 _PIECE = 1 << 20
@@ -101,7 +101,7 @@ def parse_header(data: bytes, start: int = 0) -> Header:
 
 def decompress(data: bytes, limit: int) -> tuple[bytes | None, Problem | None, str | None]:
     """The decompressed bytes of the gzip stream ``data`` (every member, as ``gzip.decompress``), or the
-    problem and its code: more than ``limit`` bytes of output (``Y013``), a damaged stream (``Y015``).
+    problem and its code: more than ``limit`` bytes of output (``Y013``), a damaged stream (``Y017``).
 
     Never holds more than ``limit + 1`` bytes of output (grown at most 1 MiB at a time) nor feeds zlib
     more than 64 KiB at a time.

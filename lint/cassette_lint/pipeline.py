@@ -123,7 +123,7 @@ def _where(e: BaseException) -> str:
 
 def _unexpected_tags(doc, adapter, profile: Profile, col: _Collector) -> None:
     """Y008 for each tag no format reads on purpose and whose fate under the replaying library's loader
-    is not modelled (where it is, Y014 reports a refused tag and an accepted one is silent)."""
+    is not modelled (where it is, Y016 reports a refused tag and an accepted one is silent)."""
     from .replay import loaders
 
     for tag, pos in doc.tagged():

@@ -2,7 +2,7 @@
 
 Nothing here parses: a file that cannot be read becomes a problem (``Y012``/``Y013``) for the pipeline.
 A gzip'd file (:mod:`cassette_lint.compression`) is read as the bytes it holds: decompressed in memory,
-``--max-file-size`` bounding the decompressed size too (``Y013``; a damaged stream is ``Y015``).
+``--max-file-size`` bounding the decompressed size too (``Y013``; a damaged stream is ``Y017``).
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ INVALID_BINARY = declare("Y007", "invalid-binary", ERROR, """
 UNEXPECTED_TAG = declare("Y008", "unexpected-tag", WARNING, """
     A value carries a YAML tag that no cassette format uses (``!!python/object/...``, ``!custom``), and
     cassette-lint does not model what the replaying library's loader does with it (go-vcr; a project
-    serializer it cannot see). Where it does (vcrpy, Ruby VCR), ``Y014`` says whether that loader
+    serializer it cannot see). Where it does (vcrpy, Ruby VCR), ``Y016`` says whether that loader
     refuses the tag instead, and a tag it loads is silent.
 
     Why: such tags ask the loader to construct objects. cassette-lint never constructs them (it reads
@@ -172,7 +172,7 @@ FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
     Fix: re-record without the large response, or raise ``--max-file-size``.
     """, module=_M)
 
-INVALID_COMPRESSION = declare("Y015", "invalid-compression", ERROR, """
+INVALID_COMPRESSION = declare("Y017", "invalid-compression", ERROR, """
     A gzip'd cassette (``*.yaml.gz``, ``*.json.gz``, or any file that starts with the gzip magic bytes)
     cannot be decompressed: the stream is truncated, corrupt (bad deflate data, a CRC or length that
     does not match), or the file is not gzip at all.
@@ -184,7 +184,7 @@ INVALID_COMPRESSION = declare("Y015", "invalid-compression", ERROR, """
     Fix: restore the file from version control, or re-record it.
     """, module=_M)
 
-@rule("Y014", "loader-refuses", ERROR)
+@rule("Y016", "loader-refuses", ERROR)
 def loader_refuses(cassette):
     """The library that replays the cassette cannot load it: its own loader refuses a tag, an alias
     or a missing field that cassette-lint itself reads without complaint.
