@@ -127,11 +127,13 @@ def _unexpected_tags(doc, adapter, profile: Profile, col: _Collector) -> None:
     from .replay import loaders
 
     for tag, pos in doc.tagged():
-        if (tag in adapter.ACCEPTED_TAGS or tag == "!binary"  # (read as !!binary, as Psych does)
-                or loaders.judge_tag(profile, tag) is not None):
+        if tag == "!binary" or loaders.judge_tag(profile, tag) is not None:  # (!binary: read as !!binary)
+            continue
+        note = loaders.unsafe_note(profile, tag)
+        if tag in adapter.ACCEPTED_TAGS and not note:
             continue
         col.add(L.UNEXPECTED_TAG, Problem(pos, f"value tagged {tag!r}: no cassette format uses this "
-                                          "tag (read as its plain value, never constructed)"))
+                                          "tag (read as its plain value, never constructed)" + note))
 
 
 def _json_serializer(options: Options) -> bool:

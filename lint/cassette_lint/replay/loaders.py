@@ -92,7 +92,8 @@ def _vcrpy_name(profile: Profile) -> str:
 
 def judge_tag(profile: Profile, tag: str) -> Verdict | None:
     """The verdict of the replaying library's loader on a value tagged ``tag``: a :class:`Verdict` when
-    it refuses it, ``False`` when it loads it, ``None`` when this is not modelled."""
+    it refuses it, ``False`` when it loads it, ``None`` when this is not modelled or when the loader
+    loads it only by constructing an arbitrary object (vcrpy up to 8.2.0: the caller warns)."""
     if profile.library == "vcrpy":
         return _vcrpy_tag(profile, tag)
     if profile.library == "ruby-vcr":
@@ -136,7 +137,8 @@ def _vcrpy_tag(profile: Profile, tag: str):
             if module == gone or module.startswith(gone + "."):
                 return Verdict(f"{name}'s YAML loader (PyYAML's full CLoader)", why,
                                "re-record the cassette")
-        return False
+        # constructed, running what it names: not refused, but no longer silent (Y008, see unsafe_note)
+        return False if tag in VCRPY_SAFE_TAGS else None
     if tag in VCRPY_SAFE_TAGS:
         return False
     if profile.version_at_least(8, 3) is False:
@@ -148,6 +150,14 @@ def _vcrpy_tag(profile: Profile, tag: str):
     return Verdict(f"{name}'s YAML loader (a safe loader since 8.2.1)",
                    "it constructs only !!python/str, unicode, tuple, object/new:_io.BytesIO and "
                    "object/apply:builtins.iter", fix)
+
+
+def unsafe_note(profile: Profile, tag: str) -> str:
+    """What the Y008 warning adds for a tag the replaying library loads by constructing it."""
+    if profile.library == "vcrpy" and profile.version_at_least(8, 2, 1) is False and tag.startswith(_PY):
+        return (f"; {profile.label}'s full loader constructs it (importing and calling what it names), "
+                "and vcrpy 8.2.1 and later refuse it")
+    return ""
 
 
 def _ruby_before_911(profile: Profile) -> bool:

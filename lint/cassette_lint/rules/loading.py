@@ -202,7 +202,8 @@ def loader_refuses(cassette):
       unknown, the current loader is assumed.
     - vcrpy up to 8.2.0 (``yaml.load(..., Loader=CLoader)``, PyYAML's full loader): every Python tag
       is constructed unless the module it names is gone (``multidict._istr`` since multidict 4.7,
-      Python 2's ``__builtin__``).
+      Python 2's ``__builtin__``). One it constructs beyond 8.2.1's table gets ``Y008`` (a warning:
+      it loads, by running what it names, and vcrpy 8.2.1+ refuses it).
     - a project serializer (``serializer = "langchain"``: LangChain's ``CustomSerializer``, which
       loads with ``yaml.safe_load``): no Python tag at all. ``serializer = "json"``: read as JSON.
     - Ruby VCR before 6.1.0 (vcr/vcr#911; ``lib/vcr/cassette/serializers/yaml.rb`` calls
