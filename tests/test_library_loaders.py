@@ -273,3 +273,12 @@ def test_modelling_a_loader_never_constructs_what_it_would_construct(lint_text, 
     assert codes(found) == verdict
     if library == "vcrpy==8.2.0":  # it would load there, by running what the tag names: a warning says so
         assert "vcrpy 8.2.0's full loader constructs it" in found[0].message
+
+
+def test_langchain_layout_is_judged_by_that_kits_loader_without_configuration(lint_text):
+    """Only LangChain's CustomSerializer writes requests/responses; it reads them with yaml.safe_load."""
+    text = gzip.decompress(_langchain()).decode().replace("message: OK", "message: !!python/str OK")
+    found = lint_text(text.encode(), name="test_chat.yaml.gz")
+    assert codes(found) == ["Y016"] and "LangChain's CustomSerializer" in found[0].message
+    vcrpy_layout = _cassette("value", "!!python/str 'x'")
+    assert "Y016" not in codes(lint_text(vcrpy_layout, dedent=False))  # vcrpy's own loader constructs it

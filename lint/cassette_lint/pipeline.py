@@ -172,7 +172,11 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
             col.findings.clear()
         return
     col.format = adapter.FORMAT
-    profile = col.profile = replay.resolve(target.path, adapter.FORMAT, options.settings.get("replay"))
+    profile = replay.resolve(target.path, adapter.FORMAT, options.settings.get("replay"))
+    implied = getattr(adapter, "implied_serializer", None)
+    if implied is not None and not profile.serializer and implied(doc.data):
+        profile = replay.with_matcher(profile, {"serializer": implied(doc.data)})  # the layout says who wrote it
+    col.profile = profile
     if doc.tags or doc.key_tags:
         _unexpected_tags(doc, adapter, profile, col)
     if options.family_enabled("S"):

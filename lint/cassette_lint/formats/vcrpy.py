@@ -50,6 +50,12 @@ def _paired(data: dict) -> bool:
             and "interactions" not in data)
 
 
+def implied_serializer(data: Any) -> str | None:
+    """The project serializer a layout proves: only LangChain's ``CustomSerializer`` writes
+    ``requests``/``responses`` (and reads them back with ``yaml.safe_load``)."""
+    return "langchain" if isinstance(data, dict) and _paired(data) else None
+
+
 def matches(data: Any) -> bool:
     if not isinstance(data, dict) or data.get("version", 1) != 1:
         return False
