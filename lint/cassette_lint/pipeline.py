@@ -150,10 +150,11 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         col.add(code, problem)
         return
     col.data = data
-    loaded = loader.load(target.path, data, True if _json_serializer(options) else None)
+    as_json = loader.is_json(target.path) or _json_serializer(options)
+    loaded = loader.load(target.path, data, as_json)
     col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document
-    if not target.explicit and loader.is_json(target.path) and not formats.json_may_be_cassette(data, doc):
+    if not target.explicit and as_json and not formats.json_may_be_cassette(data, doc):
         col.skipped = "not-a-cassette"  # package.json, tsconfig.json … next to the cassettes
         return
     for r, p in loaded.problems:
@@ -173,9 +174,10 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         return
     col.format = adapter.FORMAT
     profile = replay.resolve(target.path, adapter.FORMAT, options.settings.get("replay"))
-    implied = getattr(adapter, "implied_serializer", None)
-    if implied is not None and not profile.serializer and implied(doc.data):
-        profile = replay.with_matcher(profile, {"serializer": implied(doc.data)})  # the layout says who wrote it
+    implied = getattr(adapter, "implied_serializer", None)  # a layout that says which serializer wrote it
+    serializer = implied(doc.data) if implied is not None and not profile.serializer else None
+    if serializer:
+        profile = replay.with_matcher(profile, {"serializer": serializer})
     col.profile = profile
     if doc.tags or doc.key_tags:
         _unexpected_tags(doc, adapter, profile, col)
