@@ -161,8 +161,7 @@ UNREADABLE = declare("Y012", "unreadable-file", ERROR, """
     """, module=_M)
 
 FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
-    The file is larger than ``--max-file-size`` and was not checked; for a gzip'd cassette
-    (``*.yaml.gz``), also when what it decompresses to is larger.
+    The file, or what a gzip'd file decompresses to, is larger than ``--max-file-size``: not checked.
 
     Why: cassettes of hundreds of megabytes are almost always an accident (a recorded download);
     they bloat the repository and are skipped to keep memory bounded. A few kilobytes of gzip that
@@ -173,9 +172,11 @@ FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
     """, module=_M)
 
 INVALID_COMPRESSION = declare("Y017", "invalid-compression", ERROR, """
-    A gzip'd cassette (``*.yaml.gz``, ``*.json.gz``, or any file that starts with the gzip magic bytes)
-    cannot be decompressed: the stream is truncated, corrupt (bad deflate data, a CRC or length that
-    does not match), or the file is not gzip at all.
+    A gzip'd cassette cannot be decompressed (truncated, corrupt, or not gzip).
+
+    Any file that starts with the gzip magic bytes (``*.yaml.gz``, ``*.json.gz``, a gzip'd ``*.yaml``):
+    the stream is truncated, corrupt (bad deflate data, a CRC or length that does not match), or its
+    header is not gzip's.
 
     Why: the persister that reads it (LangChain's ``CustomPersister``, any gzip persister) raises on
     the first read, so every test that replays the cassette fails. An interrupted write or a bad
@@ -186,8 +187,9 @@ INVALID_COMPRESSION = declare("Y017", "invalid-compression", ERROR, """
 
 @rule("Y016", "loader-refuses", ERROR)
 def loader_refuses(cassette):
-    """The library that replays the cassette cannot load it: its own loader refuses a tag, an alias
-    or a missing field that cassette-lint itself reads without complaint.
+    """The replaying library's own loader refuses the cassette (a tag, an alias, a missing field).
+
+    cassette-lint itself reads such a file without complaint, so nothing else reports it.
 
     cassette-lint reads every tag as the plain value underneath and constructs nothing; the library's
     loader does not, and which tags it constructs depends on the library and its version (the file's
