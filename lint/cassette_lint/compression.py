@@ -18,11 +18,12 @@ byte: the file name, modification time, flags, extra field and comment the recor
 
 from __future__ import annotations
 
-import struct
-import zlib
+from typing import TYPE_CHECKING
 
-from .findings import Problem
-from .source import Pos
+if TYPE_CHECKING:
+    from .findings import Problem
+
+# zlib and struct are imported where a gzip'd file is met: most runs never meet one (start-up cost)
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: the suffix of a compressed file; what it wraps is named by the rest (``x.yaml.gz`` → ``x.yaml``)
@@ -69,6 +70,8 @@ class GzipError(ValueError):
 
 def parse_header(data: bytes, start: int = 0) -> Header:
     """The header of the gzip member at ``start`` in ``data`` (raises :class:`GzipError`)."""
+    import struct
+
     if len(data) - start < 10:
         raise GzipError("gzip header is truncated")
     if data[start:start + 2] != GZIP_MAGIC:
@@ -99,13 +102,19 @@ def parse_header(data: bytes, start: int = 0) -> Header:
     return Header(data[start:i], name, mtime)
 
 
-def decompress(data: bytes, limit: int) -> tuple[bytes | None, Problem | None, str | None]:
+def decompress(data: bytes, limit: int) -> tuple[bytes | None, "Problem | None", str | None]:
     """The decompressed bytes of the gzip stream ``data`` (every member, as ``gzip.decompress``), or the
     problem and its code: more than ``limit`` bytes of output (``Y013``), a damaged stream (``Y017``).
 
     Never holds more than ``limit + 1`` bytes of output (grown at most 1 MiB at a time) nor feeds zlib
     more than 64 KiB at a time.
     """
+    import struct
+    import zlib
+
+    from .findings import Problem
+    from .source import Pos
+
     out = bytearray()
     pos, members = 0, 0
     while True:
@@ -155,13 +164,19 @@ def decompress(data: bytes, limit: int) -> tuple[bytes | None, Problem | None, s
     return bytes(out), None, None
 
 
-def _bad(message: str) -> Problem:
+def _bad(message: str):
+    from .findings import Problem
+    from .source import Pos
+
     return Problem(Pos(1, 1), message + ": not checked")
 
 
 def recompress(text: bytes, original: bytes) -> bytes:
     """``text`` gzip'd as one member behind the header of ``original`` (kept byte for byte: name,
     mtime, flags, extra field, comment), at the level its XFL byte names (2: best, 4: fastest)."""
+    import struct
+    import zlib
+
     hdr = parse_header(original)
     xfl = hdr.raw[8]
     level = 9 if xfl == 2 else 1 if xfl == 4 else 6
