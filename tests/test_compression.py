@@ -191,3 +191,20 @@ def test_suppression_comments_inside_a_gzipd_cassette_are_honoured(tmp_path):
     p = write_gz(tmp_path / "c.yaml.gz", text)
     r = CliRunner().invoke(main, ["check", "--isolated", "--select", "L001", str(p)])
     assert r.exit_code == 0, r.output
+
+
+def test_any_bytes_after_the_gzip_magic_are_read_or_reported_never_raised():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    valid = gz(BROKEN.encode())
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.binary(max_size=200), st.integers(0, len(valid) - 1), st.integers(0, 255))
+    def check(tail, i, byte):
+        for data in (b"\x1f\x8b" + tail, valid[:i] + bytes([byte]) + valid[i + 1:], valid[:i]):
+            out, problem, code = compression.decompress(data, 100_000)
+            assert (out is None) == (problem is not None) and code in (None, "Y013", "Y017")
+            if out is not None:
+                assert len(out) <= 100_000
+
+    check()
