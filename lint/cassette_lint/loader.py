@@ -216,7 +216,8 @@ class Document:
     def alias_positions(self) -> list[Pos]:
         """Where the document uses a YAML alias (``*name``): the aliases themselves, which the composed
         graph no longer shows (an alias is its anchor's node). Computed on demand from the parser's
-        events, only when the text holds both an anchor and an alias character."""
+        events, only when the text holds both an anchor and an alias character (and only with
+        ruamel.yaml.clib's parser: without it, none are reported)."""
         text = self.source.text
         if "&" not in text or "*" not in text or not HAVE_C:
             return []
