@@ -83,6 +83,21 @@ def laughs(path: pathlib.Path, levels: int) -> None:
     path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
+def gzip_bomb(path: pathlib.Path, expanded_gb: int) -> None:
+    """gzip members of 64 MB of YAML-looking text each, concatenated (gzip's multi-member form): a few
+    MB on disk that expand to ``expanded_gb`` GB."""
+    import zlib
+
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)  # one gzip member, compressed 1 MB at a time (this
+    member = c.compress(b"version: 2\n#")      # process stays small: see write_lines)
+    for _ in range(64):
+        member += c.compress(b"#" * MB)
+    member += c.flush()
+    with open(path, "wb") as fh:
+        for _ in range(expanded_gb * 16):
+            fh.write(member)
+
+
 def row(name: str, size: int, result) -> str:
     secs, rss, rc, first = result
     ratio = f"{rss / (size / MB):.1f}x" if size >= MB else ""
@@ -114,6 +129,11 @@ def main() -> int:
                 make(p)
                 print(row(name, p.stat().st_size, run(p)), flush=True)
                 p.unlink()
+            p = d / "bomb.yaml.gz"
+            gzip_bomb(p, 4)
+            print(row("gzip bomb (4 GB of text), default --max-file-size 20M", p.stat().st_size,
+                      run(p, "--max-file-size", "20M")), flush=True)
+            p.unlink()
         if args.only != "bombs":
             for mb in [float(x) for x in args.sizes.split(",") if x]:
                 p = d / "big.yaml"

@@ -313,9 +313,13 @@ interactions:
       message: OK
 version: 1
 """
-    found = lint_text(text)
-    assert codes(found) == ["L002"]  # the istr key is the Content-Length header
+    # vcrpy up to 8.2.0 (PyYAML's full loader) constructs the istr (Y008 says so); cassette-lint reads
+    # the plain name
+    found = lint_text(text, settings={"replay": {"library": "vcrpy==8.2.0"}})
+    assert codes(found) == ["Y008", "L002"]  # the istr key is the Content-Length header
     assert at(found, "L002") == [(13, 11)]
+    # vcrpy 8.2.1+ refuses the tag (Y016, tests/test_library_loaders.py); the key is still read
+    assert codes(lint_text(text)) == ["Y016", "L002"]
 
 
 def test_python_tags_vcrpy_accepts_are_not_unexpected(lint_text):
@@ -345,7 +349,9 @@ version: 1
 
 def test_unknown_python_tag_still_reported(lint_text):
     text = VCRPY.replace("message: OK", "message: !!python/object:foo.Bar OK")
-    assert "Y008" in codes(lint_text(text))
+    assert codes(lint_text(text)) == ["Y016"]  # vcrpy's loader refuses it: one finding, an error
+    # under a project serializer cassette-lint cannot see, the library-independent warning
+    assert codes(lint_text(text, settings={"replay": {"serializer": "mine"}})) == ["Y008"]
 
 
 def test_vcrpy_status_phrase_is_checked(lint_text):

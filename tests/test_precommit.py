@@ -8,6 +8,7 @@ anything else.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -80,6 +81,8 @@ def repo(tmp_path, monkeypatch):
     (r / "cassettes").mkdir(parents=True)
     (r / "cassettes" / "broken.yaml").write_text(BROKEN)
     (r / "cassettes" / "clean.yaml").write_text(CLEAN)
+    (r / "cassettes" / "broken.yaml.gz").write_bytes(gzip.compress(BROKEN.encode()))  # LangChain's kit
+    (r / "cassettes" / "archive.tar.gz").write_bytes(gzip.compress(b"not a cassette"))  # never passed
     (r / "docs").mkdir()
     (r / "docs" / "not-a-cassette.yaml").write_text("a: [\n")  # outside the hook's files: never checked
     _git(r, "init", "-q")
@@ -122,10 +125,13 @@ def try_repo(repo, hook, *files):
 def test_hook_fails_on_the_broken_cassette_and_passes_once_fixed(project, index_reachable):
     repo = project
     files = project.path / "cassettes"
-    res = try_repo(repo, "cassette-lint", "cassettes/broken.yaml", "cassettes/clean.yaml", "docs/not-a-cassette.yaml")
+    res = try_repo(repo, "cassette-lint", "cassettes/broken.yaml", "cassettes/clean.yaml", "docs/not-a-cassette.yaml",
+                   "cassettes/broken.yaml.gz", "cassettes/archive.tar.gz")
     assert res.returncode == 1, res.stdout
     assert "cassettes/broken.yaml:8:25: L001 [error]" in res.stdout
+    assert "cassettes/broken.yaml.gz:8:25: L001 [error]" in res.stdout  # lines of the decompressed text
     assert "clean.yaml:" not in res.stdout and "not-a-cassette" not in res.stdout
+    assert "archive.tar.gz" not in res.stdout
 
     assert try_repo(repo, "cassette-lint", "cassettes/clean.yaml").returncode == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Iterable, Iterator
 
+from .compression import inner_name
 from .records import Value
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -29,7 +30,8 @@ class Target(Value):
 
 
 def discover(paths: Iterable[str], exclude=None) -> list[Target]:
-    """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``/``*.json``.
+    """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``/``*.json``
+    and the same gzip'd (``*.yaml.gz`` …: any walked suffix followed by ``.gz``).
 
     ``exclude(path) -> bool`` (the configuration's ``exclude``), when given, replaces the built-in
     ``SKIP_DIRS`` and also applies to explicit files (pre-commit passes files one by one).
@@ -68,7 +70,8 @@ def _walk(root: str, exclude=None, errors: list | None = None) -> Iterator[str]:
             continue
         dirnames[:] = sorted(d for d in dirnames if not skip(d, os.path.join(dirpath, d)))
         for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES) or name.endswith(JSON_SUFFIXES):
+            inner = inner_name(name)  # x.yaml.gz is walked as x.yaml is
+            if inner.endswith(YAML_SUFFIXES) or inner.endswith(JSON_SUFFIXES):
                 full = os.path.join(dirpath, name)
                 if exclude is None or not exclude(full):
                     yield full

@@ -6,6 +6,10 @@ overlap an edit already accepted is left for the next round, and the file is wri
 (a temporary file in the same directory, fsync, ``os.replace``) with its permission bits kept.  The
 YAML is never re-dumped, so every byte outside the edited ranges stays as it was.
 
+A gzip'd cassette (:mod:`cassette_lint.compression`) is fixed in its decompressed text (the bytes that
+were checked and that the edits' offsets count) and written back gzip'd behind its original header
+(file name and mtime kept), atomically like any other file.
+
 After a round the file is checked again; rounds repeat while they change something (at most
 ``MAX_ROUNDS``), so fixes that overlapped get their turn and a second ``--fix`` run is a no-op.
 """
@@ -164,6 +168,32 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
+#: the most a gzip'd cassette may expand to while it is fixed (it was checked under --max-file-size)
+_MAX_FIX_SIZE = 1 << 31
+
+
+def _read(path: str) -> tuple[bytes, bytes | None]:
+    """(the bytes that are checked and edited, the file's own bytes when they are gzip'd, else None)."""
+    from . import compression
+
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    if not compression.is_gzip(raw):
+        return raw, None
+    data, problem, _ = compression.decompress(raw, _MAX_FIX_SIZE)
+    if problem is not None:
+        raise FixError(problem.message)
+    return data, raw
+
+
+def _write(path: str, data: bytes, gzipped: bytes | None) -> None:
+    if gzipped is not None:
+        from . import compression
+
+        data = compression.recompress(data, gzipped)
+    atomic_write(path, data)
+
+
 def _same_bytes(fr, data: bytes) -> bool:
     """True when ``fr`` (a FileResult) was computed from exactly ``data``."""
     digest = getattr(fr, "digest", None)
@@ -186,15 +216,13 @@ def fix_files(file_results: list, recheck, roots, write: bool) -> tuple[list, Ou
             continue
         try:
             real = write_target(fr.path, roots) if write else fr.path
-            with open(real, "rb") as fh:
-                original = fh.read()
+            original, gzipped = _read(real)
             if not _same_bytes(fr, original):
                 # changed since it was checked (another cassette-lint --fix got there first): the
                 # edits' byte offsets are for other bytes; check it again and fix what is left
                 fr = recheck(fr.path)
                 fixes = safe_fixes(fr.findings)
-                with open(real, "rb") as fh:
-                    original = fh.read()
+                original, gzipped = _read(real)
                 if not fixes:
                     results.append(fr)
                     continue
@@ -214,7 +242,7 @@ def fix_files(file_results: list, recheck, roots, write: bool) -> tuple[list, Ou
                 new, applied = apply_fixes(current, cur_fixes)
                 if new == current:
                     break
-                atomic_write(real, new)
+                _write(real, new, gzipped)
                 changed = True
                 out.fixed += len(applied)
                 current = new

@@ -19,6 +19,7 @@ import codecs
 import re
 from typing import Any
 
+from .compression import inner_name
 from .findings import Problem
 from . import loader_json as _json
 from .source import Pos, ScalarLocator, Source
@@ -159,7 +160,11 @@ class Document:
         self.source = source
         self.root = root
         self.data = data
+        #: explicit tags of values (not the YAML core's): value path → tag, as written resolved
+        #: (``tag:yaml.org,2002:python/tuple``, ``!ruby/object:Foo``); never constructed
         self.tags: dict[tuple, str] = {}
+        #: explicit tags of mapping keys: path of the key's value → tag (``? !!python/object/new:... [Name]``)
+        self.key_tags: dict[tuple, str] = {}
         self._key_index: dict[int, dict] = {}
 
     # -- path → node ------------------------------------------------------------------------------
@@ -200,6 +205,30 @@ class Document:
         if self.source.odd_breaks:
             return _span(self.source, a, b)
         return Pos(a.line + 1, a.column + 1, b.line + 1, b.column + 1)
+
+    def tagged(self):
+        """``(tag, position)`` of every explicitly tagged value, then of every tagged mapping key."""
+        for path, tag in self.tags.items():
+            yield tag, self.pos(path)
+        for path, tag in self.key_tags.items():
+            yield tag, self.key_pos(path)
+
+    def alias_positions(self) -> list[Pos]:
+        """Where the document uses a YAML alias (``*name``): the aliases themselves, which the composed
+        graph no longer shows (an alias is its anchor's node). Computed on demand from the parser's
+        events, only when the text holds both an anchor and an alias character (and only with
+        ruamel.yaml.clib's parser: without it, none are reported)."""
+        text = self.source.text
+        if "&" not in text or "*" not in text or not HAVE_C:
+            return []
+        out = []
+        parser = _CParser(text)
+        while True:
+            ev = parser.get_event()
+            if ev is None or ev.__class__.__name__ == "DocumentEndEvent":
+                return out
+            if ev.__class__.__name__ == "AliasEvent":
+                out.append(mark_pos(self.source, ev.start_mark))
 
     def key_pos(self, path: tuple) -> Pos:
         """Position of the mapping key that holds ``path``'s value (the value's own when none)."""
@@ -249,7 +278,8 @@ def _tag(node) -> str:
 
 #: a mapping key written as a one-argument Python call (``? !!python/object/apply:multidict._multidict.istr
 #: [Content-Type]``, aiohttp's case-insensitive header names in vcrpy cassettes) is read as that argument
-_APPLY_TAG = _T + "python/object/apply:"
+#: (``!!python/object/new:multidict._multidict.istr [Name]`` as well: how PyYAML writes a ``str`` subclass)
+_CALL_TAGS = (_T + "python/object/apply:", _T + "python/object/new:")
 
 
 def _key_of(node) -> Any:
@@ -258,7 +288,7 @@ def _key_of(node) -> Any:
             return resolve_plain(node.value)
         return node.value
     if (isinstance(node, _SEQUENCES) and len(node.value) == 1 and isinstance(node.value[0], _SCALARS)
-            and _tag(node).startswith(_APPLY_TAG)):
+            and _tag(node).startswith(_CALL_TAGS)):
         return node.value[0].value  # never constructed: the argument's text is the key
     return f"<{type(node).__name__}>"
 
@@ -298,11 +328,16 @@ def old_vcrpy_layout(data: Any) -> bool:
 
 
 def is_json(path: str) -> bool:
-    """A ``*.json`` file (vcrpy's JSON serializer) is read as JSON, with the same positions."""
-    return path.lower().endswith(".json")
+    """A ``*.json`` file (vcrpy's JSON serializer) is read as JSON, with the same positions; so is a
+    ``*.json.gz``, once decompressed."""
+    return inner_name(path).lower().endswith(".json")
 
 
-def load(path: str, data: bytes) -> LoadResult:
+def load(path: str, data: bytes, as_json: bool | None = None) -> LoadResult:
+    """Load ``data``; as JSON when ``as_json`` (default: by the file's name, :func:`is_json`; a project
+    that registers vcrpy's ``json`` serializer reads every cassette with ``json.loads``)."""
+    if as_json is None:
+        as_json = is_json(path)
     text, problems = decode(path, data)
     source = Source(path, data, text if text is not None else "")
     if text is None:
@@ -321,10 +356,10 @@ def load(path: str, data: bytes) -> LoadResult:
     if not text.strip():
         return LoadResult(source, None, [(EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
     try:
-        deep = None if is_json(path) else _too_deep(text, source)
+        deep = None if as_json else _too_deep(text, source)
         if deep is not None:
             return LoadResult(source, None, [(TOO_DEEP, Problem(deep, _TooDeep.MESSAGE))])
-        nodes = [_json.compose(source, MAX_DEPTH)] if is_json(path) else _compose_all(text)
+        nodes = [_json.compose(source, MAX_DEPTH)] if as_json else _compose_all(text)
     except _YAML_ERRORS as e:
         return LoadResult(source, None, [(YAML_SYNTAX, _yaml_error_problem(e, source))])
     except _json.JSONSyntaxError as e:
@@ -354,6 +389,7 @@ def load(path: str, data: bytes) -> LoadResult:
     problems.extend(builder.problems)
     doc = Document(source, root, data_)
     doc.tags = builder.tags
+    doc.key_tags = builder.key_tags
     if not isinstance(data_, dict):
         kind = "a list" if isinstance(data_, list) else f"a {type(data_).__name__} scalar"
         msg = f"top level is {kind}, not a mapping: this is not a cassette"
@@ -501,6 +537,7 @@ class _Builder:
         self.source = source
         self.problems: list = []
         self.tags: dict[tuple, str] = {}
+        self.key_tags: dict[tuple, str] = {}
         self._memo: dict[int, tuple[Any, int]] = {}
         self._open: set[int] = set()  # collections being built (an alias to one is recursive)
         self._expanded = 0
@@ -563,6 +600,9 @@ class _Builder:
                     continue
                 else:
                     key = _key_of(knode)
+                    ktag = _tag(knode)
+                    if ktag and ktag not in _CORE_TAGS and ktag != "!":
+                        self.key_tags[path + (key if not isinstance(key, (list, dict)) else str(key),)] = ktag
                 if isinstance(key, (list, dict)):
                     key = str(key)
                 if key in out:
@@ -607,6 +647,8 @@ class _Builder:
         if tag == "!":  # the non-specific tag: a string (Ruby's Psych writes ``! '"etag"'``)
             return value
         if tag in _BINARY_TAGS:
+            if tag == "!binary":  # Psych's local tag: PyYAML (vcrpy) has no constructor for it
+                self._note_tag(tag, path)
             try:
                 return Binary(base64.b64decode("".join(value.split()), validate=True))
             except (binascii.Error, ValueError) as e:

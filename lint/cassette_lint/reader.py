@@ -1,6 +1,8 @@
 """Reading, the step after discovery: one file's bytes, bounded by ``--max-file-size``.
 
 Nothing here parses: a file that cannot be read becomes a problem (``Y012``/``Y013``) for the pipeline.
+A gzip'd file (:mod:`cassette_lint.compression`) is read as the bytes it holds: decompressed in memory,
+``--max-file-size`` bounding the decompressed size too (``Y013``; a damaged stream is ``Y017``).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 
+from . import compression
 from .findings import Problem
 from .source import Pos
 
@@ -22,7 +25,8 @@ def _too_large(size: int, limit: int) -> tuple[None, Problem, str]:
 
 
 def read_file(path: str, max_size: int) -> tuple[bytes | None, Problem | None, str | None]:
-    """The file's bytes, or the problem (and its code) that stops it being read.
+    """The file's bytes (decompressed when it is gzip'd), or the problem (and its code) that stops it
+    being read.
 
     Opened non-blocking and checked with ``fstat`` on the open descriptor (no race with a rename): a
     FIFO, socket or device named ``*.yaml`` is reported instead of hanging or reading forever, and a
@@ -49,6 +53,8 @@ def read_file(path: str, max_size: int) -> tuple[bytes | None, Problem | None, s
             data += _read(fd, limit + 1 - len(data))
         if len(data) > limit:
             return _too_large(len(data), limit)
+        if compression.is_gzip(data):
+            return compression.decompress(data, limit)
         return data, None, None
     except OSError as e:
         return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), UNREADABLE

@@ -14,7 +14,11 @@ repositories, all read here:
   (``!!python/tuple``, old tornado stub);
 - header names written ``!!python/object/apply:multidict._multidict.istr [Name]`` (aiohttp), read as
   the plain name: no Python object is ever constructed;
-- ``!!python/unicode``/``!!python/str`` strings (Python 2 era files).
+- ``!!python/unicode``/``!!python/str`` strings (Python 2 era files);
+- ``{requests: [...], responses: [...]}``: vcrpy's in-memory cassette dict as LangChain's
+  ``langchain_tests.conftest.CustomSerializer`` writes it (its ``CustomPersister`` bypasses
+  ``vcr/serialize.py``; gzip'd, loaded with ``yaml.safe_load``): the i-th request and the i-th
+  response make an interaction.
 
 The ``Content-Length`` header is the declared length (``content_length_source``), checked by the
 content-length rules like go-vcr's ``content_length``.  A list at the top level is vcrpy's pre-1.0
@@ -26,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..loader import Document
-from ..model import Cassette, Value
+from ..model import Cassette, Interaction, Value
 from . import _vcr
 
 FORMAT = "vcrpy"
@@ -40,9 +44,23 @@ ACCEPTED_TAGS: frozenset[str] = frozenset(_P + t for t in (
 ))
 
 
+def _paired(data: dict) -> bool:
+    """LangChain's layout: ``requests`` and ``responses`` lists, no ``interactions``."""
+    return (isinstance(data.get("requests"), list) and isinstance(data.get("responses"), list)
+            and "interactions" not in data)
+
+
+def implied_serializer(data: Any) -> str | None:
+    """The project serializer a layout proves: only LangChain's ``CustomSerializer`` writes
+    ``requests``/``responses`` (and reads them back with ``yaml.safe_load``)."""
+    return "langchain" if isinstance(data, dict) and _paired(data) else None
+
+
 def matches(data: Any) -> bool:
     if not isinstance(data, dict) or data.get("version", 1) != 1:
         return False
+    if _paired(data):
+        return all(isinstance(r, dict) and ("uri" in r or "method" in r) for r in data["requests"])
     items = data.get("interactions")
     if not isinstance(items, list) or "http_interactions" in data:
         return False
@@ -60,7 +78,24 @@ def build(doc: Document, path: str) -> Cassette:
     cas = Cassette(path=path, format=FORMAT, doc=doc)
     if "version" in data:
         cas.version = Value(data["version"], ("version",), doc)
+    if _paired(data):
+        return _pairs(cas, doc)
     return _vcr.interactions(cas, doc, "interactions", _request, _response)
+
+
+def _pairs(cas: Cassette, doc: Document) -> Cassette:
+    """LangChain's layout: request ``i`` and response ``i`` (vcrpy's ``Cassette._as_dict``) pair up."""
+    requests, responses = doc.data["requests"], doc.data["responses"]
+    for i, raw in enumerate(requests):
+        it = Interaction(index=i, path=("requests", i), doc=doc)
+        cas.interactions.append(it)
+        if not isinstance(raw, dict):
+            it.kind = "invalid"
+            continue
+        it.request = _request(raw, ("requests", i), doc)
+        it.response = _response(responses[i] if i < len(responses) else None, ("responses", i), doc)
+        it.kind = _vcr.kind_of(it)
+    return cas
 
 
 def _body(m: dict, msg, doc: Document):

@@ -4,8 +4,9 @@ These are found by the loader and the engine before any other rule runs; when on
 fires, the file's other rules do not run (there is nothing reliable to check).
 """
 
-from ..findings import ERROR, WARNING
-from . import declare
+from ..findings import ERROR, WARNING, Problem
+from ..replay import loaders as _loaders
+from . import declare, rule
 
 _M = __name__
 
@@ -107,12 +108,14 @@ INVALID_BINARY = declare("Y007", "invalid-binary", ERROR, """
     """, module=_M)
 
 UNEXPECTED_TAG = declare("Y008", "unexpected-tag", WARNING, """
-    A value carries a YAML tag that no cassette format uses (``!!python/object/...``, ``!custom``).
+    A value carries a YAML tag that no cassette format uses (``!!python/object/...``, ``!custom``), and
+    cassette-lint does not model what the replaying library's loader does with it (go-vcr; a project
+    serializer it cannot see). Where it does (vcrpy, Ruby VCR), ``Y016`` says whether that loader
+    refuses the tag instead, and a tag it loads is silent.
 
     Why: such tags ask the loader to construct objects. cassette-lint never constructs them (it reads
     the plain value underneath), but a recorder loading the file with an unsafe loader would run
-    whatever the tag names. Tags are never written by go-vcr; vcrpy's multidict header keys are the
-    known exception and are accepted by the vcrpy format.
+    whatever the tag names. Tags are never written by go-vcr.
 
     Fix: remove the tag (keep the plain value).
     """, module=_M)
@@ -158,13 +161,104 @@ UNREADABLE = declare("Y012", "unreadable-file", ERROR, """
     """, module=_M)
 
 FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
-    The file is larger than ``--max-file-size`` and was not checked.
+    The file, or what a gzip'd file decompresses to, is larger than ``--max-file-size``: not checked.
 
     Why: cassettes of hundreds of megabytes are almost always an accident (a recorded download);
-    they bloat the repository and are skipped to keep memory bounded.
+    they bloat the repository and are skipped to keep memory bounded. A few kilobytes of gzip that
+    expand past the limit are a decompression bomb: decompression stops at the limit (it is read
+    incrementally, never more than the limit held in memory) and the file is reported.
 
     Fix: re-record without the large response, or raise ``--max-file-size``.
     """, module=_M)
+
+INVALID_COMPRESSION = declare("Y017", "invalid-compression", ERROR, """
+    A gzip'd cassette cannot be decompressed (truncated, corrupt, or not gzip).
+
+    Any file that starts with the gzip magic bytes (``*.yaml.gz``, ``*.json.gz``, a gzip'd ``*.yaml``):
+    the stream is truncated, corrupt (bad deflate data, a CRC or length that does not match), or its
+    header is not gzip's.
+
+    Why: the persister that reads it (LangChain's ``CustomPersister``, any gzip persister) raises on
+    the first read, so every test that replays the cassette fails. An interrupted write or a bad
+    merge of a binary file is the usual cause. Reported at 1:1, naming what is wrong.
+
+    Fix: restore the file from version control, or re-record it.
+    """, module=_M)
+
+@rule("Y016", "loader-refuses", ERROR)
+def loader_refuses(cassette):
+    """The replaying library's own loader refuses the cassette (a tag, an alias, a missing field).
+
+    cassette-lint itself reads such a file without complaint, so nothing else reports it.
+
+    cassette-lint reads every tag as the plain value underneath and constructs nothing; the library's
+    loader does not, and which tags it constructs depends on the library and its version (the file's
+    library profile: ``--verbose`` prints it; ``[tool.cassette-lint.replay]`` sets it). Modelled, from
+    each library's loader code (:mod:`cassette_lint.replay.loaders`):
+
+    - vcrpy 8.2.1 and later (``vcr/serializers/yamlserializer.py``, ``_CassetteLoader``, a
+      ``CSafeLoader``): constructs only ``!!python/str``, ``!!python/unicode``, ``!!python/tuple``,
+      ``!!python/object/new:_io.BytesIO`` and ``!!python/object/apply:builtins.iter``; any other
+      ``!!python/...`` tag (aiohttp's ``!!python/object/new:multidict._multidict.istr`` header names)
+      raises "could not determine a constructor for the tag" (vcrpy issue #1007). With the version
+      unknown, the current loader is assumed.
+    - vcrpy up to 8.2.0 (``yaml.load(..., Loader=CLoader)``, PyYAML's full loader): every Python tag
+      is constructed unless the module it names is gone (``multidict._istr`` since multidict 4.7,
+      Python 2's ``__builtin__``). One it constructs beyond 8.2.1's table gets ``Y008`` (a warning:
+      it loads, by running what it names, and vcrpy 8.2.1+ refuses it).
+    - a project serializer (``serializer = "langchain"``: LangChain's ``CustomSerializer``, which
+      loads with ``yaml.safe_load``): no Python tag at all. ``serializer = "json"``: read as JSON.
+    - Ruby VCR before 6.1.0 (vcr/vcr#911; ``lib/vcr/cassette/serializers/yaml.rb`` calls
+      ``YAML.load``, which Psych 4, Ruby 3.1+, made ``safe_load(permitted_classes: [Symbol],
+      aliases: false)``): ``!ruby/object:…``-style tags and every YAML alias raise. VCR 6.1.0 and
+      later call ``YAML.unsafe_load`` and load them.
+    - Ruby VCR, every version (``lib/vcr/structs.rb``): ``HTTPInteraction.from_hash`` calls
+      ``Time.httpdate(hash.fetch('recorded_at'))``, so an interaction without ``recorded_at`` raises
+      (vcr/vcr#270); ``body_from`` calls ``try_encode_string(hash['string'], hash['encoding'])``, which
+      calls ``string.encoding``, so a body with an ``encoding`` but no ``string`` raises
+      ``NoMethodError`` (vcr/vcr#1042).
+
+    Why: the test that replays the cassette fails before any request is matched, whatever the
+    request; every other check passing is no comfort.
+
+    Fix: per library, in the message. vcrpy: register a serializer whose loader constructs the tag
+    (``vcr.serializers.yamlserializer.with_custom_tags``, vcrpy 8.3.0+), or re-record. Ruby VCR: use
+    VCR 6.1.0 or later (``unsafe_load``), or re-record; restore a missing field.
+
+    FAIL (vcrpy 9.4.2)::
+
+        headers:
+          ? !!python/object/new:multidict._multidict.istr
+          - Content-Type
+          : - application/json
+
+    PASS::
+
+        headers:
+          Content-Type:
+          - application/json
+    """
+    profile, doc = cassette.profile, cassette.doc
+    if profile is None or doc is None:
+        return
+    seen = set()
+    for tag, pos in doc.tagged():
+        v = _loaders.judge_tag(profile, tag)
+        if not v or (pos.line, pos.column, tag) in seen:  # (a tagged node shared by an alias: once)
+            continue
+        seen.add((pos.line, pos.column, tag))
+        yield Problem(pos, f"{_loaders.short_tag(tag)} is refused by {v.loader}: {v.why}; the "
+                      f"cassette cannot be loaded. Fix: {v.fix}")
+    v = _loaders.judge_aliases(profile)
+    if v:
+        for pos in doc.alias_positions():
+            yield Problem(pos, f"YAML alias is refused by {v.loader}: {v.why}; the cassette cannot be "
+                          f"loaded. Fix: {v.fix}")
+    if profile.library == "ruby-vcr":
+        for path, message in _loaders.ruby_vcr_field_errors(doc.data):
+            yield Problem(doc.pos(path), f"{message}: the cassette cannot be loaded by Ruby VCR. Fix: "
+                          "restore the field from version control, or re-record the cassette")
+
 
 INTERNAL_ERROR = declare("X001", "internal-error", ERROR, """
     A rule failed with an unexpected exception on this file, or checking the file crashed the

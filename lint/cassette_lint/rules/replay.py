@@ -16,8 +16,11 @@ Configuration (``[tool.cassette-lint.replay]``, or the same on the command line)
   ``--match-on a,b,c``.
 - ``allow-repeats``: vcrpy ``allow_playback_repeats`` / go-vcr ``ReplayableInteractions``.
   ``--allow-repeats``.
-- ``serializer``: a project serializer (vcrpy ``register_serializer``) that writes what vcrpy's own
-  would refuse.
+- ``serializer``: how the project reads its cassettes, when not with vcrpy's own YAML serializer:
+  ``json`` (vcrpy's ``jsonserializer``: every cassette read as JSON), ``langchain`` (LangChain's
+  ``langchain_tests.conftest.CustomSerializer``: gzip'd ``yaml.safe_load``, no Python tags), or the name
+  of a project serializer (vcrpy ``register_serializer``) that writes what vcrpy's own would refuse
+  (its loader is then not modelled: :mod:`cassette_lint.replay.loaders`).
 """
 
 from __future__ import annotations
