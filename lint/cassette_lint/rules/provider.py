@@ -283,7 +283,7 @@ def _event_pos(body, ev, off: int):
 #: what is left decides validity, so events alike after blanking are checked once per body
 _FREE_TEXT = re.compile(
     r'("(?:content|text|arguments|partial_json|delta|thinking|signature|refusal|obfuscation|id|'
-    r'item_id|created|system_fingerprint|model|call_id|logprob|token|responseId|thoughtSignature)"\s*:\s*)'
+    r'item_id|created|system_fingerprint|call_id|logprob|token|responseId|thoughtSignature)"\s*:\s*)'
     r'"(?:[^"\\]|\\.)*"')
 _INTEGER = re.compile(r'(":\s*)-?\d+(?=[,}\]\s])')
 
