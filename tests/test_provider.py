@@ -331,8 +331,8 @@ def test_conforming_streams_are_judged_without_importing_jsonschema(tmp_path):
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text(stream_cassette(anthropic(text_delta("Hi")), url=ANTHROPIC) + "\n", "utf-8")
     bad.write_text(stream_cassette(anthropic(text_delta("Hi").replace('"index":0,', "")), url=ANTHROPIC), "utf-8")
-    probe = ("import sys; from cassette_lint import engine as e; "
-             "r = e.check_file(e.Target(sys.argv[1], explicit=True), e.Options()); "
+    probe = ("import sys; from cassette_lint import discovery, pipeline; from cassette_lint.options import Options; "
+             "r = pipeline.check_file(discovery.Target(sys.argv[1], explicit=True), Options()); "
              "print(sorted({f.rule for f in r.findings}), 'jsonschema' in sys.modules)")
     out = [subprocess.run([sys.executable, "-c", probe, str(p)], capture_output=True, text=True, check=True).stdout
            for p in (good, bad)]

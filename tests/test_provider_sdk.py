@@ -33,7 +33,8 @@ from collections import Counter
 
 import pytest
 
-from cassette_lint import dialects, formats, loader
+from cassette_lint import formats, loader
+from cassette_lint.streams import dialects
 from cassette_lint.rules import tool_calls
 from conftest import lint_file, needs_shared
 
