@@ -9,6 +9,7 @@ import re
 import pytest
 
 from cassette_lint.rules import provider
+from cassette_lint.streams import dialects
 from conftest import ROOT, at, bedrock_cassette, bedrock_chunk, codes
 from test_event_stream import BODY, stream_cassette
 
@@ -274,25 +275,61 @@ def _walk(x, key=None):
             yield from _walk(v, key)
 
 
-def test_blanked_free_text_fields_are_unconstrained_strings_in_every_pinned_schema():
-    # events alike once free-text strings and integers are blanked are checked once per body: exact only
-    # while no schema constrains those strings' values or any integer's value
+def test_no_pinned_schema_constrains_an_integer_value():
+    # events alike once integers are blanked are checked once per body: exact only while no schema
+    # constrains an integer's value (a string's value is kept when its key is constrained anywhere)
     for path in SCHEMAS.glob("*.json"):
-        doc = json.loads(path.read_text())
-        for key, sub in _walk(doc):
-            if sub.get("type") == "string" and key in provider.FREE_TEXT_KEYS:
-                assert not ({"const", "enum", "pattern", "minLength", "maxLength"} & set(sub)), (path.name, key, sub)
+        for key, sub in _walk(json.loads(path.read_text())):
             if sub.get("type") == "integer":
                 assert not ({"const", "enum", "minimum", "maximum", "multipleOf"} & set(sub)), (path.name, key, sub)
+            if isinstance(sub.get("additionalProperties"), dict):  # map values: their keys are not names
+                assert not ({"const", "enum", "pattern"} & set(sub["additionalProperties"])), (path.name, key)
 
 
-def test_shape_blanks_free_text_and_integers_but_keeps_discriminators():
-    a = '{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Hel\\"lo"}}'
+def constrained_keys(doc: dict) -> set[str]:
+    """Property names whose value some schema of ``doc`` constrains beyond its JSON type (a ``const``,
+    ``enum`` or ``pattern`` anywhere in the property's schema, through references and unions)."""
+    defs = doc.get("$defs") or {}
+    out: set[str] = set()
+
+    def constrains(sub, seen: frozenset) -> bool:
+        if isinstance(sub, dict):
+            if {"const", "enum", "pattern"} & set(sub):
+                return True
+            ref = sub.get("$ref")
+            if isinstance(ref, str) and ref not in seen:
+                return constrains(defs.get(ref.rsplit("/", 1)[-1]), seen | {ref})
+            return any(constrains(x, seen) for x in sub.get("anyOf") or ())
+        return False
+
+    def walk(x) -> None:
+        if isinstance(x, dict):
+            for name, sub in (x.get("properties") or {}).items():
+                if constrains(sub, frozenset()):
+                    out.add(name)
+            for k, v in x.items():
+                walk(list(v.values()) if k == "properties" else v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(doc)
+    return out
+
+
+def test_shape_blanks_what_varies_but_keeps_every_constrained_value():
+    shape = provider.shape_function(dialects.ANTHROPIC)
+    a = '{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Hel\\"lo \\"text\\":"}     }'
     b = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}'
     c = '{"type":"content_block_delta","index":0,"delta":{"type":"text_deltx","text":"x"}}'
     d = '{"type":"content_block_delta","index":"0","delta":{"type":"text_delta","text":"x"}}'
-    assert provider.shape(a) == provider.shape(b)
-    assert provider.shape(b) != provider.shape(c) and provider.shape(b) != provider.shape(d)
+    e = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":5}}'
+    assert shape(a) == shape(b)
+    assert len({shape(b), shape(c), shape(d), shape(e)}) == 4
+    for path in SCHEMAS.glob("*.json"):  # blanking a value never hides a value the schema constrains
+        d = json.loads(path.read_text())["dialect"]
+        strings, integers = provider.VARYING[d]
+        assert not set(strings) & constrained_keys(json.loads(path.read_text())), path.name
 
 
 def test_generator_reproduces_the_pinned_schemas_from_the_installed_sdks():
@@ -322,9 +359,9 @@ def test_rule_documentation_is_printed(tmp_path):
     assert "ChatCompletionChunk" in out and "FAIL" in out and "PASS" in out
 
 
-def test_conforming_streams_are_judged_without_importing_jsonschema(tmp_path):
-    # the pre-commit case: the compiled fast check accepts conforming events; jsonschema is imported
-    # only to explain a defect
+def test_streams_are_judged_and_explained_without_importing_jsonschema(tmp_path):
+    # the pre-commit case: the compiled check accepts conforming events and the explainer walks to a
+    # defect; importing jsonschema would cost more than the whole check
     import subprocess
     import sys
 
@@ -336,4 +373,74 @@ def test_conforming_streams_are_judged_without_importing_jsonschema(tmp_path):
              "print(sorted({f.rule for f in r.findings}), 'jsonschema' in sys.modules)")
     out = [subprocess.run([sys.executable, "-c", probe, str(p)], capture_output=True, text=True, check=True).stdout
            for p in (good, bad)]
-    assert out == ["[] False\n", "['P002', 'T007'] True\n"]  # (T007: the delta's block is unknown)
+    assert out == ["[] False\n", "['P002', 'T007'] False\n"]  # (T007: the delta's block is unknown)
+
+
+def _paths(v, path=()):
+    yield path
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from _paths(x, path + (k,))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from _paths(x, path + (i,))
+
+
+def _mutated(v, path, how):
+    """A deep copy of ``v`` with the value at ``path`` dropped, given a wrong JSON type, or renamed."""
+    w = json.loads(json.dumps(v))
+    parent = w
+    for p in path[:-1]:
+        parent = parent[p]
+    key = path[-1]
+    old = parent[key]
+    if how == "drop":
+        if isinstance(parent, list):
+            return None
+        del parent[key]
+    elif how == "retype":
+        parent[key] = {"x": 1} if isinstance(old, list) else [old]
+    elif how == "rename" and isinstance(old, str) and key == "type":
+        parent[key] = old + "x"
+    else:
+        return None
+    return w
+
+
+EXAMPLES = [
+    (dialects.CHAT, "stream", json.loads(chat({"role": "assistant", "tool_calls": [
+        {"index": 0, "id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]})[6:])),
+    (dialects.ANTHROPIC, "content_block_delta",
+     {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}}),
+    (dialects.ANTHROPIC, "message_start", {"type": "message_start", "message": MESSAGE}),
+    (dialects.ANTHROPIC, "response", {**MESSAGE, "content": [{"type": "text", "text": "Hi"},
+                                                             {"type": "tool_use", "id": "t", "name": "f", "input": {}}]}),
+    (dialects.RESPONSES, "response.output_text.delta", json.loads(responses_stream().split("\n")[4][6:])),
+    (dialects.RESPONSES, "response.completed", json.loads(responses_stream().split("\n")[7][6:])),
+]
+
+
+@pytest.mark.parametrize("d,root,value", EXAMPLES, ids=[e[1] for e in EXAMPLES])
+def test_verdicts_and_explanations_agree_with_jsonschema_for_every_mutated_field(d, root, value):
+    # the compiled check and the explainer stand in for jsonschema at run time: for every field of a
+    # conforming payload dropped, given a wrong JSON type or (a discriminator) renamed, jsonschema
+    # (Draft 2020-12, the schema's own $defs) must give the same verdict, and the explanation must
+    # point at the mutated place (or the object missing it)
+    import jsonschema
+
+    p = provider.pinned(d)
+    js = jsonschema.Draft202012Validator(dict(p.schema(root), **{"$defs": p.doc["$defs"]}))
+    assert p.fast(root)(value) and js.is_valid(value)
+    n = 0
+    for path in list(_paths(value))[1:]:
+        for how in ("drop", "retype", "rename"):
+            w = _mutated(value, path, how)
+            if w is None:
+                continue
+            n += 1
+            ours = p.fast(root)(w)
+            assert ours == js.is_valid(w), (path, how)
+            if not ours:
+                where = [dp for dp, _ in provider._defects(p, root, w)]
+                assert where and any(path[:len(x)] == x or x[:len(path)] == path for x in where), (path, how, where)
+    assert n > 5

@@ -483,3 +483,146 @@ def test_unknown_extra_fields_change_neither_verdict(corpus, tmp_path):
         assert sdk_verdict(d, mutated) == sdk_verdict(d, body), (str(path), it.index)
         n += 1
     assert n > 10
+
+
+# -- the pinned schemas against the SDK's own validation ----------------------------------------------
+
+def _models():
+    from anthropic.types import Message, RawMessageStreamEvent as AnthropicEvent
+    from openai.types.chat import ChatCompletion
+    from openai.types.responses import Response
+    from pydantic import TypeAdapter
+
+    return {
+        (dialects.CHAT, "stream"): TypeAdapter(ChatCompletionChunk),
+        (dialects.CHAT, "response"): TypeAdapter(ChatCompletion),
+        (dialects.RESPONSES, "stream"): TypeAdapter(ResponseStreamEvent),
+        (dialects.RESPONSES, "response"): TypeAdapter(Response),
+        (dialects.ANTHROPIC, "stream"): TypeAdapter(AnthropicEvent),
+        (dialects.ANTHROPIC, "response"): TypeAdapter(Message),
+    }
+
+
+def _pinned_accepts(d: str, kind: str, v: dict) -> bool:
+    from cassette_lint.rules import provider
+
+    p = provider.pinned(d)
+    if kind == "stream" and d in provider.TYPED:
+        t = v.get("type")
+        return isinstance(t, str) and t in p.events and p.fast(t)(v)
+    return p.fast(kind)(v)
+
+
+def _sdk_accepts(model, v: dict) -> bool:
+    import pydantic
+
+    try:
+        model.validate_python(v)  # what the SDK does with _strict_response_validation=True
+    except pydantic.ValidationError:
+        return False
+    return True
+
+
+def test_pinned_schemas_judge_every_recorded_event_and_body_as_the_sdks_strict_validation_does(corpus):
+    # the schemas come from the SDKs' pydantic models: on real recordings the two must agree, event by
+    # event — a P finding is exactly a payload the SDK's strict mode rejects (and no other)
+    models = _models()
+    root = needs_shared("corpus")
+    n, disagree = Counter(), []
+    payloads = []
+    for path, it, d, _ in corpus:
+        for ev in dialects.events(it) or ():
+            v, err = ev.json()
+            if err is None and isinstance(v, dict) and not isinstance(v.get("error"), dict) \
+                    and v.get("object") != "" \
+                    and ev.type not in ("ping", "error"):
+                payloads.append((path, d, "stream", v))
+    for path in sorted(root.rglob("*.yaml")):
+        doc = loader.load(str(path), path.read_bytes()).document
+        adapter = formats.detect(doc.data) if doc is not None and isinstance(doc.data, dict) else None
+        for it in adapter.build(doc, str(path)).http if adapter else ():
+            d = dialects.dialect(it)
+            if d in DIALECTS and it.response is not None and it.response.body is not None \
+                    and not dialects.is_event_stream(it) and getattr(it.response.code, "value", 200) == 200:
+                v, err = it.response.body.json
+                if err is None and isinstance(v, dict) and not isinstance(v.get("error"), dict):
+                    payloads.append((path, d, "response", v))
+    for path, d, kind, v in payloads:
+        ours_ok, sdk_ok = _pinned_accepts(d, kind, v), _sdk_accepts(models[(d, kind)], v)
+        n[(d, kind, ours_ok)] += 1
+        if ours_ok != sdk_ok:
+            disagree.append((str(path), d, kind, ours_ok, sdk_ok))
+    assert disagree == [], disagree[:5]
+    # both verdicts occur: the recordings have valid payloads and real drift (cache_write_tokens, on_demand)
+    assert n[(dialects.CHAT, "stream", True)] > 1000 and n[(dialects.RESPONSES, "response", False)] > 0, n
+
+
+@pytest.mark.parametrize("mutate", ["drop", "retype", "rename"])
+def test_pinned_schemas_and_strict_validation_agree_on_mutated_events(corpus, mutate):
+    # every field of every event of a few recorded streams, dropped, given a wrong JSON type, or (the
+    # type discriminators) renamed: the pinned schema and pydantic must reject or accept together
+    # (a wrong type here is a list or an object, which pydantic's lax mode never coerces, unlike the
+    # numeric string "0" for an int: see MUTATION_BLIND)
+    models = _models()
+    disagree, n = [], 0
+    for path, it, d, _ in list(corpus)[::7]:
+        for ev in (dialects.events(it) or ())[:12]:
+            v, err = ev.json()
+            if err is not None or not isinstance(v, dict) or isinstance(v.get("error"), dict) \
+                    or v.get("object") == "" \
+                    or ev.type in ("ping", "error"):
+                continue
+            for key in list(v):
+                w = dict(v)
+                if mutate == "drop":
+                    del w[key]
+                elif mutate == "retype":
+                    w[key] = [w[key]] if not isinstance(w[key], list) else {"x": 1}
+                elif key == "type" and isinstance(v[key], str):
+                    w[key] = v[key] + "x"
+                else:
+                    continue
+                ours_ok, sdk_ok = _pinned_accepts(d, "stream", w), _sdk_accepts(models[(d, "stream")], w)
+                n += 1
+                if ours_ok != sdk_ok:
+                    disagree.append((str(path), d, mutate, key, ours_ok, sdk_ok))
+    assert disagree == [], disagree[:5]
+    assert n > 100
+
+
+def _every_fourth(body: str) -> str:
+    """A defect in every fourth event: its first integer becomes a string, or its ``type`` unknown."""
+    parts = body.split("\n\n")
+    for i in range(0, len(parts), 4):
+        if '"type":"' in parts[i] and i % 8 == 0:
+            parts[i] = parts[i].replace('"type":"', '"type":"x', 1)
+        else:
+            parts[i] = re.sub(r'":(\d+)([,}])', r'":"\1"\2', parts[i], count=1)
+    return "\n\n".join(parts)
+
+
+def test_shaping_a_whole_body_finds_what_shaping_event_by_event_finds(corpus, monkeypatch, tmp_path):
+    # the fast path (the body shaped at once, split at its blank lines) against the plain one, on every
+    # recorded stream, and on copies with a defect in every fourth event: the same findings, counts,
+    # lines and columns
+    import functools
+
+    from cassette_lint.rules import provider
+
+    plain = provider._distinct
+
+    def findings(path, whole):
+        monkeypatch.setattr(provider, "_distinct", functools.partial(plain, whole=whole))
+        return [(f.rule, f.line, f.column, f.message) for f in lint_file(path) if f.rule[0] == "P"]
+
+    n = defects = 0
+    for path, it, d in _mutants(corpus, per_group=2):
+        for body in (it.response.body.text, _every_fourth(it.response.body.text)):
+            f = tmp_path / "m.yaml"
+            req = it.request.body.text if it.request.body is not None and it.request.body.text else "{}"
+            f.write_text(cassette(dialects.url_of(it), req, body), "utf-8")
+            fast = findings(f, True)
+            assert fast == findings(f, False), (str(path), it.index)
+            n += 1
+            defects += len(fast)
+    assert n > 40 and defects > 40
