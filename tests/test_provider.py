@@ -342,7 +342,9 @@ def test_generator_reproduces_the_pinned_schemas_from_the_installed_sdks():
         try:
             installed = importlib.metadata.version(doc["sdk"])
         except importlib.metadata.PackageNotFoundError:
-            pytest.skip(f"{doc['sdk']} is not installed (the providers extra)")
+            if doc["sdk"] == "google-genai":
+                continue  # (not in the test extra: the script leaves gemini.json as it is)
+            pytest.skip(f"{doc['sdk']} is not installed (the test extra)")
         if installed != doc["sdk_version"]:
             pytest.skip(f"{doc['sdk']} {installed} installed, schemas pinned at {doc['sdk_version']}")
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_provider_schemas.py"), "--check"],
