@@ -275,6 +275,13 @@ def _walk(x, key=None):
             yield from _walk(v, key)
 
 
+@pytest.mark.parametrize("name", ["openai-chat.json", "openai-responses.json", "anthropic.json", "gemini.json"])
+def test_every_root_of_every_pinned_schema_compiles_to_the_fast_check(name):
+    p = provider.pinned(json.loads((SCHEMAS / name).read_text())["dialect"])
+    roots = [r for r in ("stream", "response") if p.schema(r)] + list(p.events)
+    assert roots and all(callable(p.fast(r)) for r in roots)  # (Unsupported would raise)
+
+
 def test_no_pinned_schema_constrains_an_integer_value():
     # events alike once integers are blanked are checked once per body: exact only while no schema
     # constrains an integer's value (a string's value is kept when its key is constrained anywhere)
