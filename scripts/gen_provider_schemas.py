@@ -19,7 +19,10 @@ trimmed to what the linter uses:
 - types, required fields, ``const``/``enum`` (the ``type`` discriminators of events and content
   blocks) and nullability (``Optional`` fields are ``anyOf [X, null]``) stay as pydantic wrote them;
 - an event union (OpenAI Responses, Anthropic Messages) becomes a map ``events``: ``type`` value →
-  schema, so the linter finds the one branch an event belongs to (and knows an unknown ``type``).
+  schema, so the linter finds the one branch an event belongs to (and knows an unknown ``type``);
+- ``constrained`` lists the property names whose string values a schema constrains (``const``,
+  ``enum``): the linter keeps those values and blanks every other one when it tells events' shapes
+  apart (events of one shape are checked once).
 """
 
 from __future__ import annotations
@@ -147,7 +150,41 @@ def build(dialect: str, sdk: str, stream=None, events=None, response=None, reque
         keep.add(name)
         _refs(defs[name], todo)
     doc["$defs"] = {k: defs[k] for k in sorted(keep)}
-    return _trim(doc)
+    doc = _trim(doc)
+    doc["constrained"] = sorted(constrained_keys(doc))
+    return doc
+
+
+def constrained_keys(doc: dict) -> set[str]:
+    """Property names whose string value some schema of ``doc`` constrains beyond its JSON type (a
+    ``const``, ``enum``, ``pattern`` or length anywhere in the property's schema, through references and
+    unions). The linter blanks every other key's string value when it compares events' shapes."""
+    defs = doc.get("$defs") or {}
+    out: set[str] = set()
+
+    def constrains(sub, seen: frozenset) -> bool:
+        if isinstance(sub, dict):
+            if {"const", "enum", "pattern", "minLength", "maxLength"} & set(sub):
+                return True
+            ref = sub.get("$ref")
+            if isinstance(ref, str) and ref not in seen:
+                return constrains(defs.get(ref.rsplit("/", 1)[-1]), seen | {ref})
+            return any(constrains(x, seen) for x in sub.get("anyOf") or ())
+        return False
+
+    def walk(x) -> None:
+        if isinstance(x, dict):
+            for name, sub in (x.get("properties") or {}).items():
+                if constrains(sub, frozenset()):
+                    out.add(name)
+            for k, v in x.items():
+                walk(list(v.values()) if k == "properties" else v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(doc)
+    return out
 
 
 def providers() -> dict[str, dict]:

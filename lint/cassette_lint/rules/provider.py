@@ -20,8 +20,8 @@ a "valid or not" exact for the keywords the pinned schemas keep, which ``tests/t
 checks against the SDKs' own pydantic validation and ``tests/test_provider.py`` against
 ``jsonschema``); what it rejects is explained by walking down to the failing values (:func:`_explain`).
 No ``import jsonschema`` at run time: it costs more than checking a folder of cassettes.  Within one
-body, events of the same shape (equal text once the values that vary from event to event, free text
-and counters, are blanked: :data:`VARYING`) are checked once.
+body, and across bodies for those that conform, events of the same shape (equal text once the values
+no schema constrains are blanked: :func:`shape_function`) are checked once.
 Events whose data is not JSON are ``E001``'s; error events and error objects ``T009``'s; only
 successful (2xx) responses are checked.
 """
@@ -290,36 +290,28 @@ def _event_pos(body, ev, off: int):
 
 # -- which events: one check per shape ------------------------------------------------------------
 
-#: the fields whose values change from event to event of one stream (free text, counters): blanked in
-#: the key that events of one body are told apart by (strings only where no pinned schema constrains
-#: the key's value, integers only as no pinned schema constrains an integer: both tested)
-VARYING = {
-    dialects.CHAT: (("content", "arguments", "reasoning_content", "reasoning", "refusal", "obfuscation", "text"),
-                    ()),
-    dialects.ANTHROPIC: (("text", "partial_json", "thinking", "signature"), ("index",)),
-    dialects.RESPONSES: (("delta", "obfuscation", "item_id", "text"),
-                         ("sequence_number", "output_index", "summary_index", "content_index")),
-    dialects.GEMINI: (("text", "thoughtSignature"),
-                      ("candidatesTokenCount", "totalTokenCount", "thoughtsTokenCount", "promptTokenCount")),
-}
-#: a JSON string on one line (JSON strings hold no raw line break: blanking one never joins two lines)
-_STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
 #: spaces before a closing bracket (Anthropic pads every event with a random run of spaces there)
 _PADDING = re.compile(r"[ \t]+(?=[}\]])")
+#: an integer value
+_INTEGER = re.compile(r'":\s*-?\d+(?=[,}\]\s])')
+#: a key spelled with a ``\u`` escape (then a value's key is not known by its text: no blanking)
+_ESCAPED_KEY = re.compile(r'\\u[0-9a-fA-F]{4}[^"\n]*":')
 
 
 def shape_function(d: str):
-    """``data -> str``: the event's text with the :data:`VARYING` fields' values blanked (a substitution
-    per field with a literal replacement, which the regex engine does without calling back into
-    Python: far cheaper than parsing and validating). Events of one body with equal shapes are valid
-    or invalid together, so each shape is checked once per body."""
-    subs = [(re.compile(f'"{k}"' + r'\s*:\s*' + _STRING).sub, f'"{k}":""') for k in VARYING[d][0]]
-    subs += [(re.compile(f'"{k}"' + r'\s*:\s*-?\d+(?=[,}\]\s])').sub, f'"{k}":0') for k in VARYING[d][1]]
+    """``text -> str``: the text with every string value blanked but those of the keys the pinned schema
+    constrains (its ``constrained`` list: ``type``, ``finish_reason`` …), every integer blanked (no
+    pinned schema constrains an integer's value: tested), and padding dropped. Two substitutions with
+    literal replacements, which the regex engine makes without calling back into Python. Events of
+    equal shape are valid or invalid together, so each shape is checked once."""
+    guard = "".join(f'(?<!"{re.escape(k)}":)' for k in pinned(d).doc.get("constrained") or ())
+    strings = re.compile(r'":' + guard + r'\s*"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
 
-    def shape(data: str) -> str:
-        for sub, blank in subs:
-            data = sub(blank, data)
-        return _PADDING.sub("", data) if "  " in data else data
+    def shape(text: str) -> str:
+        if "\\u" in text and _ESCAPED_KEY.search(text):
+            return text  # (exact, and rare: no provider escapes its keys)
+        s = _INTEGER.sub('":0', strings.sub('":""', text))
+        return _PADDING.sub("", s) if "  " in s else s
 
     return shape
 
@@ -331,6 +323,12 @@ def _ok_status(it) -> bool:
 
 def _is_error_object(v: dict) -> bool:
     return v.get("type") == "error" or isinstance(v.get("error"), dict)
+
+
+def _kind_of(msg: str) -> str:
+    """What a defect is, without the value it was found with: defects of one kind at one place (any
+    list index) are one finding per body, "and N more like it"."""
+    return msg.split(", got ", 1)[0]
 
 
 class _Report:
@@ -373,23 +371,41 @@ def _stream_report(it) -> _Report | None:
     return got
 
 
+#: per dialect, the shapes of events known to conform, kept across bodies and files (bounded): the
+#: events of a folder of recordings from one client come in a handful of shapes
+_GOOD: dict[str, set] = {}
+GOOD_MAX = 20000
+
+
 def _check_stream(it, d: str, evs) -> _Report:
     p = pinned(d)
     body = it.response.body
     rep = _Report()
-    for ev, n in _distinct(d, body.text, evs):
-        for code, patt, msg, make in _judge(it, d, p, body, ev):
-            rep.add((code, patt, msg), make, n)
+    good = _GOOD.setdefault(d, set())
+    for key, n, find in _distinct(d, body.text, evs):
+        if key in good:
+            continue
+        ev = find()
+        if ev is None:
+            continue
+        found = _judge(it, d, p, body, ev)
+        for code, patt, msg, make in found:
+            rep.add((code, patt, _kind_of(msg)), make, n)
+        if not found:
+            if len(good) >= GOOD_MAX:
+                good.clear()
+            good.add(key)
     return rep
 
 
 def _distinct(d: str, text: str | None, evs, whole: bool = True):
-    """``(event, how many events share its shape)`` for one event of each shape (:func:`shape_function`).
+    """``(shape, how many events have it, () -> one such event)`` for each shape of event in the body
+    (:func:`shape_function`).
 
     A usual body (LF line ends, events separated by one blank line) is shaped whole and split at its
     blank lines: a few passes of C code over the text, whatever the number of events; blanking keeps
-    every line break (JSON strings hold none), so a block's line is its event's line. Otherwise, and
-    for Bedrock's frames, event by event."""
+    every line break (JSON strings hold none), so a block's line is its event's line, looked up only
+    for a shape not known yet. Otherwise, and for Bedrock's frames, event by event."""
     shape = _SHAPES.get(d) or _SHAPES.setdefault(d, shape_function(d))
     if not whole or text is None or len(evs) < 8 or "\r" in text or text.startswith("\ufeff"):
         first: dict = {}
@@ -402,24 +418,29 @@ def _distinct(d: str, text: str | None, evs, whole: bool = True):
             counts[key] += 1
             first.setdefault(key, ev)
         for key, ev in first.items():
-            yield ev, counts[key]
+            yield key, counts[key], lambda ev=ev: ev
         return
     pieces = shape(text).split("\n\n")
     counts = Counter(pieces)
     first_at = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1)))
-    # the line each block starts on: the line breaks of the blocks before it, two per separator
-    lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=0))
-    line_start = list(accumulate(map(len, text.split("\n")), lambda a, n: a + n + 1, initial=0))
-    offsets = list(map(_OFFSET, evs))
-    for piece, i in sorted(first_at.items(), key=lambda kv: kv[1]):
-        if "data" not in piece or piece.endswith("data: [DONE]"):
-            continue
+    where: list = []
+
+    def find(piece: str, i: int):
+        if not where:
+            # the line each block starts on: the line breaks of the blocks before it, two per separator
+            where.append(list(accumulate(map(str.count, pieces, repeat("\n")), initial=0)))
+            where.append(list(accumulate(map(len, text.split("\n")), lambda a, n: a + n + 1, initial=0)))
+            where.append(list(map(_OFFSET, evs)))
+        lines, line_start, offsets = where
         line = lines[i] + 2 * i + (len(piece) - len(piece.lstrip("\n")))
         if line >= len(line_start):
-            continue
+            return None
         k = bisect_left(offsets, line_start[line])
-        if k < len(evs) and offsets[k] == line_start[line]:
-            yield evs[k], counts[piece]
+        return evs[k] if k < len(evs) and offsets[k] == line_start[line] else None
+
+    for piece, i in sorted(first_at.items(), key=lambda kv: kv[1]):
+        if "data" in piece and not piece.endswith("data: [DONE]"):
+            yield piece, counts[piece], lambda piece=piece, i=i: find(piece, i)
 
 
 def _judge(it, d: str, p: Pinned, body, ev) -> list:
@@ -593,7 +614,7 @@ def response_nonconforming(cassette):
         rep = _Report()
         for path, msg in _defects(p, "response", v):
             off = locate(rs.body.text, path)
-            rep.add(("P003", _pattern(path), msg), lambda path=path, msg=msg, off=off: Problem(
+            rep.add(("P003", _pattern(path), _kind_of(msg)), lambda path=path, msg=msg, off=off: Problem(
                 rs.body.pos(off), f"response body does not conform: {_path_text(path)}: {msg} "
                 f"(pinned {p.label} {p.model('response')})", interaction=it.index, value=_pattern(path)))
         yield from rep.problems("P003")
