@@ -86,6 +86,25 @@ def _json_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
+class LazyRefs(dict):
+    """Compiled references for :func:`_compile` that compile each reference's target on its first use
+    (a large schema of which a run meets a few parts: the provider SDKs' models, hundreds of
+    definitions). Only for schemas known to hold no unsupported keyword: :class:`Unsupported` would
+    then surface at call time."""
+
+    def check(self, ref: str, root: dict):
+        def via(v):
+            f = self.get(ref)
+            if f is None:
+                target = root
+                for part in ref[2:].split("/"):
+                    target = target[part]
+                f = self[ref] = _compile(target, root, self)
+            return f(v)
+
+        return via
+
+
 def _compile(schema: Any, root: dict, refs: dict):
     """A predicate ``instance -> bool`` equivalent to validating against ``schema``."""
     if schema is True:
@@ -102,13 +121,16 @@ def _compile(schema: Any, root: dict, refs: dict):
         ref = schema["$ref"]
         if not ref.startswith("#/"):
             raise Unsupported(f"$ref {ref}")
-        if ref not in refs:
-            refs[ref] = None  # placeholder: recursive references resolve at call time
-            target = root
-            for part in ref[2:].split("/"):
-                target = target[part]
-            refs[ref] = _compile(target, root, refs)
-        checks.append(lambda v, ref=ref: refs[ref](v))
+        if isinstance(refs, LazyRefs):
+            checks.append(refs.check(ref, root))
+        else:
+            if ref not in refs:
+                refs[ref] = None  # placeholder: recursive references resolve at call time
+                target = root
+                for part in ref[2:].split("/"):
+                    target = target[part]
+                refs[ref] = _compile(target, root, refs)
+            checks.append(lambda v, ref=ref: refs[ref](v))
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         for t in types:

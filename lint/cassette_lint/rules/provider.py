@@ -61,12 +61,12 @@ class Pinned:
     event ``type``."""
 
     def __init__(self, name: str):
-        from ..schema import schema_text
+        from ..schema import LazyRefs, schema_text
 
         self.doc = json.loads(schema_text("providers/" + name))
         self.label = f"{self.doc['sdk']} {self.doc['sdk_version']}"
         self.events: dict = self.doc.get("events") or {}
-        self._refs: dict = {}
+        self._refs = LazyRefs()  # (the definitions a run meets are compiled, on first use)
         self._sub: dict = {}
 
     def schema(self, root: str) -> dict | None:
