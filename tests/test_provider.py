@@ -331,7 +331,7 @@ def test_the_constrained_keys_each_pinned_schema_lists_are_all_there_are(name):
 
 def test_shape_blanks_unconstrained_values_and_keeps_constrained_ones():
     shape = provider.shape_function(dialects.ANTHROPIC)
-    a = '{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Hel\\"lo \\"text\\":"}     }'
+    a = '{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Hello there"}     }'
     b = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}'
     c = '{"type":"content_block_delta","index":0,"delta":{"type":"text_deltx","text":"x"}}'
     d = '{"type":"content_block_delta","index":"0","delta":{"type":"text_delta","text":"x"}}'
@@ -340,6 +340,8 @@ def test_shape_blanks_unconstrained_values_and_keeps_constrained_ones():
     assert shape(a) == shape(b)
     assert len({shape(b), shape(c), shape(d), shape(e), shape(f)}) == 5
     assert shape(f) == f  # a key spelled with an escape: nothing is blanked
+    escaped = b.replace('"x"', '"a\\"b"')  # a value with an escape is kept as it is (never merged wrongly)
+    assert shape(escaped) == escaped.replace('"index":0', '"index":0')
     chat = provider.shape_function(dialects.CHAT)
     one = '{"id":"c1","choices":[{"index":0,"delta":{"reasoning_content":"The"},"finish_reason":null}]}'
     assert chat(one) == chat(one.replace('"The"', '" user wants"').replace("c1", "c2"))
