@@ -341,7 +341,7 @@ def test_shape_blanks_unconstrained_values_and_keeps_constrained_ones():
     assert len({shape(b), shape(c), shape(d), shape(e), shape(f)}) == 5
     assert shape(f) == f  # a key spelled with an escape: nothing is blanked
     escaped = b.replace('"x"', '"a\\"b"')  # a value with an escape is kept as it is (never merged wrongly)
-    assert shape(escaped) == escaped.replace('"index":0', '"index":0')
+    assert shape(escaped) == escaped
     chat = provider.shape_function(dialects.CHAT)
     one = '{"id":"c1","choices":[{"index":0,"delta":{"reasoning_content":"The"},"finish_reason":null}]}'
     assert chat(one) == chat(one.replace('"The"', '" user wants"').replace("c1", "c2"))
