@@ -549,7 +549,9 @@ def stream_event_nonconforming(cassette):
     date or a hand edit — and the SDK may then rebuild a different message than the test assumes.
 
     Consequence per SDK: the OpenAI SDK's ``ChatCompletionStreamState`` indexes choices and tool
-    calls by their ``index``: without it (or with a string) accumulation raises; the Anthropic SDK
+    calls by their ``index``: without it accumulation raises (a numeric string ``"0"`` the Python
+    SDK's lax construction coerces; strictly typed clients, Go's ``encoding/json``, fail); with
+    ``_strict_response_validation=True`` the SDK rejects every such event; the Anthropic SDK
     adds ``text_delta`` text only to a text block and JSON only to a tool-use block, so a wrong
     ``delta.type`` drops content silently; a missing ``sequence_number`` or ``output_index`` breaks
     code that orders Responses events.
