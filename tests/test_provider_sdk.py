@@ -604,15 +604,17 @@ def _every_fourth(body: str) -> str:
 def test_shaping_a_whole_body_finds_what_shaping_event_by_event_finds(corpus, monkeypatch, tmp_path):
     # the fast path (the body shaped at once, split at its blank lines) against the plain one, on every
     # recorded stream, and on copies with a defect in every fourth event: the same findings, counts,
-    # lines and columns
+    # lines and columns, also when the body is shaped in windows of a few events
     import functools
 
     from cassette_lint.rules import provider
 
     plain = provider._distinct
 
-    def findings(path, whole):
+    def findings(path, whole, window=provider.WINDOW):
         monkeypatch.setattr(provider, "_distinct", functools.partial(plain, whole=whole))
+        monkeypatch.setattr(provider, "WINDOW", window)
+        provider._GOOD.clear()
         return [(f.rule, f.line, f.column, f.message) for f in lint_file(path) if f.rule[0] == "P"]
 
     n = defects = 0
@@ -622,7 +624,7 @@ def test_shaping_a_whole_body_finds_what_shaping_event_by_event_finds(corpus, mo
             req = it.request.body.text if it.request.body is not None and it.request.body.text else "{}"
             f.write_text(cassette(dialects.url_of(it), req, body), "utf-8")
             fast = findings(f, True)
-            assert fast == findings(f, False), (str(path), it.index)
+            assert fast == findings(f, False) == findings(f, True, window=200), (str(path), it.index)
             n += 1
             defects += len(fast)
     assert n > 40 and defects > 40

@@ -377,6 +377,8 @@ def _stream_report(it) -> _Report | None:
 #: events of a folder of recordings from one client come in a handful of shapes
 _GOOD: dict[str, set] = {}
 GOOD_MAX = 20000
+#: characters of a body shaped at a time
+WINDOW = 1 << 16
 
 
 def _check_stream(it, d: str, evs) -> _Report:
@@ -422,27 +424,36 @@ def _distinct(d: str, text: str | None, evs, whole: bool = True):
         for key, ev in first.items():
             yield key, counts[key], lambda ev=ev: ev
         return
-    pieces = shape(text).split("\n\n")
-    counts = Counter(pieces)
-    first_at = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1)))
-    where: list = []
+    counts: Counter = Counter()
+    first_at: dict = {}  # shape -> the body offset of its first block
+    start = 0
+    while start < len(text):
+        # a window of whole blocks at a time: the shaped copy never holds more than a window
+        end = text.find("\n\n", start + WINDOW)
+        end = len(text) if end == -1 else end
+        pieces = shape(text[start:end]).split("\n\n")
+        counts.update(pieces)
+        new = [pc for pc in dict.fromkeys(pieces) if pc not in first_at]
+        if new:
+            # the line of each block within the window (blanking keeps every line break), then its offset
+            lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=0))
+            line_at = list(accumulate(map(len, text[start:end].split("\n")), lambda a, n: a + n + 1, initial=0))
+            at = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1)))
+            for pc in new:
+                i = at[pc]
+                first_at[pc] = start + line_at[lines[i] + 2 * i + (len(pc) - len(pc.lstrip("\n")))]
+        start = end + 2
+    offsets: list = []
 
-    def find(piece: str, i: int):
-        if not where:
-            # the line each block starts on: the line breaks of the blocks before it, two per separator
-            where.append(list(accumulate(map(str.count, pieces, repeat("\n")), initial=0)))
-            where.append(list(accumulate(map(len, text.split("\n")), lambda a, n: a + n + 1, initial=0)))
-            where.append(list(map(_OFFSET, evs)))
-        lines, line_start, offsets = where
-        line = lines[i] + 2 * i + (len(piece) - len(piece.lstrip("\n")))
-        if line >= len(line_start):
-            return None
-        k = bisect_left(offsets, line_start[line])
-        return evs[k] if k < len(evs) and offsets[k] == line_start[line] else None
+    def find(off: int):
+        if not offsets:
+            offsets.extend(map(_OFFSET, evs))
+        k = bisect_left(offsets, off)
+        return evs[k] if k < len(evs) and offsets[k] == off else None
 
-    for piece, i in sorted(first_at.items(), key=lambda kv: kv[1]):
+    for piece, off in first_at.items():
         if "data" in piece and not piece.endswith("data: [DONE]"):
-            yield piece, counts[piece], lambda piece=piece, i=i: find(piece, i)
+            yield piece, counts[piece], lambda off=off: find(off)
 
 
 def _judge(it, d: str, p: Pinned, body, ev) -> list:
