@@ -605,14 +605,12 @@ def test_shaping_a_whole_body_finds_what_shaping_event_by_event_finds(corpus, mo
     # the fast path (the body shaped at once, split at its blank lines) against the plain one, on every
     # recorded stream, and on copies with a defect in every fourth event: the same findings, counts,
     # lines and columns, also when the body is shaped in windows of a few events
-    import functools
-
     from cassette_lint.rules import provider
 
     plain = provider._distinct
 
     def findings(path, whole, window=provider.WINDOW):
-        monkeypatch.setattr(provider, "_distinct", functools.partial(plain, whole=whole))
+        monkeypatch.setattr(provider, "_distinct", lambda *a: plain(*a, whole=whole))
         monkeypatch.setattr(provider, "WINDOW", window)
         provider._GOOD.clear()
         return [(f.rule, f.line, f.column, f.message) for f in lint_file(path) if f.rule[0] == "P"]

@@ -386,9 +386,7 @@ def _check_stream(it, d: str, evs) -> _Report:
     body = it.response.body
     rep = _Report()
     good = _GOOD.setdefault(d, set())
-    for key, n, find in _distinct(d, body.text, evs):
-        if key in good:
-            continue
+    for key, n, find in _distinct(d, body.text, evs, good):
         ev = find()
         if ev is None:
             continue
@@ -402,9 +400,9 @@ def _check_stream(it, d: str, evs) -> _Report:
     return rep
 
 
-def _distinct(d: str, text: str | None, evs, whole: bool = True):
+def _distinct(d: str, text: str | None, evs, known: set = frozenset(), whole: bool = True):
     """``(shape, how many events have it, () -> one such event)`` for each shape of event in the body
-    (:func:`shape_function`).
+    (:func:`shape_function`) that is not ``known`` to conform.
 
     A usual body (LF line ends, events separated by one blank line) is shaped whole and split at its
     blank lines: a few passes of C code over the text, whatever the number of events; blanking keeps
@@ -422,7 +420,8 @@ def _distinct(d: str, text: str | None, evs, whole: bool = True):
             counts[key] += 1
             first.setdefault(key, ev)
         for key, ev in first.items():
-            yield key, counts[key], lambda ev=ev: ev
+            if key not in known:
+                yield key, counts[key], lambda ev=ev: ev
         return
     counts: Counter = Counter()
     first_at: dict = {}  # shape -> the body offset of its first block
@@ -433,7 +432,7 @@ def _distinct(d: str, text: str | None, evs, whole: bool = True):
         end = len(text) if end == -1 else end
         pieces = shape(text[start:end]).split("\n\n")
         counts.update(pieces)
-        new = [pc for pc in dict.fromkeys(pieces) if pc not in first_at]
+        new = [pc for pc in dict.fromkeys(pieces) if pc not in first_at and pc not in known]
         if new:
             # the line of each block within the window (blanking keeps every line break), then its offset
             lines = list(accumulate(map(str.count, pieces, repeat("\n")), initial=0))
