@@ -285,12 +285,12 @@ interactions:
       message: OK
 version: 1
 """
-    found = lint_text(text)
+    found = [f for f in lint_text(text) if f.rule[0] != "P"]  # (a toy body: P003 reports its missing fields)
     # vcrpy's own serializer refuses parsed_body: a warning naming the serializer (R013), once a file
     assert codes(found) == ["R013", "A001"]
     assert found[0].severity.value == "warning" and "json_body_serializer" in found[0].message
     assert found[1].line == 22  # the parsed_body
-    assert codes(lint_text(text, settings={"replay": {"serializer": "pydantic-ai"}})) == ["A001"]
+    assert [c for c in codes(lint_text(text, settings={"replay": {"serializer": "pydantic-ai"}})) if c[0] != "P"] == ["A001"]
 
 
 def test_istr_header_keys_are_plain_names_and_never_constructed(lint_text):

@@ -32,7 +32,7 @@ interactions:
         headers:
             Content-Type:
               - application/json
-        url: https://api.example.com/v1/chat/completions
+        url: https://api.example.com/v1/items
         method: POST
     response:
         proto: HTTP/2.0

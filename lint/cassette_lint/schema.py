@@ -86,6 +86,25 @@ def _json_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
+class LazyRefs(dict):
+    """Compiled references for :func:`_compile` that compile each reference's target on its first use
+    (a large schema of which a run meets a few parts: the provider SDKs' models, hundreds of
+    definitions). Only for schemas known to hold no unsupported keyword: :class:`Unsupported` would
+    then surface at call time."""
+
+    def check(self, ref: str, root: dict):
+        def via(v):
+            f = self.get(ref)
+            if f is None:
+                target = root
+                for part in ref[2:].split("/"):
+                    target = target[part]
+                f = self[ref] = _compile(target, root, self)
+            return f(v)
+
+        return via
+
+
 def _compile(schema: Any, root: dict, refs: dict):
     """A predicate ``instance -> bool`` equivalent to validating against ``schema``."""
     if schema is True:
@@ -102,22 +121,34 @@ def _compile(schema: Any, root: dict, refs: dict):
         ref = schema["$ref"]
         if not ref.startswith("#/"):
             raise Unsupported(f"$ref {ref}")
-        if ref not in refs:
-            refs[ref] = None  # placeholder: recursive references resolve at call time
-            target = root
-            for part in ref[2:].split("/"):
-                target = target[part]
-            refs[ref] = _compile(target, root, refs)
-        checks.append(lambda v, ref=ref: refs[ref](v))
+        if isinstance(refs, LazyRefs):
+            checks.append(refs.check(ref, root))
+        else:
+            if ref not in refs:
+                refs[ref] = None  # placeholder: recursive references resolve at call time
+                target = root
+                for part in ref[2:].split("/"):
+                    target = target[part]
+                refs[ref] = _compile(target, root, refs)
+            checks.append(lambda v, ref=ref: refs[ref](v))
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         for t in types:
             _is_type(t, None)  # raises Unsupported for unknown type names
         checks.append(_type_check(types))
     if "const" in schema:
-        checks.append(lambda v, c=schema["const"]: _json_equal(v, c))
+        c = schema["const"]
+        if isinstance(c, str):  # (the usual case, a discriminator: only an equal string equals it)
+            checks.append(lambda v, c=c: v == c)
+        else:
+            checks.append(lambda v, c=c: _json_equal(v, c))
     if "enum" in schema:
-        checks.append(lambda v, e=schema["enum"]: any(_json_equal(v, x) for x in e))
+        e = schema["enum"]
+        if e and all(isinstance(x, str) for x in e):
+            strings = frozenset(e)
+            checks.append(lambda v: isinstance(v, str) and v in strings)
+        else:
+            checks.append(lambda v, e=e: any(_json_equal(v, x) for x in e))
     if "required" in schema:
         req = tuple(schema["required"])
         checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in req))
@@ -172,8 +203,62 @@ def _compile(schema: Any, root: dict, refs: dict):
         checks.append(lambda v, m=schema["minLength"]: not isinstance(v, (str, Binary)) or len(v) >= m)
     if "anyOf" in schema:
         subs = [_compile(x, root, refs) for x in schema["anyOf"]]
-        checks.append(lambda v: any(f(v) for f in subs))
+        tags = _discriminated(schema["anyOf"], root)
+        if tags is not None:
+            checks.append(_union(subs, *tags))
+        elif len(subs) == 2:  # (``Optional[X]``: X or null)
+            a, b = subs
+            checks.append(lambda v: a(v) or b(v))
+        else:
+            checks.append(lambda v: any(f(v) for f in subs))
     return _all_of(checks)
+
+
+def _resolve(schema: Any, root: dict) -> Any:
+    for _ in range(32):
+        if not isinstance(schema, dict) or set(schema) != {"$ref"} or not str(schema["$ref"]).startswith("#/"):
+            return schema
+        target = root
+        for part in schema["$ref"][2:].split("/"):
+            target = target[part]
+        schema = target
+    return schema
+
+
+def _discriminated(branches: list, root: dict) -> tuple[dict, list] | None:
+    """``({type constant: branch}, [branches not requiring "type"])`` when every branch of a union is an
+    object told apart by a distinct string ``const`` of its ``type`` property (the SDKs' event and
+    content-block unions), else None. Then only the branch a value's ``type`` names can accept it."""
+    if len(branches) < 3:
+        return None
+    tags: dict = {}
+    loose = []
+    for i, b in enumerate(branches):
+        b = _resolve(b, root)
+        if not isinstance(b, dict) or b.get("type") != "object":
+            return None
+        c = ((b.get("properties") or {}).get("type") or {}).get("const") if isinstance(b.get("properties"), dict) else None
+        if not isinstance(c, str) or c in tags:
+            return None
+        tags[c] = i
+        if "type" not in (b.get("required") or ()):
+            loose.append(i)
+    return tags, loose
+
+
+def _union(subs: list, tags: dict, loose: list):
+    """The check of a discriminated union (:func:`_discriminated`): exact, as every other branch's
+    ``const`` rejects a value whose ``type`` it does not name."""
+    def union(v):
+        if not isinstance(v, dict):
+            return False  # every branch is an object
+        if "type" in v:
+            t = v["type"]
+            i = tags.get(t) if isinstance(t, str) else None
+            return i is not None and subs[i](v)
+        return any(subs[i](v) for i in loose)
+
+    return union
 
 
 #: JSON types a plain ``isinstance`` decides (``number``/``integer`` must exclude bool, so they do not)
@@ -185,6 +270,10 @@ def _type_check(types: list):
     if all(t in _PY_TYPES for t in types):
         py = tuple(c for t in types for c in _PY_TYPES[t])
         return lambda v: isinstance(v, py)
+    if types == ["integer"]:
+        return lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    if types == ["number"]:
+        return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
     return lambda v: any(_is_type(t, v) for t in types)
 
 

@@ -31,6 +31,7 @@ FAMILIES = (
     "event_stream",
     "termination",
     "tool_calls",
+    "provider",
     "secrets",
     "replay",
     "formats",
