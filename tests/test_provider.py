@@ -67,8 +67,12 @@ def p_only(findings):
     return [f for f in findings if f.rule.startswith("P")]
 
 
+#: P002 and P003 are opt-in: every rule plus them, as a user selects them
+ALL_P = ("ALL", "P002", "P003")
+
+
 def lint(lint_text, body, **kw):
-    return p_only(lint_text(stream_cassette(body, **kw), dedent=False))
+    return p_only(lint_text(stream_cassette(body, **kw), dedent=False, select=ALL_P))
 
 
 def col(line: str, needle: str) -> int:
@@ -208,7 +212,7 @@ def test_bedrock_frames_are_checked_at_their_base64_line(lint_text):
               {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
               {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": 5}},
               {"type": "content_block_stop", "index": 0}, {"type": "message_stop"}]
-    f = p_only(lint_text(bedrock_cassette(b"".join(bedrock_chunk(e) for e in events)), dedent=False))
+    f = p_only(lint_text(bedrock_cassette(b"".join(bedrock_chunk(e) for e in events)), dedent=False, select=ALL_P))
     assert codes(f) == ["P002"] and "delta.text: expected string, got integer 5" in f[0].message
 
 
@@ -227,7 +231,7 @@ def body_cassette(url: str, body: dict, code: int = 200) -> str:
 def test_anthropic_message_with_an_unknown_content_block_type(lint_text):
     msg = {**MESSAGE, "content": [{"type": "txt", "text": "Hi"}], "stop_reason": "end_turn"}
     text = body_cassette(ANTHROPIC, msg)
-    f = p_only(lint_text(text, dedent=False))
+    f = p_only(lint_text(text, dedent=False, select=ALL_P))
     assert codes(f) == ["P003"]
     line = text.split("\n").index([ln for ln in text.split("\n") if "    body: '{\"id\"" in ln][0]) + 1
     assert at(f, "P003") == [(line, 12 + json.dumps(msg, separators=(",", ":")).index('"txt"'))]
@@ -237,16 +241,16 @@ def test_anthropic_message_with_an_unknown_content_block_type(lint_text):
 def test_chat_completion_missing_its_message_and_a_valid_one(lint_text):
     good = {"id": "c", "object": "chat.completion", "created": 1, "model": "m",
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi"}}]}
-    assert p_only(lint_text(body_cassette("https://api.openai.com/v1/chat/completions", good), dedent=False)) == []
+    assert p_only(lint_text(body_cassette("https://api.openai.com/v1/chat/completions", good), dedent=False, select=ALL_P)) == []
     bad = {**good, "choices": [{"index": 0, "finish_reason": "stop"}]}
-    f = p_only(lint_text(body_cassette("https://api.openai.com/v1/chat/completions", bad), dedent=False))
+    f = p_only(lint_text(body_cassette("https://api.openai.com/v1/chat/completions", bad), dedent=False, select=ALL_P))
     assert codes(f) == ["P003"] and "choices[0]: missing required field 'message'" in f[0].message
 
 
 def test_error_responses_are_not_checked_against_the_success_model(lint_text):
     err = {"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}}
-    assert p_only(lint_text(body_cassette(ANTHROPIC, err, 400), dedent=False)) == []
-    assert p_only(lint_text(body_cassette(ANTHROPIC, {"oops": 1}, 500), dedent=False)) == []
+    assert p_only(lint_text(body_cassette(ANTHROPIC, err, 400), dedent=False, select=ALL_P)) == []
+    assert p_only(lint_text(body_cassette(ANTHROPIC, {"oops": 1}, 500), dedent=False, select=ALL_P)) == []
 
 
 # -- the pinned schemas ----------------------------------------------------------------------------
@@ -387,7 +391,7 @@ def test_streams_are_judged_and_explained_without_importing_jsonschema(tmp_path)
     good.write_text(stream_cassette(anthropic(text_delta("Hi")), url=ANTHROPIC) + "\n", "utf-8")
     bad.write_text(stream_cassette(anthropic(text_delta("Hi").replace('"index":0,', "")), url=ANTHROPIC), "utf-8")
     probe = ("import sys; from cassette_lint import discovery, pipeline; from cassette_lint.options import Options; "
-             "r = pipeline.check_file(discovery.Target(sys.argv[1], explicit=True), Options()); "
+             "r = pipeline.check_file(discovery.Target(sys.argv[1], explicit=True), Options(select=('ALL', 'P002', 'P003'))); "
              "print(sorted({f.rule for f in r.findings}), 'jsonschema' in sys.modules)")
     out = [subprocess.run([sys.executable, "-c", probe, str(p)], capture_output=True, text=True, check=True).stdout
            for p in (good, bad)]
@@ -462,3 +466,14 @@ def test_verdicts_and_explanations_agree_with_jsonschema_for_every_mutated_field
                 where = [dp for dp, _ in provider._defects(p, root, w)]
                 assert where and any(path[:len(x)] == x or x[:len(path)] == path for x in where), (path, how, where)
     assert n > 5
+
+
+def test_conformance_of_events_and_bodies_is_opt_in_and_unknown_types_are_not(lint_text):
+    """P002/P003 run only when selected by code (the SDKs construct without validating: drift breaks
+    nothing); P001 runs by default."""
+    bad = chat_stream(chat({"content": "Hi"}).replace('"index":0,', ""))
+    assert [f.rule for f in lint_text(stream_cassette(bad), dedent=False) if f.rule[0] == "P"] == []
+    assert [f.rule for f in lint_text(stream_cassette(bad), dedent=False, select=("P",)) if f.rule[0] == "P"] == []
+    assert [f.rule for f in lint_text(stream_cassette(bad), dedent=False, select=ALL_P) if f.rule[0] == "P"] == ["P002"]
+    unknown = anthropic(ev("content_block_deltas", index=0, delta={"type": "text_delta", "text": "Hi"}))
+    assert "P001" in [f.rule for f in lint_text(stream_cassette(unknown, url=ANTHROPIC), dedent=False)]

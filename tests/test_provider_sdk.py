@@ -256,7 +256,7 @@ def corpus():
     findings: dict = {}
     for path, it, d in streamed(root):
         if path not in findings:
-            findings[path] = lint_file(path)
+            findings[path] = lint_file(path, select=("ALL", "P002", "P003"))
         mine = [f for f in findings[path] if f.interaction == it.index]
         out.append((path, it, d, hard(flagged(mine))))
     assert len(out) > 100, "the corpus has well over a hundred streamed interactions"
@@ -447,7 +447,7 @@ def _lint_body(tmp_path, it, body: str) -> set:
     req = it.request.body.text if it.request.body is not None and it.request.body.text else "{}"
     f = tmp_path / "m.yaml"
     f.write_text(cassette(dialects.url_of(it), req, body), "utf-8")
-    return verdict(lint_file(f))
+    return verdict(lint_file(f, select=("ALL", "P002", "P003")))
 
 
 def test_defect_mutations_are_flagged_by_the_linter_and_break_the_sdk(corpus, tmp_path):
@@ -613,7 +613,7 @@ def test_shaping_a_whole_body_finds_what_shaping_event_by_event_finds(corpus, mo
         monkeypatch.setattr(provider, "_distinct", lambda *a: plain(*a, whole=whole))
         monkeypatch.setattr(provider, "WINDOW", window)
         provider._GOOD.clear()
-        return [(f.rule, f.line, f.column, f.message) for f in lint_file(path) if f.rule[0] == "P"]
+        return [(f.rule, f.line, f.column, f.message) for f in lint_file(path, select=("ALL", "P002", "P003")) if f.rule[0] == "P"]
 
     n = defects = 0
     for path, it, d in _mutants(corpus, per_group=2):

@@ -542,7 +542,7 @@ def unknown_event_type(cassette):
             yield from rep.problems("P001")
 
 
-@rule("P002", "provider-stream-event-nonconforming", WARNING)
+@rule("P002", "provider-stream-event-nonconforming", WARNING, opt_in=True)
 def stream_event_nonconforming(cassette):
     """A stream event does not conform to the provider SDK's model of it.
 
@@ -566,6 +566,14 @@ def stream_event_nonconforming(cassette):
     ``delta.type`` drops content silently; a missing ``sequence_number`` or ``output_index`` breaks
     code that orders Responses events.
 
+    Opt-in (``--select P002,P003`` or ``extend-select``): the SDKs build events and responses
+    without validating them (``construct_type``), so drift since the recording date breaks nothing
+    they do — on ``../shared/corpus`` every one of the 111 findings of P002/P003 was such drift
+    (91 OpenAI Responses bodies without ``usage.input_tokens_details.cache_write_tokens``, a field
+    openai 3.x made required; 20 Groq/Hugging Face ``service_tier: "on_demand"``, outside OpenAI's
+    enum), and the SDK differential tests rebuild every one of those messages. Select them to
+    check hand-written fixtures against what the SDK declares.
+
     Fix: restore the field as the provider sends it, or re-record.
 
     FAIL::
@@ -583,7 +591,7 @@ def stream_event_nonconforming(cassette):
             yield from rep.problems("P002")
 
 
-@rule("P003", "provider-response-nonconforming", WARNING)
+@rule("P003", "provider-response-nonconforming", WARNING, opt_in=True)
 def response_nonconforming(cassette):
     """A non-streamed response body does not conform to the provider SDK's model of it.
 
@@ -600,6 +608,14 @@ def response_nonconforming(cassette):
     Consequence per SDK: the SDKs build the response without validating it; a missing
     ``choices[].message`` or a ``content`` block of an unknown type surfaces later as an
     ``AttributeError`` or a silently missing tool call in the code under test.
+
+    Opt-in (``--select P002,P003`` or ``extend-select``): the SDKs build events and responses
+    without validating them (``construct_type``), so drift since the recording date breaks nothing
+    they do — on ``../shared/corpus`` every one of the 111 findings of P002/P003 was such drift
+    (91 OpenAI Responses bodies without ``usage.input_tokens_details.cache_write_tokens``, a field
+    openai 3.x made required; 20 Groq/Hugging Face ``service_tier: "on_demand"``, outside OpenAI's
+    enum), and the SDK differential tests rebuild every one of those messages. Select them to
+    check hand-written fixtures against what the SDK declares.
 
     Fix: restore the field as the provider sends it, or re-record.
 
