@@ -35,8 +35,9 @@ SEED_TEXT = SEED.read_text("utf-8")
 HANG = 120
 
 
-def cli(*args: str, cwd=None):
-    """Run ``cassette-lint check --isolated -j1 ARGS`` in-process: (exit code, output)."""
+def cli(*args: str, cwd=None, stdout_only=False):
+    """Run ``cassette-lint check --isolated -j1 ARGS`` in-process: (exit code, output: stdout and
+    stderr, or only stdout)."""
     runner = CliRunner()
     old = os.getcwd()
     try:
@@ -47,11 +48,11 @@ def cli(*args: str, cwd=None):
         os.chdir(old)
     assert res.exception is None or isinstance(res.exception, SystemExit), res.output + repr(res.exception)
     assert "Traceback" not in res.output
-    return res.exit_code, res.output
+    return res.exit_code, res.stdout if stdout_only else res.output
 
 
 def cli_json(*args: str):
-    code, out = cli("--format", "json", *args)
+    code, out = cli("--format", "json", *args, stdout_only=True)
     return code, json.loads(out)
 
 

@@ -30,8 +30,10 @@ def test_misspelled_key_is_reported_at_the_key_with_suggestion(lint_text):
 
 
 def test_wrong_version_is_not_detected_as_go_vcr_v2(lint_text):
-    # version 3 is no known format: reported as not a cassette, not as a schema error
-    assert codes(lint_text(CASSETTE.replace("version: 2", "version: 3"))) == ["Y011"]
+    # version 3 is no format go-vcr reads: one error at the version, no schema errors of go-vcr v2
+    f = lint_text(CASSETTE.replace("version: 2", "version: 3"))
+    assert codes(f) == ["Y014"]
+    assert (f[0].line, f[0].column) == (CASSETTE.splitlines().index("version: 2") + 1 - CASSETTE.startswith("\n"), 10)
 
 
 def test_missing_required_key_reported_at_the_mapping(lint_text):

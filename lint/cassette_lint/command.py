@@ -128,6 +128,14 @@ def _replay_options(options, library, match_on, allow_repeats) -> None:
     options.settings["replay"] = settings
 
 
+def _no_cassettes(paths, seen: int) -> None:
+    """The notice on stderr for a run that checked no cassette (the output says "0 files checked")."""
+    where = ", ".join(paths) if paths else "."
+    _err(f"cassette-lint: no cassette found in {where}" + (f" ({seen:,} YAML/JSON file"
+                                                            f"{'' if seen == 1 else 's'} skipped: no cassette format)"
+                                                            if seen else " (no *.yaml, *.yml or *.json file)"))
+
+
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
           baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
           cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False) -> None:
@@ -208,6 +216,8 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         extra["fixed"] = (outcome.fixed, len(outcome.files))
 
     result = run.RunResult(files)
+    if not result.checked:
+        _no_cassettes(paths, len(files))
     if write_baseline:
         from . import baseline
 

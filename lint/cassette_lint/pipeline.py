@@ -154,8 +154,9 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     loaded = loader.load(target.path, data, as_json)
     col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document
-    if not target.explicit and as_json and not formats.json_may_be_cassette(data, doc):
-        col.skipped = "not-a-cassette"  # package.json, tsconfig.json … next to the cassettes
+    if not target.explicit and not (formats.json_may_be_cassette if as_json
+                                    else formats.yaml_may_be_cassette)(data, doc):
+        col.skipped = "not-a-cassette"  # package.json, a Helm template, a broken fixture … next to the cassettes
         return
     for r, p in loaded.problems:
         col.add(r, p)
@@ -165,7 +166,11 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         return
     adapter = formats.detect(doc.data, options.cassette_format)
     if adapter is None:
-        if target.explicit:
+        if formats.unsupported_version(doc.data):
+            col.add(L.UNSUPPORTED_VERSION, Problem(doc.pos(("version",)), f"cassette version {doc.data['version']!r}: "
+                                                   "go-vcr reads version 2 only (go-vcr v1: 1), vcrpy version 1; "
+                                                   "not checked further"))
+        elif target.explicit:
             col.add(L.NOT_A_CASSETTE, Problem(Pos(1, 1), "not a known cassette format ("
                                               + ", ".join(formats.names()) + "): not checked"))
         else:

@@ -47,8 +47,35 @@ def json_may_be_cassette(raw: bytes, doc) -> bool:
     """False for a ``*.json`` file met while walking a directory that is certainly no cassette."""
     if doc is None:  # broken JSON: report it only when it was meant to be a cassette
         return b'"interactions"' in raw or b'"http_interactions"' in raw
+    return _document_may_be_cassette(doc)
+
+
+def yaml_may_be_cassette(raw: bytes, doc) -> bool:
+    """False for a YAML file met while walking a directory that is certainly no cassette: one that
+    does not load (a Helm template, a deliberately broken fixture) or whose top level is no mapping,
+    unless it has a cassette's top-level ``interactions:`` / ``http_interactions:`` key."""
+    if doc is None:  # broken or empty YAML: report it only when it was meant to be a cassette
+        return _YAML_CASSETTE_KEY.search(raw) is not None
+    return _document_may_be_cassette(doc)
+
+
+def _document_may_be_cassette(doc) -> bool:
     if isinstance(doc.data, dict):
         return True  # format detection decides (no known format: skipped silently)
     from ..loader import old_vcrpy_layout
 
     return old_vcrpy_layout(doc.data)
+
+
+#: a top-level key of go-vcr/vcrpy (``interactions``) or Ruby VCR (``http_interactions``), maybe quoted
+_YAML_CASSETTE_KEY = __import__("re").compile(rb"""(?m)^["']?(?:http_)?interactions["']?[ \t]*:""")
+
+#: the versions the recorders of the ``interactions`` layout write (go-vcr v1: 1, v2-v4: 2; vcrpy: 1)
+KNOWN_VERSIONS = (1, 2)
+
+
+def unsupported_version(data: Any) -> bool:
+    """True when ``data`` is laid out as a go-vcr/vcrpy cassette (an ``interactions`` list) but its
+    ``version`` is none the recorders write (``version: 3``)."""
+    return (isinstance(data, dict) and isinstance(data.get("interactions"), list) and "version" in data
+            and not (type(data["version"]) is int and data["version"] in KNOWN_VERSIONS))

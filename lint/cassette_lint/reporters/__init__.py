@@ -66,11 +66,22 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def checked(result) -> str:
+    """``3 files checked``, and ``, 2 non-cassette files skipped`` when the walk met some."""
+    skipped = sum(1 for r in result.files if r.skipped == NOT_A_CASSETTE)
+    text = f"{plural(len(result.checked), 'file')} checked"
+    return text + f", {plural(skipped, 'non-cassette file')} skipped" if skipped else text
+
+
+#: FileResult.skipped of a YAML/JSON file met while walking that is no cassette
+NOT_A_CASSETTE = "not-a-cassette"
+
+
 def found(result) -> str:
     """``Found 2 errors and 1 warning in 1 file (3 files checked).``"""
     errors, warnings, files = summary_counts(result)
     return (f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in "
-            f"{plural(files, 'file')} ({plural(len(result.checked), 'file')} checked).")
+            f"{plural(files, 'file')} ({checked(result)}).")
 
 
 def profiles(result) -> str | None:
@@ -91,7 +102,7 @@ def summary(result) -> str:
     errors, warnings, _ = summary_counts(result)
     if errors or warnings:
         return found(result)
-    return f"All checks passed ({plural(len(result.checked), 'file')} checked)."
+    return f"All checks passed ({checked(result)})."
 
 
 def statistics(result) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:

@@ -151,6 +151,30 @@ NOT_A_CASSETTE = declare("Y011", "not-a-cassette", WARNING, """
     or fix its top-level keys if it was meant to be a cassette (``version`` and ``interactions``).
     """, module=_M)
 
+UNSUPPORTED_VERSION = declare("Y014", "unsupported-cassette-version", ERROR, """
+    A file laid out as a go-vcr or vcrpy cassette (top-level ``interactions``) declares a ``version``
+    that no recorder writes or reads.
+
+    Why: go-vcr (v2 to v4) writes and loads ``version: 2`` only and refuses any other value
+    (``ErrUnsupportedCassetteFormat``); vcrpy loads ``version: 1`` only and raises otherwise. The
+    cassette never replays. A hand edit, a merge, or a file copied from another tool is the usual
+    cause. cassette-lint does not check the rest of the file: it knows no layout for that version.
+
+    Fix: restore the version the recorder wrote (go-vcr: ``2``; vcrpy: ``1``), or re-record.
+
+    FAIL::
+
+        version: 3
+        interactions:
+          - request: ...
+
+    PASS::
+
+        version: 2
+        interactions:
+          - request: ...
+    """, module=_M)
+
 UNREADABLE = declare("Y012", "unreadable-file", ERROR, """
     The file could not be read (permission denied, vanished while checking, a broken link, an I/O
     error).
