@@ -197,10 +197,29 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         try:
             problems = (r.check(cassette, options.settings.get(r.family, {})) if r.takes_settings
                         else r.check(cassette))
-            for p in problems:
+            for p in collapse(problems):
                 col.add(r, p)
         except Exception as e:
             col.add(L.INTERNAL_ERROR, Problem(Pos(1, 1), f"rule {r.code} ({r.name}) failed: "
                                               f"{type(e).__name__}: {e} ({_where(e)})"))
 
 
+def collapse(problems) -> list[Problem]:
+    """One rule's problems with each defect repeated on many lines of one interaction reported once:
+    the first occurrence, its message ending "(and N more lines like it)". Problems are alike when they
+    have the same interaction and message; one with a fix is always kept (``--fix`` edits each)."""
+    out: list[Problem] = []
+    first: dict = {}
+    for p in problems:
+        if p.fix is None and p.interaction is not None:
+            key = (p.interaction, p.message)
+            got = first.get(key)
+            if got is not None:
+                got[1] += 1
+                continue
+            first[key] = [p, 0]
+        out.append(p)
+    for p, more in first.values():
+        if more:
+            p.message = f"{p.message} (and {more:,} more line{'' if more == 1 else 's'} like it)"
+    return out

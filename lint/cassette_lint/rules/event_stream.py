@@ -288,3 +288,41 @@ def aws_eventstream(cassette):
         if bad is not None:
             off, msg = bad
             yield Problem(rs.body.byte_pos(off), f"{msg} at byte {off}", interaction=it.index)
+
+
+@rule("E006", "ndjson-line-not-json", ERROR)
+def ndjson_line_not_json(cassette):
+    """A line of a newline-delimited JSON stream (Ollama, ``application/x-ndjson``) is not JSON.
+
+    What: an NDJSON body (declared ``application/x-ndjson`` or similar, or declared
+    ``application/json`` while it holds one JSON object a line) is read as its clients read it: line
+    by line, each line one JSON value. The finding points at the line and column where the JSON goes
+    wrong.
+
+    Why: Ollama's clients (``ollama`` for Python and JavaScript, LangChain, go clients) decode each
+    line as it arrives and raise on one that does not parse, so the replayed stream fails there. A
+    recording cut inside a line, or two lines run together by a hand edit, is the usual cause.
+
+    Fix: repair the line, or re-record the interaction.
+
+    FAIL::
+
+        body: |
+            {"model":"llama3.2","message":{"role":"assistant","content":"Hel"},"done":false}
+            {"model":"llama3.2","message":{"role":"assistant","cont
+
+    PASS::
+
+        body: |
+            {"model":"llama3.2","message":{"role":"assistant","content":"Hello"},"done":false}
+            {"model":"llama3.2","message":{"role":"assistant","content":""},"done":true}
+    """
+    for it in cassette.http:
+        if not dialects.is_ndjson_stream(it):
+            continue
+        body = it.response.body
+        for rec in dialects.events(it) or ():
+            _, err = rec.json()
+            if err is not None:
+                yield Problem(body.pos(rec.offset + (getattr(err, "pos", 0) or 0)),
+                              f"NDJSON line is not JSON: {err.msg}", interaction=it.index, value=rec.data[:200])

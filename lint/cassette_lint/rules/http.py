@@ -67,12 +67,19 @@ def _is_json_type(ct: str) -> bool:
 
 # -- H001 ---------------------------------------------------------------------------------------------
 
+def _ndjson(it) -> bool:
+    from ..streams import dialects
+
+    return dialects.is_ndjson_stream(it)
+
+
 @rule("H001", "invalid-json-body", ERROR)
 def invalid_json_body(cassette):
     """A body whose ``Content-Type`` is JSON (``application/json``, ``*+json``) does not parse.
 
     What: request and response bodies declared ``application/json`` or a ``+json`` type
-    (``application/problem+json`` …) must be one JSON value. Empty bodies (a GET that sends the
+    (``application/problem+json`` …) must be one JSON value. A response that holds one JSON object
+    a line (newline-delimited JSON, as Ollama streams) is checked line by line by ``E006`` instead. Empty bodies (a GET that sends the
     header anyway) and bodies stored in a ``Content-Encoding`` are not checked. The finding points
     at the exact line and column inside the body where the JSON goes wrong and quotes the error.
 
@@ -110,6 +117,8 @@ def invalid_json_body(cassette):
             _, err = body.json
             if err is None:
                 continue
+            if msg is it.response and _ndjson(it):
+                continue  # one JSON value a line (Ollama): E006 checks each line
             off = getattr(err, "pos", 0) or 0
             yield Problem(body.pos(off),
                           f"body declared {msg.content_type} is not JSON: {err.msg}",

@@ -58,7 +58,8 @@ def _is_error(d, ev) -> bool:
     v = _obj(ev)
     if v is None:
         return False
-    return v.get("type") == "error" or isinstance(v.get("error"), dict)
+    return v.get("type") == "error" or isinstance(v.get("error"), dict) or (d == dialects.OLLAMA
+                                                                            and isinstance(v.get("error"), str))
 
 
 def _pending_end(it) -> bool:
@@ -139,6 +140,16 @@ def _chat_summary_of(evs, text: str, escapes: bool | None = None):
     return done, finished, usage
 
 
+def _ollama_done(evs) -> int | None:
+    """Index of the first Ollama line with ``"done": true`` (its final line), or None."""
+    for i, ev in enumerate(evs):
+        if '"done"' in ev.data:
+            v = _obj(ev)
+            if v is not None and v.get("done") is True:
+                return i
+    return None
+
+
 def _gemini_finished(evs) -> bool:
     for ev in reversed(evs):
         v = _obj(ev)
@@ -161,7 +172,8 @@ def stream_truncated(cassette):
     - OpenAI Responses: the last event is not ``response.completed``, ``response.incomplete`` or
       ``response.failed``;
     - Anthropic Messages: the last event is not ``message_stop``;
-    - Gemini: the last chunk's candidates carry no ``finishReason``.
+    - Gemini: the last chunk's candidates carry no ``finishReason``;
+    - Ollama (newline-delimited JSON): no line has ``"done": true``.
 
     A stream whose last event is an error is reported by ``T009`` instead.
 
@@ -206,6 +218,9 @@ def stream_truncated(cassette):
         elif d == dialects.GEMINI:
             if not _gemini_finished(evs):
                 msg = "Gemini stream ends without a finishReason on its last candidate"
+        elif d == dialects.OLLAMA:
+            if _ollama_done(evs) is None:
+                msg = 'Ollama stream (one JSON object a line) ends without a line with "done": true'
         if msg:
             yield Problem(_pos(it, last), msg + ": the recording was cut short", interaction=it.index)
 
@@ -281,10 +296,16 @@ def events_after_end(cassette):
             end = next((i for i, ev in enumerate(evs) if ev.type == "message_stop"), None)
         elif d == dialects.RESPONSES:
             end = next((i for i, ev in enumerate(evs) if ev.type in RESPONSES_TERMINAL), None)
+        elif d == dialects.OLLAMA:
+            end = _ollama_done(evs)
         if end is None or end == len(evs) - 1:
             continue
-        final = evs[end].data if d in (dialects.CHAT, None) else evs[end].type
         nxt = evs[end + 1]
+        if d == dialects.OLLAMA:
+            yield Problem(_pos(it, nxt), f'{len(evs) - end - 1} line(s) after the line with "done": true',
+                          interaction=it.index)
+            continue
+        final = evs[end].data if d in (dialects.CHAT, None) else evs[end].type
         yield Problem(_pos(it, nxt), f"{len(evs) - end - 1} event(s) after the final {final!r} event",
                       interaction=it.index)
 

@@ -111,6 +111,11 @@ def calls(it) -> list[Call]:
                     v = _obj(ev)
                     if v is not None:
                         out.extend(_gemini(v, ev.data_offset))
+            elif d == dialects.OLLAMA:
+                for ev in evs:
+                    v = _obj(ev) if '"tool_calls"' in ev.data or "\\u" in ev.data else None
+                    if v is not None:
+                        out.extend(_ollama(v, ev.data, ev.offset))
         else:
             v, err = rs.body.json
             if err is None and isinstance(v, dict):
@@ -306,6 +311,30 @@ def _non_stream(d, v: dict, text: str) -> list[Call]:
                 out.append(c)
     elif d == dialects.GEMINI:
         out = _gemini(v, 0)
+    elif d == dialects.OLLAMA:
+        out = _ollama(v, text, 0)
+    return out
+
+
+def _ollama(v: dict, text: str, offset: int) -> list[Call]:
+    """Ollama's ``message.tool_calls`` (``/api/chat``): ``function.arguments`` is an object, or (from
+    OpenAI-compatible models behind it) a string of JSON. ``text`` is the line or body of ``v``."""
+    out = []
+    msg = v.get("message")
+    f = _Finder(text)
+    for tc in (msg.get("tool_calls") or ()) if isinstance(msg, dict) else ():
+        fn = tc.get("function") if isinstance(tc, dict) else None
+        if not isinstance(fn, dict):
+            continue
+        args = fn.get("arguments")
+        off = offset + f.next("arguments")
+        c = Call(tc.get("id"), fn.get("name"), args if isinstance(args, str) else None, off)
+        c.frags = [(0, off)]
+        if isinstance(args, str):
+            c.parse()
+        else:
+            c.value = args
+        out.append(c)
     return out
 
 

@@ -9,6 +9,9 @@ Shared by the stream and tool-call rule families.  The dialect is recognised fro
 - ``ANTHROPIC``: Anthropic Messages (``/v1/messages``, Vertex ``publishers/anthropic``
   ``:rawPredict``/``:streamRawPredict``, Bedrock ``anthropic.`` models; ``message_start`` events).
 - ``GEMINI``: Google Gemini / Vertex ``:generateContent`` and ``:streamGenerateContent?alt=sse``.
+- ``OLLAMA``: Ollama ``/api/chat`` and ``/api/generate``, streamed as newline-delimited JSON (one
+  object a line, the last with ``"done": true``; :mod:`.ndjson`).
+- ``NDJSON``: any other newline-delimited JSON stream (records are checked as JSON only).
 
 Results are cached per interaction, so every rule may ask again for free.
 """
@@ -27,6 +30,8 @@ CHAT = "openai-chat"
 RESPONSES = "openai-responses"
 ANTHROPIC = "anthropic"
 GEMINI = "gemini"
+OLLAMA = "ollama"
+NDJSON = "ndjson"
 
 #: media types of binary event streams that are NOT Server-Sent Events
 BINARY_STREAM_TYPES = frozenset({"application/vnd.amazon.eventstream"})
@@ -52,6 +57,8 @@ def _from_url(url: str) -> str | None:
         return ANTHROPIC
     if "bedrock-runtime." in path and "/model/" in path and "anthropic." in path:
         return ANTHROPIC
+    if path.endswith(("/api/chat", "/api/generate")):
+        return OLLAMA
     return None
 
 
@@ -59,6 +66,12 @@ def _from_payloads(it: "Interaction") -> str | None:
     req = it.request.json_body if it.request is not None else None
     rs = it.response
     if rs is not None and rs.body is not None and rs.body.text:
+        if is_ndjson_stream(it):
+            recs = events(it)
+            v, err = recs[0].json() if recs else (None, True)
+            if err is None and isinstance(v, dict) and "done" in v and "model" in v:
+                return OLLAMA
+            return NDJSON
         if is_event_stream(it):
             for ev in rs.body.sse.events:
                 if ev.type and ev.type.startswith("response."):
@@ -134,6 +147,8 @@ def _is_event_stream(it: "Interaction") -> bool:
         return True
     if _sse.looks_like_sse(rs.body.text):
         return True
+    if is_ndjson_stream(it):
+        return False
     req = it.request.json_body if it.request is not None else None
     if isinstance(req, dict) and req.get("stream") is True:
         code = rs.code.value if rs.code is not None else None
@@ -141,6 +156,31 @@ def _is_event_stream(it: "Interaction") -> bool:
             return False
         return rs.body.json[1] is not None
     return False
+
+
+def is_ndjson_stream(it: "Interaction") -> bool:
+    """True when the response body is newline-delimited JSON (:mod:`.ndjson`): declared so
+    (``application/x-ndjson`` …), or declared JSON (or nothing, or plain text) while it is not one
+    JSON document but a line of JSON object after another (Ollama behind some proxies)."""
+    got = it.derived.get("is_ndjson")
+    if got is None:
+        got = it.derived["is_ndjson"] = _is_ndjson(it)
+    return got
+
+
+def _is_ndjson(it: "Interaction") -> bool:
+    rs = it.response
+    if rs is None or rs.body is None or rs.body.text is None or rs.body.binary or not rs.body.text:
+        return False
+    from . import ndjson
+
+    ct = rs.content_type
+    if ct in ndjson.MEDIA_TYPES:
+        return True
+    if ct not in ("", "application/json", "text/plain") and not ct.endswith("+json"):
+        return False
+    # one JSON document (the common case, parsed once for every rule) is no stream
+    return rs.body.json[1] is not None and ndjson.looks_like_ndjson(rs.body.text)
 
 
 def stream(it: "Interaction") -> "Stream | None":
@@ -160,6 +200,10 @@ def events(it: "Interaction") -> list | None:
         s = stream(it)
         if s is not None:
             got = s.dispatched
+        elif is_ndjson_stream(it):
+            from . import ndjson
+
+            got = ndjson.parse(it.response.body.text)
         elif is_aws_event_stream(it):
             from . import eventstream
 
