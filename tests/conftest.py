@@ -139,3 +139,6 @@ def project_with(root: pathlib.Path, monkeypatch, files: dict[str, str]) -> path
         f.write_text(text, "utf-8")
     monkeypatch.chdir(root)
     return root
+
+# the `pytester` fixture: tests/test_pytest_plugin.py runs pytest with the cassette-lint plugin
+pytest_plugins = ["pytester"]

@@ -128,6 +128,44 @@ def _replay_options(options, library, match_on, allow_repeats) -> None:
     options.settings["replay"] = settings
 
 
+def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEFAULTS["max_file_size"],
+                  cassette_format=None):
+    """The run's :class:`~cassette_lint.options.Options` from the configuration ``cfg`` and the
+    command line's rule selection (raises :class:`UsageError` for an unknown code)."""
+    from . import rules
+    from .options import Options
+
+    sel, ext, ign = _split_codes(select), _split_codes(extend_select), _split_codes(ignore)
+    for code in sel + ext + ign:
+        if code != "ALL" and not any(r.code.startswith(code) for r in rules.all_rules()):
+            raise UsageError(f"unknown rule code or prefix {code!r} (see 'cassette-lint rules')")
+    options = Options()
+    options.select = (sel or cfg.select or ("ALL",)) + cfg.extend_select + ext
+    options.ignore = cfg.ignore + ign
+    options.severity = dict(cfg.severity)
+    options.settings = {k: dict(v) for k, v in cfg.settings.items()}
+    options.max_file_size = max_file_size
+    options.cassette_format = cassette_format
+    return options
+
+
+def apply_ignores(cfg, options, fr):
+    """``fr`` without the findings that ``per-file-ignores`` or a suppression comment switch off."""
+    from . import reader, rules, suppress
+
+    if not fr.findings:
+        return fr
+    off = cfg.ignored_codes(fr.path)
+    if off:
+        fr.findings = [f for f in fr.findings if not rules.matches(f.rule, off)]
+    if fr.findings:
+        data = reader.read_file(fr.path, options.max_file_size)[0]  # never blocks on a FIFO, bounded by size
+        if data is None:
+            return fr
+        fr.findings = suppress.filter_findings(fr.findings, data)
+    return fr
+
+
 def _no_cassettes(paths, seen: int) -> None:
     """The notice on stderr for a run that checked no cassette (the output says "0 files checked")."""
     where = ", ".join(paths) if paths else "."
@@ -143,24 +181,13 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     ``sys.exit`` and the exit status."""
     import os
 
-    from . import config, discovery, reader, reporters, rules, run, suppress
-    from .options import Options
+    from . import config, discovery, reporters, run
 
     try:
         cfg = config.resolve(config_file, isolated)
     except config.ConfigError as e:
         _fail(str(e))
-    sel, ext, ign = _split_codes(select), _split_codes(extend_select), _split_codes(ignore)
-    for code in sel + ext + ign:
-        if code != "ALL" and not any(r.code.startswith(code) for r in rules.all_rules()):
-            raise UsageError(f"unknown rule code or prefix {code!r} (see 'cassette-lint rules')")
-    options = Options()
-    options.select = (sel or cfg.select or ("ALL",)) + cfg.extend_select + ext
-    options.ignore = cfg.ignore + ign
-    options.severity = dict(cfg.severity)
-    options.settings = {k: dict(v) for k, v in cfg.settings.items()}
-    options.max_file_size = max_file_size
-    options.cassette_format = cassette_format
+    options = build_options(cfg, select, extend_select, ignore, max_file_size, cassette_format)
     _replay_options(options, replay_library, match_on, allow_repeats)
 
     custom_exclude = cfg.exclude != config.DEFAULT_EXCLUDE or cfg.extend_exclude
@@ -168,17 +195,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     explicit = {t.path: t.explicit for t in targets}
 
     def postprocess(fr):
-        if not fr.findings:
-            return fr
-        off = cfg.ignored_codes(fr.path)
-        if off:
-            fr.findings = [f for f in fr.findings if not rules.matches(f.rule, off)]
-        if fr.findings:
-            data = reader.read_file(fr.path, options.max_file_size)[0]  # never blocks on a FIFO, bounded by size
-            if data is None:
-                return fr
-            fr.findings = suppress.filter_findings(fr.findings, data)
-        return fr
+        return apply_ignores(cfg, options, fr)
 
     progress = None
     if (len(targets) > PROGRESS_MIN_FILES and output_format not in reporters.MACHINE_FORMATS
