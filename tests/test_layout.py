@@ -15,7 +15,7 @@ PKG = pathlib.Path(__file__).resolve().parents[1] / "lint" / "cassette_lint"
 #: top to bottom; a module's layer is the first entry whose name is a prefix of its dotted name
 LAYERS = [
     ("command", ["__main__", "console", "cli", "command", "config", "baseline", "suppress", "fixer",
-                 "reporters", "secrets_report", "pytest_plugin"]),
+                 "reporters", "secrets_report", "pytest_plugin", "rulesdoc"]),
     ("run", ["run", "cache"]),
     ("scheduler", ["scheduler"]),
     ("pipeline", ["pipeline", "options", "profile"]),

@@ -16,7 +16,7 @@ from .command import DEFAULTS, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FORMATS  # no
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="cassette-lint")
+@click.version_option(__version__, "-V", "--version", prog_name="cassette-lint")
 def main() -> None:
     """Lint HTTP cassettes (go-vcr, vcrpy, Ruby VCR): structure, content lengths, SSE streams,
     tool calls and leaked secrets."""
@@ -44,8 +44,20 @@ class _Size(click.ParamType):
         return n if n > 0 else sys.maxsize
 
 
+def _existing(ctx, param, paths):
+    """Paths that exist, or are a symbolic link (a dangling or looping link is reported as Y012, not
+    refused as missing); ``-`` is standard input."""
+    import os
+
+    for p in paths:
+        if p != "-" and not os.path.lexists(p):
+            raise click.BadParameter(f"Path {p!r} does not exist.", ctx=ctx, param=param)
+    return paths
+
+
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=True, dir_okay=True, allow_dash=True),
+                callback=_existing)
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default=DEFAULTS["output_format"],
               show_default=True, envvar="CASSETTE_LINT_FORMAT", show_envvar=True, help="Output format.")
 @click.option("--select", multiple=True, metavar="CODES",
@@ -84,18 +96,34 @@ class _Size(click.ParamType):
               help="Interactions may be played more than once (vcrpy allow_playback_repeats, go-vcr "
                    "ReplayableInteractions).")
 @click.option("--verbose", "-v", is_flag=True, help="Also say, per file, its format and the library profile that judged it.")
+@click.option("--skip-non-cassettes", is_flag=True,
+              help="Named files that are no cassette are skipped as when walking a directory, not reported "
+                   "(for pre-commit hooks, which name every file).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the output to FILE instead of standard output.")
+@click.option("--show-source", is_flag=True,
+              help="Show the source around each finding, with a caret under the column (text format).")
+@click.option("--stdin-filename", metavar="PATH",
+              help="With '-' as the path: the name of the file read from standard input (for messages, "
+                   "configuration and per-file-ignores).")
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
           baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
-          cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False) -> None:
-    """Check cassette files and directories (default: the current directory)."""
+          cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False,
+          skip_non_cassettes=False, output_file=None, show_source=False, stdin_filename=None) -> None:
+    """Check cassette files and directories (default: the current directory; '-': standard input)."""
     from . import command
 
     try:
         command.check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
                       baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
-                      cassette_format, replay_library, match_on, allow_repeats, verbose)
+                      cassette_format, replay_library, match_on, allow_repeats, verbose,
+                      skip_non_cassettes=skip_non_cassettes, output_file=output_file,
+                      show_source=show_source, stdin_filename=stdin_filename)
     except command.UsageError as e:
         raise click.UsageError(str(e)) from None
+    except KeyboardInterrupt:  # Ctrl-C: 130 (128 + SIGINT), as shells and ruff report it
+        click.echo("\nAborted!", err=True)
+        sys.exit(command.EXIT_INTERRUPTED)
 
 
 @main.command("secrets")
@@ -121,10 +149,24 @@ def secrets_cmd(paths, recorders, output_format, config_file, isolated) -> None:
 
 @main.command("rules")
 @click.argument("code", required=False)
-def rules_cmd(code: str | None) -> None:
+@click.option("--all", "all_", is_flag=True, help="Print the documentation of every rule.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Output format (json and markdown: every field of every rule, or of CODE).")
+def rules_cmd(code: str | None, all_: bool = False, output_format: str = "text") -> None:
     """List every rule, or print the documentation of one (by code or name)."""
     from . import rules
 
+    if output_format != "text" or all_:
+        from . import rulesdoc
+
+        chosen = rules.all_rules()
+        if code is not None:
+            r = rules.get(code)
+            if r is None:
+                raise click.UsageError(f"unknown rule {code!r} (see 'cassette-lint rules')")
+            chosen = [r]
+        click.echo(rulesdoc.render(chosen, output_format), nl=False)
+        return
     if code is None:
         all_ = rules.all_rules()
         width = max(len(r.name) for r in all_)

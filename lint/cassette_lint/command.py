@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: interrupted (Ctrl-C): 128 + SIGINT, as shells report it
+EXIT_INTERRUPTED = 130
 
 #: the value of every ``check`` option when it is not given (``cli`` declares the same defaults;
 #: a test compares them with what click parses from a bare ``check``)
@@ -21,6 +23,8 @@ DEFAULTS = {
     "statistics": False, "exit_zero": False, "color": "auto", "quiet": False, "max_file_size": 20 * 1024 ** 2,
     "jobs": 0, "cassette_format": None, "replay_library": None, "match_on": (), "allow_repeats": False,
     "verbose": False,
+    # (keyword-only in check())
+    "skip_non_cassettes": False, "output_file": None, "show_source": False, "stdin_filename": None,
 }
 
 
@@ -135,10 +139,12 @@ def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEF
     from . import rules
     from .options import Options
 
-    sel, ext, ign = _split_codes(select), _split_codes(extend_select), _split_codes(ignore)
+    by_name = {r.name: r.code for r in rules.all_rules()}  # --select stream-truncated = --select T001
+    sel, ext, ign = ([by_name.get(c.lower(), c) for c in _split_codes(v)] for v in (select, extend_select, ignore))
+    sel, ext, ign = tuple(sel), tuple(ext), tuple(ign)
     for code in sel + ext + ign:
         if code != "ALL" and not any(r.code.startswith(code) for r in rules.all_rules()):
-            raise UsageError(f"unknown rule code or prefix {code!r} (see 'cassette-lint rules')")
+            raise UsageError(f"unknown rule code, prefix or name {code!r} (see 'cassette-lint rules')")
     options = Options()
     options.select = (sel or cfg.select or ("ALL",)) + cfg.extend_select + ext
     options.ignore = cfg.ignore + ign
@@ -149,13 +155,14 @@ def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEF
     return options
 
 
-def apply_ignores(cfg, options, fr):
-    """``fr`` without the findings that ``per-file-ignores`` or a suppression comment switch off."""
+def apply_ignores(cfg, options, fr, name: str | None = None):
+    """``fr`` without the findings that ``per-file-ignores`` (matched against ``name``, default its
+    path) or a suppression comment switch off."""
     from . import reader, rules, suppress
 
     if not fr.findings:
         return fr
-    off = cfg.ignored_codes(fr.path)
+    off = cfg.ignored_codes(name or fr.path)
     if off:
         fr.findings = [f for f in fr.findings if not rules.matches(f.rule, off)]
     if fr.findings:
@@ -163,6 +170,9 @@ def apply_ignores(cfg, options, fr):
         if data is None:
             return fr
         fr.findings = suppress.filter_findings(fr.findings, data)
+        for line, code in suppress.unknown_codes(data, rules.all_rules()):
+            _err(f"cassette-lint: warning: {name or fr.path}:{line}: unknown rule code {code!r} in a "
+                 "suppression comment (see 'cassette-lint rules')")
     return fr
 
 
@@ -174,35 +184,145 @@ def _no_cassettes(paths, seen: int) -> None:
                                                             if seen else " (no *.yaml, *.yml or *.json file)"))
 
 
+class _Configs:
+    """The configuration of each file: ``--config``/``--isolated`` for every file, else the closest
+    configuration walking up from the file's directory, as ruff does (a file under no configuration
+    of its own takes the one found from the current directory)."""
+
+    def __init__(self, config_file, isolated, select, extend_select, ignore, max_file_size, cassette_format,
+                 replay=(None, (), False)):
+        from . import config
+
+        self._args = (select, extend_select, ignore, max_file_size, cassette_format)
+        self._replay = replay  # --replay-library, --match-on, --allow-repeats
+        self.fixed = bool(config_file) or isolated
+        self.root = config.resolve(config_file, isolated)
+        self.root_options = self._options(self.root)
+        self._by_file: dict = {self.root.path: (self.root, self.root_options)}
+        self._by_dir: dict = {}
+
+    def _options(self, cfg):
+        options = build_options(cfg, *self._args)
+        _replay_options(options, *self._replay)
+        return options
+
+    def for_path(self, path: str):
+        """(configuration, options) for ``path``; raises ``config.ConfigError`` for a broken one."""
+        import os
+
+        from . import config
+
+        if self.fixed:
+            return self.root, self.root_options
+        d = os.path.dirname(os.path.abspath(path))
+        got = self._by_dir.get(d)
+        if got is None:
+            found = config.find(d)
+            got = self._by_file.get(found) if found is not None else (self.root, self.root_options)
+            if got is None:
+                cfg = config.load(found)
+                got = self._by_file[found] = (cfg, self._options(cfg))
+            self._by_dir[d] = got
+        return got
+
+
+def _stdin_target(stdin_filename: str | None):
+    """Standard input written to a file of its own (the pipeline reads files): (target, temporary
+    directory to remove)."""
+    import os
+    import tempfile
+
+    from . import discovery
+
+    data = sys.stdin.buffer.read()
+    tmp = tempfile.mkdtemp(prefix="cassette-lint-stdin-")
+    path = os.path.join(tmp, os.path.basename(stdin_filename or "stdin.yaml") or "stdin.yaml")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return discovery.Target(path, True), tmp
+
+
+def _source_lines():
+    """``source(path, line)``: the text of a line of a checked file, for ``--show-source``."""
+    cache: dict = {}
+
+    def source(path: str, line: int) -> str | None:
+        lines = cache.get(path)
+        if lines is None:
+            try:
+                with open(path, "rb") as fh:
+                    lines = fh.read().decode("utf-8", "replace").splitlines()
+            except OSError:
+                lines = []
+            cache[path] = lines
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+    return source
+
+
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
           baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
-          cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False) -> None:
+          cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False, *,
+          skip_non_cassettes=False, output_file=None, show_source=False, stdin_filename=None) -> None:
     """Check cassette files and directories (default: the current directory); leaves with
     ``sys.exit`` and the exit status."""
     import os
 
     from . import config, discovery, reporters, run
 
+    stdin = "-" in paths
+    if stdin and len(paths) > 1:
+        raise UsageError("'-' (standard input) cannot be combined with other paths")
+    if stdin and (fix or diff):
+        raise UsageError("--fix and --diff cannot rewrite standard input ('-'): name the file")
+    if stdin_filename and not stdin:
+        raise UsageError("--stdin-filename names standard input: give '-' as the path")
     try:
-        cfg = config.resolve(config_file, isolated)
+        configs = _Configs(config_file, isolated, select, extend_select, ignore, max_file_size, cassette_format,
+                           (replay_library, match_on, allow_repeats))
     except config.ConfigError as e:
         _fail(str(e))
-    options = build_options(cfg, select, extend_select, ignore, max_file_size, cassette_format)
-    _replay_options(options, replay_library, match_on, allow_repeats)
+    cfg, options = configs.root, configs.root_options
+    out = sys.stdout
+    if output_file:
+        try:
+            out = open(output_file, "w", encoding="utf-8")  # closed at exit (the console leaves without teardown: flushed there)
+        except OSError as e:
+            _fail(f"cannot write the output file {output_file}: {e.strerror or e}")
 
-    custom_exclude = cfg.exclude != config.DEFAULT_EXCLUDE or cfg.extend_exclude
-    targets = discovery.discover(paths or (".",), exclude=cfg.excluded if custom_exclude else None)
+    stdin_tmp = None
+    if stdin:
+        target, stdin_tmp = _stdin_target(stdin_filename)
+        targets = [target]
+        shown = stdin_filename or "-"
+        configs_path = {target.path: stdin_filename or os.path.join(os.getcwd(), "stdin.yaml")}
+    else:
+        custom_exclude = cfg.exclude != config.DEFAULT_EXCLUDE or cfg.extend_exclude
+        targets = discovery.discover(paths or (".",), exclude=cfg.excluded if custom_exclude else None)
+        configs_path = {}
+    if skip_non_cassettes:  # named files as if walked: quiet when no cassette (pre-commit passes files)
+        targets = [discovery.Target(t.path, False, t.error) if t.error is None else t for t in targets]
     explicit = {t.path: t.explicit for t in targets}
 
+    def for_path(path):
+        try:
+            return configs.for_path(configs_path.get(path, path))
+        except config.ConfigError as e:
+            _fail(str(e))
+
+    if not configs.fixed:  # a closer configuration may exclude files the walk found
+        targets = [t for t in targets if not _excluded_nearer(for_path(t.path)[0], cfg, t.path)]
+
     def postprocess(fr):
-        return apply_ignores(cfg, options, fr)
+        c, o = for_path(fr.path)
+        return apply_ignores(c, o, fr, name=configs_path.get(fr.path))
 
     progress = None
     if (len(targets) > PROGRESS_MIN_FILES and output_format not in reporters.MACHINE_FORMATS
             and not quiet and _isatty(sys.stderr)):
         progress = _Progress(len(targets))
     try:
-        files = run.check(targets, options, jobs=jobs or run.default_jobs(), progress=progress)
+        files = _check_grouped(run, targets, for_path, jobs or run.default_jobs(), progress)
     finally:
         if progress:
             progress.close()
@@ -211,6 +331,14 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         for fr in files:
             if fr.profile is not None:
                 _err(f"{fr.path}: {fr.format}, replayed by {fr.profile.described}")
+    if stdin:
+        import shutil
+
+        for fr in files:
+            fr.path = shown
+            for f in fr.findings:
+                f.path = shown
+        shutil.rmtree(stdin_tmp, ignore_errors=True)
 
     extra: dict = {"verbose": True} if verbose else {}
     if fix or diff:
@@ -220,15 +348,16 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
                  for p in (paths or (".",))]
 
         def recheck(path):
-            return postprocess(run.check_one(discovery.Target(path, explicit.get(path, True)), options))
+            return postprocess(run.check_one(discovery.Target(path, explicit.get(path, True)), for_path(path)[1]))
 
         files, outcome = fixer.fix_files(files, recheck, roots, write=not diff)
         for msg in outcome.errors:
             _err(f"cassette-lint: {msg}")
         if diff:
-            sys.stdout.write("".join(outcome.diff))
+            out.write("".join(outcome.diff))
             _err(f"Would fix {reporters.plural(outcome.fixed, 'finding')} in "
                  f"{reporters.plural(len(outcome.files), 'file')}.")
+            out.flush()
             sys.exit(EXIT_FINDINGS if outcome.files and not exit_zero else EXIT_OK)
         extra["fixed"] = (outcome.fixed, len(outcome.files))
 
@@ -238,7 +367,10 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     if write_baseline:
         from . import baseline
 
-        n = baseline.write(write_baseline, result.findings)
+        try:
+            n = baseline.write(write_baseline, result.findings)
+        except OSError as e:
+            _fail(f"cannot write the baseline {write_baseline}: {e.strerror or e}")
         _err(f"Wrote {reporters.plural(n, 'finding')} to the baseline {write_baseline}.")
         sys.exit(EXIT_OK)
     if baseline_file:
@@ -251,11 +383,39 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         extra["baseline"] = baseline.filter_new(files, baseline_file, known)
 
     if statistics:
-        sys.stdout.write(reporters.render_statistics(output_format, result))
+        out.write(reporters.render_statistics(output_format, result))
     else:
-        use_color = output_format == "text" and _use_color(color, sys.stdout)
+        use_color = output_format == "text" and _use_color(color, out)
+        if show_source:
+            extra["source"] = _source_lines()
         ctx = reporters.Context(color=use_color, quiet=quiet, statistics=statistics,
                                 root=_repo_root(os.getcwd()), extra=extra)
-        sys.stdout.write(reporters.render(output_format, result, ctx))
+        out.write(reporters.render(output_format, result, ctx))
+    out.flush()
     has_error = any(f.severity.value == "error" for f in result.findings)
     sys.exit(EXIT_FINDINGS if has_error and not exit_zero else EXIT_OK)
+
+
+def _excluded_nearer(nearest, root, path: str) -> bool:
+    """True when the configuration closest to ``path`` (not the one the walk used) excludes it."""
+    from . import config
+
+    if nearest is root or (nearest.exclude == config.DEFAULT_EXCLUDE and not nearest.extend_exclude):
+        return False
+    return nearest.excluded(path)
+
+
+def _check_grouped(run, targets, for_path, jobs: int, progress) -> list:
+    """Check ``targets`` (results in their order), one run per distinct set of options."""
+    groups: dict = {}
+    for i, t in enumerate(targets):
+        opts = for_path(t.path)[1]
+        groups.setdefault(id(opts), (opts, []))[1].append(i)
+    if len(groups) <= 1:
+        opts = next(iter(groups.values()))[0] if groups else for_path(".")[1]
+        return run.check(targets, opts, jobs=jobs, progress=progress)
+    files: list = [None] * len(targets)
+    for opts, idx in groups.values():
+        for i, fr in zip(idx, run.check([targets[i] for i in idx], opts, jobs=jobs, progress=progress)):
+            files[i] = fr
+    return files

@@ -15,7 +15,7 @@ import sys
 
 #: flags read here (every other option goes to click)
 _FLAGS = {"-q": "quiet", "--quiet": "quiet", "--exit-zero": "exit_zero", "--fix": "fix",
-          "--isolated": "isolated", "--statistics": "statistics"}
+          "--isolated": "isolated", "--statistics": "statistics", "--skip-non-cassettes": "skip_non_cassettes"}
 #: options with a value read here: ``--jobs 2``, ``--jobs=2``, ``-j 2``, ``-j2``, ``--format json``
 _VALUES = {"-j": "jobs", "--jobs": "jobs", "--format": "output_format"}
 
@@ -82,9 +82,9 @@ def entry() -> None:
 
             try:
                 check(**params)
-            except KeyboardInterrupt:  # as click's standalone mode
+            except KeyboardInterrupt:  # as the click command line: 130 (128 + SIGINT)
                 print("\nAborted!", file=sys.stderr)
-                sys.exit(1)
+                sys.exit(130)
             except BrokenPipeError:  # `| head`: nothing more can be written; as click's standalone mode
                 sys.exit(1)
         code = 0

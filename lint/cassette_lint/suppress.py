@@ -57,3 +57,22 @@ def filter_findings(findings: list, data: bytes) -> list:
         return findings
     return [f for f in findings
             if not _matches(f.rule, file_level) and not _matches(f.rule, lines.get(f.line, ()))]
+
+
+def unknown_codes(data: bytes, known_rules) -> list[tuple[int, str]]:
+    """(line, code) of every code or prefix in a suppression comment of ``data`` that names no rule
+    (a typo silences nothing: the finding stays and this says why)."""
+    file_level, lines = parse(data)
+    if not file_level and not lines:
+        return []
+    codes = [r.code for r in known_rules]
+    out = []
+    for line, sel in sorted(lines.items()):
+        out.extend((line, s) for s in sel if s != "ALL" and not any(c.startswith(s) for c in codes))
+    bad = [s for s in file_level if s != "ALL" and not any(c.startswith(s) for c in codes)]
+    if bad:  # file-level comments: find their lines
+        text = data.decode("utf-8", "replace").splitlines()
+        for s in bad:
+            n = next((i for i, raw in enumerate(text, 1) if "cassette-lint:" in raw and s in raw.upper()), 1)
+            out.append((n, s))
+    return sorted(out)
