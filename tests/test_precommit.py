@@ -142,3 +142,40 @@ def test_hook_fails_on_the_broken_cassette_and_passes_once_fixed(project, index_
     assert try_repo(repo, "cassette-lint-fix", "cassettes/broken.yaml").returncode == 0
     res = try_repo(repo, "cassette-lint", "cassettes/broken.yaml", "cassettes/clean.yaml")
     assert res.returncode == 0, res.stdout
+
+
+HELM = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "chart.fullname" . }}
+spec:
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+"""
+
+
+def test_hook_passes_next_to_helm_templates_and_broken_fixtures_when_the_cassettes_are_clean(
+        project, index_reachable):
+    """An ordinary repository: a Helm chart under testdata/, a deliberately broken YAML fixture and a
+    Kubernetes manifest beside clean cassettes; every file goes to the hook (--all-files)."""
+    repo = project
+    (repo.path / "cassettes" / "broken.yaml").write_text(CLEAN)
+    td = repo.path / "testdata"
+    (td / "chart" / "templates").mkdir(parents=True)
+    (td / "chart" / "templates" / "deployment.yaml").write_text(HELM)
+    (td / "invalid_on_purpose.yaml").write_text("key: [1, 2\nother: }\n")
+    (td / "service.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: app\n")
+    (td / "recorded.yaml").write_text(CLEAN)
+    _git(repo.path, "add", ".")
+    cmd = _pre_commit() + ["try-repo", str(repo.hooks), "cassette-lint", "--color", "never", "--all-files"]
+    res = subprocess.run(cmd, cwd=repo.path, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Passed" in res.stdout
+    # the same repository with one cassette broken fails, naming only that cassette
+    (td / "recorded.yaml").write_text(BROKEN)
+    res = subprocess.run(cmd, cwd=repo.path, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 1
+    assert "testdata/recorded.yaml:8:25: L001 [error]" in res.stdout
+    assert "deployment.yaml" not in res.stdout and "invalid_on_purpose" not in res.stdout
