@@ -151,7 +151,8 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_TOKENS = ["-q", "--quiet", "--exit-zero", "--fix", "--isolated", "--statistics", "-j", "-j2", "-j0", "-j-1", "-j=2",
+_TOKENS = ["-q", "--quiet", "--exit-zero", "--fix", "--isolated", "--statistics", "--skip-non-cassettes", "--show-source",
+           "--output-file", "-o", "--stdin-filename", "-V", "-j", "-j2", "-j0", "-j-1", "-j=2",
            "--jobs", "--jobs=3", "--jobs=", "--jobs=x", "--format", "--format=json", "--format=bogus", "json", "sarif",
            "text", "2", "٣", "+1", "--color", "auto", "--select", "Y", "-qj2", "--", "-h", "-", "--quiet=1",
            CLEAN, BROKEN, "tests/fixtures", "missing.yaml"]
