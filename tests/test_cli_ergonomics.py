@@ -73,7 +73,7 @@ def test_fixable_findings_are_marked_and_counted(work):
     assert res.returncode == 1
     lines = res.stdout.splitlines()
     assert lines[0] == ("cassettes/bad.yaml:9:25: L001 [error] [*] content_length 99 but body is 28 bytes: "
-                        "go-vcr's default matcher compares it, so this interaction never replays")
+                        "go-vcr v4's default matcher compares it, so this interaction never replays")
     assert lines[-1] == "[*] 1 finding fixable with --fix (--diff shows the changes)."
     (work / "cassettes" / "bad.yaml").write_text(CASSETTE.replace("body: '{\"ok\":true}'", "body: '{\"ok\":tru'"))
     res = cli("check", "--isolated", "--select", "H001", "cassettes", cwd=work)
