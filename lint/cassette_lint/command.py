@@ -239,12 +239,13 @@ def _stdin_target(stdin_filename: str | None):
     path = os.path.join(tmp, os.path.basename(stdin_filename or "stdin.yaml") or "stdin.yaml")
     with open(path, "wb") as fh:
         fh.write(data)
-    return discovery.Target(path, True), tmp
+    return discovery.Target(path, True), tmp, data
 
 
-def _source_lines():
-    """``source(path, line)``: the text of a line of a checked file, for ``--show-source``."""
-    cache: dict = {}
+def _source_lines(preload: dict | None = None):
+    """``source(path, line)``: the text of a line of a checked file, for ``--show-source``
+    (``preload``: {path: bytes} of files not to read from disk: standard input)."""
+    cache: dict = {p: d.decode("utf-8", "replace").splitlines() for p, d in (preload or {}).items()}
 
     def source(path: str, line: int) -> str | None:
         lines = cache.get(path)
@@ -292,7 +293,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
 
     stdin_tmp = None
     if stdin:
-        target, stdin_tmp = _stdin_target(stdin_filename)
+        target, stdin_tmp, stdin_data = _stdin_target(stdin_filename)
         targets = [target]
         shown = stdin_filename or "-"
         configs_path = {target.path: stdin_filename or os.path.join(os.getcwd(), "stdin.yaml")}
@@ -387,7 +388,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     else:
         use_color = output_format == "text" and _use_color(color, out)
         if show_source:
-            extra["source"] = _source_lines()
+            extra["source"] = _source_lines({shown: stdin_data} if stdin else None)
         ctx = reporters.Context(color=use_color, quiet=quiet, statistics=statistics,
                                 root=_repo_root(os.getcwd()), extra=extra)
         out.write(reporters.render(output_format, result, ctx))

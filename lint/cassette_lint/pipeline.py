@@ -208,6 +208,9 @@ def collapse(problems) -> list[Problem]:
     """One rule's problems with each defect repeated on many lines of one interaction reported once:
     the first occurrence, its message ending "(and N more lines like it)". Problems are alike when they
     have the same interaction and message; one with a fix is always kept (``--fix`` edits each)."""
+    problems = list(problems)
+    if len(problems) < 2:  # (most rules find nothing in most files)
+        return problems
     out: list[Problem] = []
     first: dict = {}
     for p in problems:
