@@ -16,41 +16,12 @@ import sys
 import pytest
 
 from conftest import ROOT
+from test_precommit import BROKEN, CLEAN as CLEAN_CASSETTE
 
 CLI = os.path.join(os.path.dirname(sys.executable), "cassette-lint")
 
 # a go-vcr cassette whose request content_length is wrong (L001, fixable) at line 9, column 25
-CASSETTE = """\
----
-version: 2
-interactions:
-  - id: 0
-    request:
-        proto: HTTP/1.1
-        proto_major: 1
-        proto_minor: 1
-        content_length: 99
-        host: api.example.com
-        body: '{"model":"m","stream":false}'
-        headers:
-            Content-Type:
-              - application/json
-        url: https://api.example.com/v1/chat/completions
-        method: POST
-    response:
-        proto: HTTP/2.0
-        proto_major: 2
-        proto_minor: 0
-        content_length: -1
-        body: '{"ok":true}'
-        headers:
-            Content-Type:
-              - application/json
-        status: 200 OK
-        code: 200
-        duration: 120ms
-"""
-CLEAN = CASSETTE.replace("content_length: 99", "content_length: 28")
+CASSETTE, CLEAN = "---\n" + BROKEN, "---\n" + CLEAN_CASSETTE
 
 
 def cli(*args, cwd, input=None, env=None):

@@ -280,20 +280,7 @@ def _non_stream(d, v: dict, text: str) -> list[Call]:
     if d == dialects.CHAT or (d is None and "choices" in v):
         for ch in v.get("choices") or ():
             msg = ch.get("message") if isinstance(ch, dict) else None
-            for tc in (msg.get("tool_calls") or ()) if isinstance(msg, dict) else ():
-                fn = tc.get("function") if isinstance(tc, dict) else None
-                if not isinstance(fn, dict):
-                    continue
-                args = fn.get("arguments")
-                off = f.next("arguments")
-                c = Call(tc.get("id"), fn.get("name"), args if isinstance(args, str) else None, off,
-                         choice=ch.get("index", 0))
-                c.frags = [(0, off)]
-                if isinstance(args, str):
-                    c.parse()
-                else:
-                    c.value = args
-                out.append(c)
+            out.extend(_message_calls(msg, f, 0, ch.get("index", 0)))
     elif d == dialects.RESPONSES:
         for item in v.get("output") or ():
             if isinstance(item, dict) and item.get("type") == "function_call":
@@ -319,16 +306,20 @@ def _non_stream(d, v: dict, text: str) -> list[Call]:
 def _ollama(v: dict, text: str, offset: int) -> list[Call]:
     """Ollama's ``message.tool_calls`` (``/api/chat``): ``function.arguments`` is an object, or (from
     OpenAI-compatible models behind it) a string of JSON. ``text`` is the line or body of ``v``."""
+    return _message_calls(v.get("message"), _Finder(text), offset)
+
+
+def _message_calls(msg, f: _Finder, offset: int, choice: int = 0) -> list[Call]:
+    """The ``tool_calls`` of a chat message (chat completions, Ollama): ``function.arguments`` a
+    string of JSON (parsed) or an object; ``f`` finds each in the text, ``offset`` is the text's."""
     out = []
-    msg = v.get("message")
-    f = _Finder(text)
     for tc in (msg.get("tool_calls") or ()) if isinstance(msg, dict) else ():
         fn = tc.get("function") if isinstance(tc, dict) else None
         if not isinstance(fn, dict):
             continue
         args = fn.get("arguments")
         off = offset + f.next("arguments")
-        c = Call(tc.get("id"), fn.get("name"), args if isinstance(args, str) else None, off)
+        c = Call(tc.get("id"), fn.get("name"), args if isinstance(args, str) else None, off, choice=choice)
         c.frags = [(0, off)]
         if isinstance(args, str):
             c.parse()

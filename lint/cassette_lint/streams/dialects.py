@@ -136,9 +136,17 @@ def is_event_stream(it: "Interaction") -> bool:
     return got
 
 
-def _is_event_stream(it: "Interaction") -> bool:
+def _text_response(it: "Interaction"):
+    """The response when it has a non-empty text body, else None."""
     rs = it.response
     if rs is None or rs.body is None or rs.body.text is None or rs.body.binary or not rs.body.text:
+        return None
+    return rs
+
+
+def _is_event_stream(it: "Interaction") -> bool:
+    rs = _text_response(it)
+    if rs is None:
         return False
     ct = rs.content_type
     if ct in BINARY_STREAM_TYPES:
@@ -169,8 +177,8 @@ def is_ndjson_stream(it: "Interaction") -> bool:
 
 
 def _is_ndjson(it: "Interaction") -> bool:
-    rs = it.response
-    if rs is None or rs.body is None or rs.body.text is None or rs.body.binary or not rs.body.text:
+    rs = _text_response(it)
+    if rs is None:
         return False
     from . import ndjson
 
