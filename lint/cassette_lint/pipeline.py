@@ -69,6 +69,8 @@ class _Collector:
             secret=p.value if rule.family == "secrets" else None))
 
     def result(self) -> FileResult:
+        if len(self.findings) > 1:
+            self.findings = collapse(self.findings)
         for f in self.findings:
             f.format = self.format
         self.findings.sort(key=Finding.sort_key)
@@ -197,32 +199,31 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         try:
             problems = (r.check(cassette, options.settings.get(r.family, {})) if r.takes_settings
                         else r.check(cassette))
-            for p in collapse(problems):
+            for p in problems:
                 col.add(r, p)
         except Exception as e:
             col.add(L.INTERNAL_ERROR, Problem(Pos(1, 1), f"rule {r.code} ({r.name}) failed: "
                                               f"{type(e).__name__}: {e} ({_where(e)})"))
 
 
-def collapse(problems) -> list[Problem]:
-    """One rule's problems with each defect repeated on many lines of one interaction reported once:
-    the first occurrence, its message ending "(and N more lines like it)". Problems are alike when they
-    have the same interaction and message; one with a fix is always kept (``--fix`` edits each)."""
-    problems = list(problems)
-    if len(problems) < 2:  # (most rules find nothing in most files)
-        return problems
-    out: list[Problem] = []
+def collapse(findings: list[Finding]) -> list[Finding]:
+    """The findings with each defect a rule found on many lines of one interaction reported once: the
+    first occurrence, its message ending "(and N more lines like it)". Findings are alike when they
+    have the same rule, interaction and message; one with a fix is always kept (``--fix`` edits each)."""
     first: dict = {}
-    for p in problems:
-        if p.fix is None and p.interaction is not None:
-            key = (p.interaction, p.message)
+    out: list[Finding] = []
+    for f in findings:
+        if f.fix is None and f.interaction is not None:
+            key = (f.rule, f.interaction, f.message)
             got = first.get(key)
             if got is not None:
                 got[1] += 1
                 continue
-            first[key] = [p, 0]
-        out.append(p)
-    for p, more in first.values():
+            first[key] = [f, 0]
+        out.append(f)
+    if len(out) == len(findings):
+        return findings
+    for f, more in first.values():
         if more:
-            p.message = f"{p.message} (and {more:,} more line{'' if more == 1 else 's'} like it)"
+            f.message = f"{f.message} (and {more:,} more line{'' if more == 1 else 's'} like it)"
     return out
