@@ -121,23 +121,28 @@ class _Recorder:
             from vcr.cassette import Cassette
         except ImportError:
             return False
-        original = self._original = Cassette._persist
+        # vcrpy 6+ writes through Cassette._persist; older versions in Cassette._save (when dirty)
+        self._name = "_persist" if hasattr(Cassette, "_persist") else "_save"
+        original = self._original = getattr(Cassette, self._name)
         recorder = self
 
-        def _persist(cassette, cassette_dict):
-            original(cassette, cassette_dict)
-            path = os.path.abspath(str(cassette._path))
-            if path not in recorder.written:
-                recorder.written.append(path)
+        def wrapper(cassette, *args, **kwargs):
+            dirty = getattr(cassette, "dirty", True)
+            out = original(cassette, *args, **kwargs)
+            if dirty or kwargs.get("force") or args:
+                path = os.path.abspath(str(cassette._path))
+                if path not in recorder.written and os.path.exists(path):
+                    recorder.written.append(path)
+            return out
 
-        Cassette._persist = _persist
+        setattr(Cassette, self._name, wrapper)
         return True
 
     def uninstall(self) -> None:
         if self._original is not None:
             from vcr.cassette import Cassette
 
-            Cassette._persist = self._original
+            setattr(Cassette, self._name, self._original)
             self._original = None
 
     def _check_written(self, item, when: str):
