@@ -13,8 +13,9 @@ import pytest
 
 from test_not_a_cassette import CLEAN, HELM
 
-BROKEN = CLEAN.replace("      string: pong\n", "      string: pong\n    headers:\n      Content-Length:\n      - '9'\n",
-                       1).replace("    headers: {}\n    status:", "    status:", 1)
+# the response declared JSON is cut: H001, an error under every library
+BROKEN = CLEAN.replace("    body:\n      string: pong\n    headers: {}\n",
+                       "    body:\n      string: '{\"ok\": tru'\n    headers:\n      Content-Type:\n      - application/json\n")
 WARNING_ONLY = CLEAN.replace("code: 200\n      message: OK", "code: 404\n      message: Not Found")
 
 
@@ -31,16 +32,16 @@ def project(pytester):
     return pytester
 
 
-def test_the_broken_fixture_is_a_cassette_with_a_length_error():
+def test_the_broken_fixture_is_a_cassette_with_a_json_error():
     """(The fixtures of this module say what they are meant to.)"""
-    assert "Content-Length" in BROKEN and "'9'" in BROKEN
+    assert "application/json" in BROKEN and BROKEN != CLEAN
 
 
 def test_each_cassette_is_an_item_that_fails_with_its_findings(project):
     res = project.runpytest("--cassette-lint", "-p", "no:cacheprovider")
     res.assert_outcomes(passed=2, failed=1)
     res.stdout.fnmatch_lines([
-        "*cassettes/broken.yaml:*: L002 [[]error[]] [[]*[]] Content-Length header 9 but body is 4 bytes*",
+        "*cassettes/broken.yaml:9:23: H001 [[]error[]] body declared application/json is not JSON*",
         "FAILED cassettes/broken.yaml::cassette-lint*",
     ])
     assert "configmap" not in res.stdout.str() and "package.json" not in res.stdout.str()
@@ -70,7 +71,7 @@ def test_junitxml_holds_one_testcase_per_cassette_with_the_findings(project):
     assert len(cases) == 3
     failed = [c for c in cases.values() if c.find("failure") is not None]
     assert len(failed) == 1
-    assert "L002 [error]" in failed[0].find("failure").text
+    assert "H001 [error]" in failed[0].find("failure").text
 
 
 def test_xdist_runs_the_items_in_workers(project):
