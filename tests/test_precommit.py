@@ -162,6 +162,7 @@ def test_hook_passes_next_to_helm_templates_and_broken_fixtures_when_the_cassett
     Kubernetes manifest beside clean cassettes; every file goes to the hook (--all-files)."""
     repo = project
     (repo.path / "cassettes" / "broken.yaml").write_text(CLEAN)
+    (repo.path / "cassettes" / "broken.yaml.gz").write_bytes(gzip.compress(CLEAN.encode()))
     td = repo.path / "testdata"
     (td / "chart" / "templates").mkdir(parents=True)
     (td / "chart" / "templates" / "deployment.yaml").write_text(HELM)
