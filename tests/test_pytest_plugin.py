@@ -47,6 +47,17 @@ def test_each_cassette_is_an_item_that_fails_with_its_findings(project):
     assert "configmap" not in res.stdout.str() and "package.json" not in res.stdout.str()
 
 
+def test_gzipped_cassettes_are_items_too(project):
+    import gzip
+
+    project.path.joinpath("cassettes", "broken.yaml").unlink()
+    project.path.joinpath("cassettes", "broken.yaml.gz").write_bytes(gzip.compress(BROKEN.encode()))
+    project.path.joinpath("chart", "values.yaml.gz").write_bytes(gzip.compress(b"replicaCount: 1\n"))
+    res = project.runpytest("--cassette-lint", "-p", "no:cacheprovider")
+    res.assert_outcomes(passed=2, failed=1)
+    res.stdout.fnmatch_lines(["FAILED cassettes/broken.yaml.gz::cassette-lint*"])
+
+
 def test_without_the_option_no_cassette_is_collected(project):
     res = project.runpytest("-p", "no:cacheprovider")
     res.assert_outcomes()

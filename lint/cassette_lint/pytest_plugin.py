@@ -26,7 +26,7 @@ import os
 
 import pytest
 
-_SUFFIXES = (".yaml", ".yml", ".json")
+_SUFFIXES = (".yaml", ".yml", ".json", ".yaml.gz", ".yml.gz", ".json.gz")
 
 
 def pytest_addoption(parser):
@@ -61,7 +61,16 @@ def pytest_collect_file(file_path, parent):
         return None
     from . import formats
 
-    sniff = formats.json_may_be_cassette if file_path.name.endswith(".json") else formats.yaml_may_be_cassette
+    name = file_path.name
+    if name.endswith(".gz"):  # gzip'd cassettes: sniff the start of the decompressed text
+        import zlib
+
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 1 << 20)
+        except zlib.error:
+            return None
+        name = name[:-3]
+    sniff = formats.json_may_be_cassette if name.endswith(".json") else formats.yaml_may_be_cassette
     if not sniff(head, None):  # (the sniff of a file that does not load: its keys' text)
         return None
     return CassetteFile.from_parent(parent, path=file_path)
