@@ -21,7 +21,7 @@ LAYERS = [
     ("pipeline", ["pipeline", "options", "profile"]),
     ("rules", ["rules"]),
     ("model", ["model", "formats", "streams", "schema", "secrets", "replay", "placeholders", "decoding"]),
-    ("loader", ["loader", "loader_json", "reader", "discovery", "compression"]),
+    ("loader", ["loader", "loader_json", "loader_httprr", "reader", "discovery", "compression"]),
     ("base", ["findings", "source", "records", "__init__"]),
 ]
 

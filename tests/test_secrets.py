@@ -562,8 +562,11 @@ def test_scrubbed_fantasy_corpus_has_no_secret_findings():
 
 def test_other_corpus_folders_are_silent_and_report_only_identifying_headers_when_asked():
     needs_shared("corpus")
-    assert run.run([str(CORPUS)], Options(select=("K",))).findings == []
-    result = run.run([str(CORPUS)], Options(select=("K", "K022")))
+    # (the HAR, httprr, nock and test-proxy folders: tests/test_new_formats.py explains their findings)
+    vcr = [str(d) for d in sorted(CORPUS.iterdir()) if d.is_dir() and d.name.split("-")[0] not in
+           ("har", "httprr", "nock", "testproxy")]
+    assert run.run(vcr, Options(select=("K",))).findings == []
+    result = run.run(vcr, Options(select=("K", "K022")))
     assert result.findings
     for f in result.findings:
         assert f.rule == "K022", (f.path, f.line, f.rule, f.message)

@@ -82,7 +82,7 @@ def _existing(ctx, param, paths):
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @click.option("--max-file-size", type=_Size(), default="20M", show_default=True, metavar="SIZE",
               help="Files larger than this are reported (Y013) and not read (K, M, G suffixes; 0: no limit).")
-@click.option("--cassette-format", type=click.Choice(["go-vcr-v2", "go-vcr-v1", "vcrpy", "ruby-vcr"]),
+@click.option("--cassette-format", type=click.Choice(["go-vcr-v2", "go-vcr-v1", "vcrpy", "ruby-vcr", "har", "test-proxy", "nock", "httprr"]),
               default=None, help="Read every file as this cassette format (default: detected per file).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=DEFAULTS["jobs"], show_default=True,
               help="Worker processes (0: one per available core). Output order is the same for any value.")

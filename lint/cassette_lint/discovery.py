@@ -9,8 +9,11 @@ from .compression import inner_name
 from .records import Value
 
 YAML_SUFFIXES = (".yaml", ".yml")
-#: walked directories also yield these (vcrpy's JSON serializer); one that is no cassette is skipped silently
-JSON_SUFFIXES = (".json",)
+#: walked directories also yield these (vcrpy's JSON serializer, nock, Azure test-proxy records, HAR);
+#: one that is no cassette is skipped silently
+JSON_SUFFIXES = (".json", ".har")
+#: other recordings met while walking: httprr traces (length-framed raw HTTP)
+OTHER_SUFFIXES = (".httprr",)
 #: directories never walked into
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
@@ -31,7 +34,8 @@ class Target(Value):
 
 def discover(paths: Iterable[str], exclude=None) -> list[Target]:
     """Files to check: explicit files as given, directories walked for ``*.yaml``/``*.yml``/``*.json``
-    and the same gzip'd (``*.yaml.gz`` …: any walked suffix followed by ``.gz``).
+    and the same gzip'd (``*.yaml.gz`` …: any walked suffix followed by ``.gz``); also ``*.har`` and
+    ``*.httprr`` (and ``*.httprr.gz``).
 
     ``exclude(path) -> bool`` (the configuration's ``exclude``), when given, replaces the built-in
     ``SKIP_DIRS`` and also applies to explicit files (pre-commit passes files one by one).
@@ -71,7 +75,7 @@ def _walk(root: str, exclude=None, errors: list | None = None) -> Iterator[str]:
         dirnames[:] = sorted(d for d in dirnames if not skip(d, os.path.join(dirpath, d)))
         for name in sorted(filenames):
             inner = inner_name(name)  # x.yaml.gz is walked as x.yaml is
-            if inner.endswith(YAML_SUFFIXES) or inner.endswith(JSON_SUFFIXES):
+            if inner.endswith(YAML_SUFFIXES) or inner.endswith(JSON_SUFFIXES) or inner.endswith(OTHER_SUFFIXES):
                 full = os.path.join(dirpath, name)
                 if exclude is None or not exclude(full):
                     yield full

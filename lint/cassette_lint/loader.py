@@ -166,6 +166,9 @@ class Document:
         #: explicit tags of mapping keys: path of the key's value → tag (``? !!python/object/new:... [Name]``)
         self.key_tags: dict[tuple, str] = {}
         self._key_index: dict[int, dict] = {}
+        #: locators a format adapter sets for values that are not one scalar as written (a body joined
+        #: from an array of lines, a raw httprr body): :meth:`locator` answers them first
+        self.locators: dict[tuple, ScalarLocator] = {}
 
     # -- path → node ------------------------------------------------------------------------------
     def _mapping_index(self, node) -> dict:
@@ -249,6 +252,10 @@ class Document:
         return self.source.byte_offset(a), self.source.byte_offset(b)
 
     def locator(self, path: tuple) -> ScalarLocator:
+        if self.locators:
+            loc = self.locators.get(tuple(path))
+            if loc is not None:
+                return loc
         node = self.node_at(path)
         style = getattr(node, "style", None) if isinstance(node, _SCALARS) else None
         start, end = node.start_mark.index, node.end_mark.index
@@ -327,10 +334,14 @@ def old_vcrpy_layout(data: Any) -> bool:
     return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "request" in data[0]
 
 
+#: suffixes of files read as JSON: vcrpy's JSON serializer, nock and test-proxy records, HAR
+JSON_SUFFIXES = (".json", ".har")
+
+
 def is_json(path: str) -> bool:
-    """A ``*.json`` file (vcrpy's JSON serializer) is read as JSON, with the same positions; so is a
-    ``*.json.gz``, once decompressed."""
-    return inner_name(path).lower().endswith(".json")
+    """A ``*.json`` (vcrpy's JSON serializer, nock, Azure test-proxy) or ``*.har`` file is read as
+    JSON, with the same positions; so is one gzip'd (``*.json.gz``), once decompressed."""
+    return inner_name(path).lower().endswith(JSON_SUFFIXES)
 
 
 def load(path: str, data: bytes, as_json: bool | None = None) -> LoadResult:

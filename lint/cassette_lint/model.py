@@ -223,6 +223,10 @@ class Body:
 class Message:
     """What requests and responses share."""
 
+    #: cookies a format records apart from the ``Cookie``/``Set-Cookie`` headers (HAR ``cookies``):
+    #: ``[(name, Value of the cookie's value), ...]``; None when the format has no such field
+    cookies: "list[tuple[str, Value]] | None" = None
+
     def __init__(self, path: tuple, doc: "Document", headers: Headers = None,  # type: ignore[assignment]
                  body: Body = None, content_length: Value | None = None,  # type: ignore[assignment]
                  transfer_encoding: list[str] | None = None, proto: Value | None = None,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import gc
 import os
 
-from . import formats, loader, reader, replay, rules
+from . import formats, loader, loader_httprr, reader, replay, rules
+from .compression import inner_name
 from .discovery import Target
 from .findings import Finding, Problem
 from .options import Options
@@ -53,6 +54,8 @@ class _Collector:
         self.fixes = True
         #: the bytes that were checked, kept only until the result says whether a fix needs their digest
         self.data: bytes | None = None
+        #: the document's fix adjuster (an httprr trace rewrites a resized record's length line)
+        self.reframe = None
 
     def add(self, rule: rules.Rule | str, p: Problem) -> None:
         """Record ``p`` as a finding of ``rule`` (a rule, or the code of one: the steps below the rules,
@@ -61,11 +64,14 @@ class _Collector:
             rule = rules.get(rule)
         if not self.options.enabled(rule.code):
             return
+        fix = p.fix if self.fixes else None
+        if fix is not None and self.reframe is not None:
+            fix = self.reframe(fix)
         self.findings.append(Finding(
             path=self.path, line=p.pos.line, column=p.pos.column, rule=rule.code, name=rule.name,
             severity=self.options.severity.get(rule.code, p.severity or rule.severity), message=p.message,
             interaction=p.interaction, end_line=p.pos.end_line, end_column=p.pos.end_column,
-            format=self.format, value_hash=_value_hash(p.value), fix=p.fix if self.fixes else None,
+            format=self.format, value_hash=_value_hash(p.value), fix=fix,
             secret=p.value if rule.family == "secrets" else None))
 
     def result(self) -> FileResult:
@@ -152,17 +158,24 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         col.add(code, problem)
         return
     col.data = data
-    as_json = loader.is_json(target.path) or _json_serializer(options)
-    loaded = loader.load(target.path, data, as_json)
+    trace = loader_httprr.is_trace(inner_name(target.path))
+    as_json = not trace and (loader.is_json(target.path) or _json_serializer(options))
+    loaded = loader_httprr.load(target.path, data) if trace else loader.load(target.path, data, as_json)
     col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document
     if not target.explicit and not (formats.json_may_be_cassette if as_json
                                     else formats.yaml_may_be_cassette)(data, doc):
         col.skipped = "not-a-cassette"  # package.json, a Helm template, a broken fixture … next to the cassettes
         return
+    if doc is not None and isinstance(doc.data, list) and formats.is_listed_format(doc.data):
+        # a format whose top level is a list (nock): not the loader's "not a mapping"
+        loaded.problems = [(r, p) for r, p in loaded.problems if r != loader.NOT_A_MAPPING]
+        data_ok = True
+    else:
+        data_ok = doc is not None and isinstance(doc.data, dict)
     for r, p in loaded.problems:
         col.add(r, p)
-    if doc is None or not isinstance(doc.data, dict):
+    if not data_ok:
         if doc is not None and loader.old_vcrpy_layout(doc.data):
             col.format = "vcrpy"  # its pre-1.0 layout, which vcrpy refuses (Y005 says so)
         return
@@ -188,7 +201,8 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     col.profile = profile
     if doc.tags or doc.key_tags:
         _unexpected_tags(doc, adapter, profile, col)
-    if options.family_enabled("S"):
+    col.reframe = getattr(doc, "reframe", None)
+    if options.family_enabled("S") and adapter.SCHEMA:
         from . import schema
 
         for r, p in schema.check(doc, adapter.SCHEMA):

@@ -41,7 +41,8 @@ def _warm_up(options: Options) -> None:
         from . import schema
 
         for mod in mods:
-            schema.fast_validator(mod.SCHEMA)
+            if mod.SCHEMA:  # (httprr traces have no JSON structure to validate)
+                schema.fast_validator(mod.SCHEMA)
 
 
 def check_targets(targets: list[Target], options: Options, jobs: int = 1,

@@ -332,3 +332,32 @@ class ScalarLocator:
             v += 1
             i += 2 if c == "'" and style == "'" and i + 1 < end and text[i + 1] == "'" else 1
         return vs, fs, ns
+
+
+class SpanLocator(ScalarLocator):
+    """A value whose characters are runs of the file taken as written (an httprr body, de-chunked:
+    each run a chunk's data): ``runs`` is (value offset, file index, length) of each run."""
+
+    __slots__ = ()
+
+    def __init__(self, source: Source, start: int, end: int, runs: list[tuple[int, int, int]]):
+        ScalarLocator.__init__(self, source, start, end, "")
+        self._flow = (array("q", [r[0] for r in runs]), array("q", [r[1] for r in runs]),
+                      array("q", [r[2] for r in runs]))
+
+
+class JoinedLocator(ScalarLocator):
+    """A value joined from several scalars (an Azure test-proxy body stored as an array of lines):
+    an offset maps through the scalar that holds it. ``parts`` is (value offset, locator) in order."""
+
+    __slots__ = ("_starts", "_parts")
+
+    def __init__(self, parts: list[tuple[int, ScalarLocator]]):
+        first, last = parts[0][1], parts[-1][1]
+        ScalarLocator.__init__(self, first.source, first.start, last.end, first.style)
+        self._starts = [s for s, _ in parts]
+        self._parts = [loc for _, loc in parts]
+
+    def index_of(self, offset: int) -> int:
+        k = max(bisect.bisect_right(self._starts, offset) - 1, 0)
+        return self._parts[k].index_of(offset - self._starts[k])

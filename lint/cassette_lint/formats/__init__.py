@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 #: adapter modules, most specific first: the first whose ``matches()`` accepts the data wins
-ADAPTERS = ("govcr", "govcr_v1", "vcrpy", "ruby_vcr")
+ADAPTERS = ("govcr", "govcr_v1", "vcrpy", "ruby_vcr", "har", "testproxy", "nock", "httprr")
 
 _cache: dict[str, ModuleType] = {}
 
@@ -46,7 +46,7 @@ def detect(data: Any, forced: str | None = None) -> ModuleType | None:
 def json_may_be_cassette(raw: bytes, doc) -> bool:
     """False for a ``*.json`` file met while walking a directory that is certainly no cassette."""
     if doc is None:  # broken JSON: report it only when it was meant to be a cassette
-        return b'"interactions"' in raw or b'"http_interactions"' in raw
+        return any(k in raw for k in _JSON_KEYS)
     return _document_may_be_cassette(doc)
 
 
@@ -64,7 +64,7 @@ def _document_may_be_cassette(doc) -> bool:
         return True  # format detection decides (no known format: skipped silently)
     from ..loader import old_vcrpy_layout
 
-    return old_vcrpy_layout(doc.data)
+    return old_vcrpy_layout(doc.data) or (bool(doc.data) and is_listed_format(doc.data))
 
 
 #: a top-level key of go-vcr/vcrpy (``interactions``) or Ruby VCR (``http_interactions``), maybe quoted
@@ -79,3 +79,14 @@ def unsupported_version(data: Any) -> bool:
     ``version`` is none the recorders write (``version: 3``)."""
     return (isinstance(data, dict) and isinstance(data.get("interactions"), list) and "version" in data
             and not (type(data["version"]) is int and data["version"] in KNOWN_VERSIONS))
+
+
+#: keys that mark a broken JSON file as meant to be a cassette: vcrpy, Ruby VCR, HAR, test-proxy, nock
+_JSON_KEYS = (b'"interactions"', b'"http_interactions"', b'"entries"', b'"Entries"', b'"scope"')
+
+
+def is_listed_format(data: Any) -> bool:
+    """True when ``data``, a list at the top level, is a format whose top level is a list (nock)."""
+    from . import nock
+
+    return nock.matches(data)

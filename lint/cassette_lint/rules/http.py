@@ -17,6 +17,7 @@ from functools import lru_cache
 from http import HTTPStatus
 
 from ..findings import ERROR, WARNING, Problem
+from ..streams import dialects
 from . import rule
 
 #: methods of the IANA HTTP Method Registry that recorders meet (RFC 9110, 5789, WebDAV)
@@ -62,7 +63,8 @@ def _statuses(cassette):
 
 
 def _is_json_type(ct: str) -> bool:
-    return ct == "application/json" or ct.endswith("+json")
+    # (``application/stream+json`` is newline-delimited JSON, Cohere's stream: not one JSON document)
+    return (ct == "application/json" or ct.endswith("+json")) and ct not in dialects.NDJSON_TYPES
 
 
 # -- H001 ---------------------------------------------------------------------------------------------

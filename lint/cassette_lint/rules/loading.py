@@ -295,3 +295,34 @@ INTERNAL_ERROR = declare("X001", "internal-error", ERROR, """
     Fix: please report it with the file (or a reduced copy) attached; meanwhile ignore the file with
     ``per-file-ignores``.
     """, module=_M)
+
+CORRUPT_TRACE = declare("Y021", "corrupt-trace-framing", ERROR, """
+    An httprr trace's length framing does not hold: the file cannot be read.
+
+    What: an httprr trace (``internal/httprr/rr.go`` of google/adk-go, tmc/langchaingo) starts with
+    the line ``httprr trace v1``; each record is a line ``<request bytes> <response bytes>`` followed
+    by exactly that many bytes of raw HTTP request and response. Reported at the record's length line
+    when the line is not two integers, when fewer bytes follow than it declares, or when the lengths
+    fit but do not frame the record (the response would not start with ``HTTP/``); also a raw header
+    line without ``name:`` or a chunked body that is not valid chunked encoding.
+
+    Why: httprr's ``Open`` reads the whole trace first and returns "corrupt httprr trace" for one bad
+    record, so every test that uses the trace fails; a record framed wrong reads part of the request
+    as the response. A hand edit of a body (a redaction) without updating the length line is the
+    usual cause.
+
+    Fix: set the record's length line to the byte lengths of its request and response (``--fix``
+    does this for the redactions it makes), or re-record with ``-httprecord``.
+
+    FAIL::
+
+        httprr trace v1
+        10 19
+        GET / HTTP/1.1\r\n\r\nHTTP/1.1 200 OK\r\n\r\n
+
+    PASS::
+
+        httprr trace v1
+        18 19
+        GET / HTTP/1.1\r\n\r\nHTTP/1.1 200 OK\r\n\r\n
+    """, module=_M)

@@ -153,6 +153,10 @@ class _Scan:
                             self.header(it, side, kind, name, v)
                         elif isinstance(v.value, bytes) and v.value:  # vcrpy's bytes values: !!binary
                             self.header(it, side, kind, name, v, D.BinaryView(v.doc, v.path, v.value))
+        if msg.cookies:  # a format's own cookie records (HAR ``cookies``), beside the headers
+            for cname, v in msg.cookies:
+                if isinstance(v.value, str) and v.value:
+                    self.cookie_record(it, side, cname, v)
         if side == "request":
             if msg.url is not None and isinstance(msg.url.value, str):
                 self.url(it, msg.url)
@@ -212,6 +216,17 @@ class _Scan:
             self.add("K022", it, doc, path, a, b, text[a:b],
                      f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette; "
                      f"redact it", name=name, view=view)
+
+    def cookie_record(self, it, side, cname, v) -> None:
+        """A cookie recorded as its own field (HAR ``cookies: [{name, value}]``): as a cookie header's."""
+        text = v.value
+        if cname.lower() in S.BENIGN_COOKIES or S.is_placeholder(text):
+            return
+        found = self.tokens(it, v.doc, v.path, text, f"{side} cookie {cname[:40]!r}")
+        if not found and S.looks_real(text):
+            self.add("K021", it, v.doc, v.path, 0, len(text), text,
+                     f"{side} cookies record cookie {cname[:40]!r} = {S.mask(text)}: a session cookie is a "
+                     "credential; redact it or filter cookies when recording")
 
     def url(self, it, v) -> None:
         text, doc, path = v.value, v.doc, v.path

@@ -32,6 +32,9 @@ from ..model import has_unicode_escape
 from . import rule
 
 RESPONSES_TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+#: OpenAI Assistants: the run statuses a stream ends in, before its final ``event: done``
+ASSISTANTS_TERMINAL = frozenset({"thread.run.completed", "thread.run.failed", "thread.run.cancelled",
+                                 "thread.run.expired", "thread.run.incomplete", "thread.run.requires_action"})
 
 
 def _events(it):
@@ -174,6 +177,11 @@ def stream_truncated(cassette):
     - Anthropic Messages: the last event is not ``message_stop``;
     - Gemini: the last chunk's candidates carry no ``finishReason``;
     - Ollama (newline-delimited JSON): no line has ``"done": true``.
+    - OpenAI Assistants runs: no final ``event: done`` (``data: [DONE]``), which OpenAI sends after
+      the run's last status event (``thread.run.completed``, ``…requires_action`` …).
+
+    In Responses streams an event without an ``event:`` line is typed by its data's ``"type"`` (as
+    the OpenAI SDKs read it), and a ``data: [DONE]`` after the final event is accepted.
 
     A stream whose last event is an error is reported by ``T009`` instead.
 
@@ -221,6 +229,12 @@ def stream_truncated(cassette):
         elif d == dialects.OLLAMA:
             if _ollama_done(evs) is None:
                 msg = 'Ollama stream (one JSON object a line) ends without a line with "done": true'
+        elif d == dialects.ASSISTANTS:
+            if not any(e.type == "done" or (e.type is None and e.data == "[DONE]") for e in evs):
+                state = ("after " + next(e.type for e in reversed(evs) if e.type in ASSISTANTS_TERMINAL)
+                         if any(e.type in ASSISTANTS_TERMINAL for e in evs) else "before the run reached a final status")
+                msg = (f"Assistants stream ends with {last.type or 'an untyped event'!r}, without 'event: done' "
+                       f"('data: [DONE]') {state}")
         if msg:
             yield Problem(_pos(it, last), msg + ": the recording was cut short", interaction=it.index)
 
@@ -296,6 +310,10 @@ def events_after_end(cassette):
             end = next((i for i, ev in enumerate(evs) if ev.type == "message_stop"), None)
         elif d == dialects.RESPONSES:
             end = next((i for i, ev in enumerate(evs) if ev.type in RESPONSES_TERMINAL), None)
+            if end is not None and all(dialects.is_done(ev) for ev in evs[end + 1:]):
+                continue  # a [DONE] after it: the OpenAI SDKs stop there
+        elif d == dialects.ASSISTANTS:
+            end = next((i for i, ev in enumerate(evs) if ev.type == "done"), None)
         elif d == dialects.OLLAMA:
             end = _ollama_done(evs)
         if end is None or end == len(evs) - 1:

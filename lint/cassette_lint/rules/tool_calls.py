@@ -106,6 +106,8 @@ def calls(it) -> list[Call]:
                 out = _anthropic_stream(evs)
             elif d == dialects.RESPONSES:
                 out = _responses_stream(evs)
+            elif d == dialects.ASSISTANTS:
+                out = _assistants_stream(evs)
             elif d == dialects.GEMINI:
                 for ev in evs:
                     v = _obj(ev)
@@ -237,6 +239,57 @@ def _responses_stream(evs) -> list[Call]:
         elif t == "response.function_call_arguments.done" and isinstance(v.get("arguments"), str):
             c.done_text, c.done_offset = v["arguments"], ev.data_offset
     out = list(items.values())
+    for c in out:
+        if not c.frags and c.done_text is not None:
+            c.text = c.done_text
+            c.frags = [(0, c.done_offset)]
+        c.parse()
+    return out
+
+
+def _assistants_stream(evs) -> list[Call]:
+    """OpenAI Assistants runs: ``thread.run.step.delta`` events carry each function call's
+    ``step_details.tool_calls[]`` fragments (by ``index`` within the step), joined per call; the
+    ``thread.run.requires_action`` event repeats the whole calls (``required_action.submit_tool_outputs``),
+    read as the calls' final arguments (``done_text``)."""
+    calls_: dict = {}
+    for ev in evs:
+        t = ev.type
+        if t not in ("thread.run.step.delta", "thread.run.requires_action"):
+            continue
+        v = _obj(ev)
+        if v is None:
+            continue
+        if t == "thread.run.requires_action":
+            ra = v.get("required_action")
+            sto = ra.get("submit_tool_outputs") if isinstance(ra, dict) else None
+            for tc in (sto.get("tool_calls") if isinstance(sto, dict) else None) or ():
+                fn = tc.get("function") if isinstance(tc, dict) else None
+                if not isinstance(fn, dict):
+                    continue
+                c = next((x for x in calls_.values() if x.id == tc.get("id")), None)
+                if c is None:
+                    c = calls_[("done", tc.get("id"))] = Call(tc.get("id"), fn.get("name"), "", ev.data_offset)
+                if isinstance(fn.get("arguments"), str):
+                    c.done_text, c.done_offset = fn["arguments"], ev.data_offset
+            continue
+        delta = v.get("delta")
+        sd = delta.get("step_details") if isinstance(delta, dict) else None
+        for tc in (sd.get("tool_calls") if isinstance(sd, dict) else None) or ():
+            if not isinstance(tc, dict) or tc.get("type", "function") != "function":
+                continue
+            fn = tc.get("function") if isinstance(tc.get("function"), dict) else {}
+            key = (v.get("id"), tc.get("index"))
+            c = calls_.get(key)
+            if c is None:
+                c = calls_[key] = Call(tc.get("id"), fn.get("name"), "", ev.data_offset)
+            c.id = c.id or tc.get("id")
+            c.name = c.name or fn.get("name")
+            frag = fn.get("arguments")
+            if isinstance(frag, str) and frag:
+                c.frags.append((len(c.text), ev.data_offset))
+                c.text += frag
+    out = list(calls_.values())
     for c in out:
         if not c.frags and c.done_text is not None:
             c.text = c.done_text

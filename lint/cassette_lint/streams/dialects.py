@@ -12,6 +12,8 @@ Shared by the stream and tool-call rule families.  The dialect is recognised fro
 - ``OLLAMA``: Ollama ``/api/chat`` and ``/api/generate``, streamed as newline-delimited JSON (one
   object a line, the last with ``"done": true``; :mod:`.ndjson`).
 - ``NDJSON``: any other newline-delimited JSON stream (records are checked as JSON only).
+- ``ASSISTANTS``: OpenAI Assistants runs (``/threads/.../runs``; ``event: thread.*``).
+- ``AUDIO``: OpenAI audio endpoints (speech, transcriptions): recognised, judged by no dialect rule.
 
 Results are cached per interaction, so every rule may ask again for free.
 """
@@ -33,6 +35,22 @@ GEMINI = "gemini"
 OLLAMA = "ollama"
 NDJSON = "ndjson"
 
+#: OpenAI endpoints whose streams are neither chat nor Responses (``speech.audio.delta``,
+#: ``transcript.text.delta`` … events): recognised so that no other dialect's rules judge them
+AUDIO = "openai-audio"
+#: OpenAI Assistants runs (``/threads/runs``, ``/threads/{id}/runs``, ``submit_tool_outputs``):
+#: ``event: thread.*`` events, ending ``event: done`` / ``data: [DONE]``
+ASSISTANTS = "openai-assistants"
+#: OpenAI dialects whose clients end a stream at ``data: [DONE]`` (openai-node ``Stream``)
+OPENAI = frozenset({CHAT, RESPONSES, AUDIO, ASSISTANTS})
+
+#: dialects whose events' types are read from the data when the ``event:`` line is absent
+_DATA_TYPED = frozenset({RESPONSES, AUDIO})
+
+#: newline-delimited JSON streams (Cohere ``application/stream+json``): not Server-Sent Events
+NDJSON_TYPES = frozenset({"application/stream+json", "application/x-ndjson", "application/jsonl",
+                          "application/json-seq"})
+
 #: media types of binary event streams that are NOT Server-Sent Events
 BINARY_STREAM_TYPES = frozenset({"application/vnd.amazon.eventstream"})
 
@@ -53,6 +71,10 @@ def _from_url(url: str) -> str | None:
         return RESPONSES
     if ":generatecontent" in path or ":streamgeneratecontent" in path:
         return GEMINI
+    if "/audio/speech" in path or "/audio/transcriptions" in path or "/audio/translations" in path:
+        return AUDIO
+    if "/threads/" in path and "/runs" in path:
+        return ASSISTANTS
     if path.endswith("/v1/messages") or "/publishers/anthropic/" in path:
         return ANTHROPIC
     if "bedrock-runtime." in path and "/model/" in path and "anthropic." in path:
@@ -76,6 +98,8 @@ def _from_payloads(it: "Interaction") -> str | None:
             for ev in rs.body.sse.events:
                 if ev.type and ev.type.startswith("response."):
                     return RESPONSES
+                if ev.type and ev.type.startswith("thread."):
+                    return ASSISTANTS
                 if ev.type in ("message_start", "content_block_start", "message_delta"):
                     return ANTHROPIC
                 v, err = ev.json()
@@ -119,8 +143,18 @@ def dialect(it: "Interaction") -> str | None:
     """The API dialect of an interaction (one of the module constants) or None when unknown."""
     got = it.derived.get("dialect", _UNSET)
     if got is _UNSET:
-        got = it.derived["dialect"] = _from_url(url_of(it)) or _from_payloads(it)
+        got = _from_url(url_of(it)) or _from_payloads(it)
+        if got == ANTHROPIC and _legacy_completion(it):
+            got = None
+        it.derived["dialect"] = got
     return got
+
+
+def _legacy_completion(it: "Interaction") -> bool:
+    """Anthropic's legacy Text Completions (``prompt`` → ``completion`` chunks; Bedrock ``claude-v2``
+    ``invoke``): not the Messages dialect, whose events (``message_start`` …) it never sends."""
+    req = it.request.json_body if it.request is not None else None
+    return isinstance(req, dict) and "prompt" in req and "messages" not in req
 
 
 def is_event_stream(it: "Interaction") -> bool:
@@ -153,6 +187,8 @@ def _is_event_stream(it: "Interaction") -> bool:
         return False
     if ct == "text/event-stream":
         return True
+    if ct in NDJSON_TYPES:
+        return False
     if _sse.looks_like_sse(rs.body.text):
         return True
     if is_ndjson_stream(it):
@@ -192,8 +228,30 @@ def _is_ndjson(it: "Interaction") -> bool:
 
 
 def stream(it: "Interaction") -> "Stream | None":
-    """The parsed SSE stream of the response, or None when the response is not an event stream."""
-    return it.response.body.sse if is_event_stream(it) else None
+    """The parsed SSE stream of the response, or None when the response is not an event stream.
+
+    In an OpenAI Responses stream an event without an ``event:`` line takes its type from its data's
+    ``"type"``: the OpenAI SDKs dispatch on that (openai-node ``Stream.fromSSEResponse`` parses every
+    event's data and ``ResponseStream`` switches on ``event.type``), so a stream written ``data:``-only
+    (as mock servers and some proxies do) is the same stream to the client."""
+    if not is_event_stream(it):
+        return None
+    s = it.response.body.sse
+    if "typed" not in it.derived:
+        it.derived["typed"] = True
+        if dialect(it) in _DATA_TYPED:
+            for ev in s.events:
+                if ev.type is None and not ev.n_event and ev.data and ev.data[:1] == "{":
+                    v, err = ev.json()
+                    t = v.get("type") if err is None and isinstance(v, dict) else None
+                    if isinstance(t, str):
+                        ev.type = t
+    return s
+
+
+def is_done(ev) -> bool:
+    """The ``data: [DONE]`` sentinel, which the OpenAI SDKs take as the end of any stream."""
+    return ev.data == "[DONE]"
 
 
 def events(it: "Interaction") -> list | None:
