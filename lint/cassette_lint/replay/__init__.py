@@ -21,7 +21,8 @@ import re
 from ..records import Value
 
 #: ``--replay-library`` names: a library, with the major version where the behaviour differs by it
-LIBRARY_NAMES = ("go-vcr-v4", "go-vcr-v3", "go-vcr-v2", "go-vcr-v1", "vcrpy", "ruby-vcr", "custom")
+LIBRARY_NAMES = ("go-vcr-v4", "go-vcr-v3", "go-vcr-v2", "go-vcr-v1", "vcrpy", "ruby-vcr", "custom",
+                 "polly", "test-proxy", "httprr", "nock")
 
 #: the default ``match_on`` of each library (the fields its default matcher compares)
 DEFAULT_MATCH_ON = {
@@ -38,6 +39,22 @@ DEFAULT_MATCH_ON = {
     "ruby-vcr": ("method", "uri"),
     # a project matcher cassette-lint cannot see: only library-independent findings stay errors
     "custom": (),
+    # Polly.JS ``matchRequestsBy`` defaults (packages/@pollyjs/core/src/defaults/config.js): method,
+    # headers, body, order and the whole URL but its hash; the entry's ``_id`` is the md5 of the
+    # request normalized by them (utils/normalize-request.js), so any change to a compared part of a
+    # recorded request (a redacted header, an edited body) is a miss
+    "polly": ("method", "headers", "body", "order", "url"),
+    # Azure test-proxy's default ``RecordMatcher`` (Matchers/RecordMatcher.cs): method, URI, headers
+    # (but its default ignored ones: Date, x-ms-date, x-ms-client-request-id, User-Agent,
+    # Request-Id, traceparent …) and the body (``compareBodies`` true); sanitizers rewrite the live
+    # request the same way before it is compared, so a sanitized value (``Sanitized``) still matches
+    "test-proxy": ("method", "uri", "headers", "body"),
+    # httprr (internal/httprr/rr.go ``replayRoundTrip``): the scrubbed request's whole wire text is
+    # the map key, so every byte counts: request line, headers (Content-Length included), body
+    "httprr": ("method", "url", "proto", "headers", "body", "content_length"),
+    # nock (lib/interceptor.js ``match``): scope (scheme, host, port), method, path with its query,
+    # and the recorded request body when there is one; no request headers unless ``reqheaders``
+    "nock": ("method", "scheme", "host", "port", "path", "query", "body"),
 }
 
 #: every matcher name ``match-on`` accepts: vcrpy's built-in matchers (``vcr/matchers.py``), Ruby VCR's
@@ -55,6 +72,10 @@ FORMAT_DEFAULT = {
     "go-vcr-v1": ("go-vcr", "1"),
     "vcrpy": ("vcrpy", None),
     "ruby-vcr": ("ruby-vcr", None),
+    "har": ("polly", None),
+    "test-proxy": ("test-proxy", None),
+    "httprr": ("httprr", None),
+    "nock": ("nock", None),
 }
 
 
