@@ -137,6 +137,7 @@ class _Builder:
         return Mark(line, col, i)
 
     def scalar(self, value, a: int, b: int, style=None) -> JScalar:
+        """A value written as itself from byte ``a`` to ``b`` (style None: no quotes, no escapes)."""
         return JScalar(value, self.mark(a), self.mark(b), style)
 
     def key(self, name: str, b: int) -> JScalar:
@@ -157,8 +158,7 @@ class _Builder:
         for name, part in zip(names, parts):
             text = part.decode("utf-8", "surrogateescape")
             value = int(text) if name == "code" and text.isdigit() else text
-            items.append((self.key(name, p), self.scalar(text if name != "code" else text, p, p + len(part),
-                                                        '"' if name != "code" or not text.isdigit() else None)))
+            items.append((self.key(name, p), self.scalar(text, p, p + len(part))))
             out[name] = value
             p += len(part) + 1
         # headers, up to the empty line
@@ -192,8 +192,8 @@ class _Builder:
                 vb -= 1
             value = content[va:vb].decode("utf-8", "surrogateescape")
             k = len(hdr_items)
-            hdr_items.append(JSequence([self.scalar(name, i, i + colon, '"'),
-                                        self.scalar(value, i + va, i + vb, '"')], self.mark(i), self.mark(j)))
+            hdr_items.append(JSequence([self.scalar(name, i, i + colon),
+                                        self.scalar(value, i + va, i + vb)], self.mark(i), self.mark(j)))
             hdr_data.append([name, value])
             i = j + 1
         if not blank and request is False and i >= end:
@@ -227,7 +227,7 @@ class _Builder:
             seg = d[x:y].decode("utf-8", "surrogateescape")
             vruns.append((v, self.chars(x), len(seg)))
             v += len(seg)
-        body_node = self.scalar(text, body_start, end, '"')
+        body_node = self.scalar(text, body_start, end)
         items.append((self.key("body", body_start), body_node))
         self.locators[bp] = SpanLocator(self.source, self.chars(body_start), self.chars(end),
                                         vruns or [(0, self.chars(body_start), 0)])
@@ -311,11 +311,11 @@ def load(path: str, data: bytes) -> LoadResult:
         req_node, req_data = b.message(ra, rb, rp + ("request",), True, problems, rec)
         resp_node, resp_data = b.message(rb, re_, rp + ("response",), False, problems, rec)
         rec_nodes.append(JMapping([
-            (b.key("lengths", i), b.scalar(line.decode("ascii"), i, j, '"')),
+            (b.key("lengths", i), b.scalar(line.decode("ascii"), i, j)),
             (b.key("request", ra), req_node), (b.key("response", rb), resp_node)], b.mark(i), b.mark(re_)))
         rec_data.append({"lengths": line.decode("ascii"), "request": req_data, "response": resp_data})
         i = re_
-    root = JMapping([(b.key("httprr trace", 0), b.scalar("v1", 13, 15, '"')),
+    root = JMapping([(b.key("httprr trace", 0), b.scalar("v1", 13, 15)),
                      (b.key("records", len(HEADER)), JSequence(rec_nodes, b.mark(len(HEADER)), b.mark(n)))],
                     b.mark(0), b.mark(n))
     doc = TraceDocument(source, root, {"httprr trace": "v1", "records": rec_data}, records)
