@@ -482,3 +482,14 @@ def test_forced_format_is_accepted(tmp_path, name):
 
     opt = next(o for o in main.commands["check"].params if o.name == "cassette_format")
     assert name in opt.type.choices
+
+
+def test_testproxy_variables_holding_a_credential_are_reported_and_fixed(tmp_path):
+    e = tp_entry({"id": "x"}, "application/json", "https://api.openai.com/v1/files")
+    p = tmp_path / "Session.json"
+    p.write_text(json.dumps({"Entries": [e], "Variables": {"OPENAI_API_KEY": "api-key",
+                                                           "SEARCH_API_KEY": "Zq8" + KEY[20:60]}}, indent=2))
+    (f,) = lint_file(p)
+    assert f.rule == "K023" and '"SEARCH_API_KEY"' in p.read_text().splitlines()[f.line - 1]
+    fixed = json.loads(fix_all(p))
+    assert fixed["Variables"]["OPENAI_API_KEY"] == "api-key" and KEY[20:60] not in json.dumps(fixed)

@@ -346,6 +346,8 @@ class Cassette:
         self.interactions: list[Interaction] = [] if interactions is None else interactions
         self.version = version
         self._profile: "Profile | None" = None
+        #: values the recording stores for playback (test-proxy ``Variables``): ``[(name, Value)]``
+        self.variables: list[tuple[str, Value]] | None = None
 
     @property
     def profile(self) -> "Profile":

@@ -50,6 +50,9 @@ def is_text(msg: Message) -> bool:
 
 def build(doc: Document, path: str) -> Cassette:
     cas = Cassette(path=path, format=FORMAT, doc=doc)
+    variables = doc.data.get("Variables")
+    if isinstance(variables, dict):
+        cas.variables = [(str(k), Value(v, ("Variables", k), doc)) for k, v in variables.items()]
     for i, raw in enumerate(doc.data["Entries"]):
         ip = ("Entries", i)
         it = Interaction(index=i, path=ip, doc=doc)

@@ -83,6 +83,9 @@ class _Scan:
                 msg = getattr(it, side, None)
                 if msg is not None:
                     self.message(it.index, side, msg)
+        for name, v in cassette.variables or ():  # values a format stores for playback (test-proxy)
+            if isinstance(v.value, str) and v.value:
+                self.variable(name, v)
 
     def add(self, code, it, doc, path, start, end, value, message, body_msg=None, exact=True,
             pos=None, span=None, written=None, name=None, view=None):
@@ -216,6 +219,17 @@ class _Scan:
             self.add("K022", it, doc, path, a, b, text[a:b],
                      f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette; "
                      f"redact it", name=name, view=view)
+
+    def variable(self, name, v) -> None:
+        """A recording's stored variable (test-proxy ``Variables``): tokens, or a credential by its name."""
+        text = v.value
+        found = self.tokens(None, v.doc, v.path, text, f"recorded variable {name[:40]!r}")
+        key = S.norm_key(name)
+        if (not found and (key in S.CREDENTIAL_PARAMS or key.endswith(("apikey", "key", "token", "secret")))
+                and not S.is_placeholder(text) and S.looks_real(text)):
+            self.add("K023", None, v.doc, v.path, 0, len(text), text,
+                     f"recorded variable {name[:40]!r} holds a credential {S.mask(text)}: the test reads it back "
+                     f"on playback, so it is kept in clear; {_ADVICE}")
 
     def cookie_record(self, it, side, cname, v) -> None:
         """A cookie recorded as its own field (HAR ``cookies: [{name, value}]``): as a cookie header's."""
