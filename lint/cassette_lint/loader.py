@@ -104,6 +104,8 @@ try:
 except ImportError:  # pragma: no cover
     _SCALARS, _MAPPINGS, _SEQUENCES, _YAML_ERRORS = (ScalarNode,), (MappingNode,), (SequenceNode,), (YAMLError,)
 
+_JSCALAR = _json.JScalar
+
 #: deepest nesting accepted; cassettes are about 6 levels deep
 MAX_DEPTH = 200
 #: an alias graph that expands beyond this many nodes is reported as an alias bomb and not read
@@ -567,6 +569,9 @@ class _Builder:
             if node.style or (v and v[0] not in _MAYBE_NOT_STR):
                 return v, 1  # quoted or block, or plain text that cannot be a number, bool or null
             return resolve_plain(v), 1
+        if node.__class__ is _JSCALAR:  # a JSON scalar: a string, or a number/true/false/null as written
+            self._expanded += 1
+            return (node.value if node.style else resolve_plain(node.value)), 1
         if isinstance(node, _SCALARS):
             self._expanded += 1
             return self._scalar(node, path), 1

@@ -32,7 +32,7 @@ import re
 
 from .findings import Edit, Fix, Problem
 from .loader import Document, LoadResult
-from .loader_json import JMapping, JScalar, JSequence, Mark
+from .loader_json import JMapping, JScalar, JSequence, LazyMark
 from .source import Pos, Source, SpanLocator
 
 #: the code of the problem this step emits (its rule: :mod:`cassette_lint.rules.loading`)
@@ -53,6 +53,22 @@ class RawSource(Source):
     raw bytes in the file): byte offsets count them as the one byte each they are."""
 
     __slots__ = ()
+
+    @property
+    def line_starts(self):
+        """Lines end at LF only (a trace's CRLF is one break, a lone CR inside raw bytes is none):
+        found with ``str.find``, not character by character."""
+        if self._line_starts is None:
+            from array import array
+
+            starts = array("q", (0,))
+            find, add = self.text.find, starts.append
+            i = find("\n")
+            while i != -1:
+                add(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+        return self._line_starts
 
     def byte_offset(self, index: int) -> int:
         if self._ascii:
@@ -131,10 +147,8 @@ class _Builder:
         self.chars = _Chars(data, len(data) == len(source.text))
         self.locators: dict[tuple, SpanLocator] = {}
 
-    def mark(self, b: int) -> Mark:
-        i = self.chars(b)
-        line, col = self.source.line_col(i)
-        return Mark(line, col, i)
+    def mark(self, b: int) -> LazyMark:
+        return LazyMark(self.chars(b), self.source)
 
     def scalar(self, value, a: int, b: int, style=None) -> JScalar:
         """A value written as itself from byte ``a`` to ``b`` (style None: no quotes, no escapes)."""

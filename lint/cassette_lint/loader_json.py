@@ -32,6 +32,25 @@ class Mark:
         self.index = index
 
 
+class LazyMark:
+    """A mark whose line and column are found from its index only when asked (most nodes' never are:
+    a position is computed for the few values a finding points at)."""
+
+    __slots__ = ("index", "_source")
+
+    def __init__(self, index: int, source: Source):
+        self.index = index
+        self._source = source
+
+    @property
+    def line(self) -> int:
+        return self._source.line_col(self.index)[0]
+
+    @property
+    def column(self) -> int:
+        return self._source.line_col(self.index)[1]
+
+
 class JScalar(ScalarNode):
     tag = ""
     __slots__ = ()
@@ -79,9 +98,8 @@ def compose(source: Source, max_depth: int):
     """The root node of the JSON text in ``source`` (raises :class:`JSONSyntaxError`, :class:`TooDeep`)."""
     text = source.text
 
-    def mark(i: int) -> Mark:
-        line, col = source.line_col(i)
-        return Mark(line, col, i)
+    def mark(i: int) -> LazyMark:
+        return LazyMark(i, source)
 
     def value(i: int, depth: int):
         i = _WS.match(text, i).end()
