@@ -169,8 +169,9 @@ class Document:
         self.key_tags: dict[tuple, str] = {}
         self._key_index: dict[int, dict] = {}
         #: locators a format adapter sets for values that are not one scalar as written (a body joined
-        #: from an array of lines, a raw httprr body): :meth:`locator` answers them first
-        self.locators: dict[tuple, ScalarLocator] = {}
+        #: from an array of lines, a raw httprr body), or functions that build one when first asked for:
+        #: :meth:`locator` answers them first
+        self.locators: dict[tuple, Any] = {}
 
     # -- path → node ------------------------------------------------------------------------------
     def _mapping_index(self, node) -> dict:
@@ -257,6 +258,8 @@ class Document:
         if self.locators:
             loc = self.locators.get(tuple(path))
             if loc is not None:
+                if not isinstance(loc, ScalarLocator):  # a factory: built when first asked for
+                    loc = self.locators[tuple(path)] = loc()
                 return loc
         node = self.node_at(path)
         style = getattr(node, "style", None) if isinstance(node, _SCALARS) else None
@@ -368,6 +371,10 @@ def load(path: str, data: bytes, as_json: bool | None = None) -> LoadResult:
     source.odd_breaks = "\x85" in text or "\u2028" in text or "\u2029" in text
     if not text.strip():
         return LoadResult(source, None, [(EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
+    if is_json(path):
+        fast = _json_fast(source, text)
+        if fast is not None:
+            return fast
     try:
         deep = None if as_json else _too_deep(text, source)
         if deep is not None:
@@ -412,6 +419,87 @@ def load(path: str, data: bytes, as_json: bool | None = None) -> LoadResult:
         problems.append((NOT_A_MAPPING, Problem(mark_pos(source, root.start_mark), msg)))
         return LoadResult(source, doc, problems)
     return LoadResult(source, doc, problems)
+
+
+class LazyDocument(Document):
+    """A JSON document whose data the standard library's C decoder built: its nodes (positions) are
+    composed only when a position is first asked for (a clean file never composes them)."""
+
+    def __init__(self, source: Source, data: Any):
+        self._root_node = None
+        Document.__init__(self, source, None, data)
+
+    @property
+    def root(self):
+        if self._root_node is None:
+            self._root_node = _json.compose(self.source, MAX_DEPTH)
+        return self._root_node
+
+    @root.setter
+    def root(self, value) -> None:
+        self._root_node = value
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _pairs(pairs: list) -> dict:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise _Duplicate  # the composing path reports each duplicate key at its line
+    return d
+
+
+def _no_constant(name: str):
+    raise ValueError(name)  # NaN, Infinity: not JSON (the composing path reports them)
+
+
+def _json_fast(source: Source, text: str) -> LoadResult | None:
+    """A JSON file decoded by :func:`json.loads` (C), its nodes left for later; ``None`` when the file
+    needs the composing path to report something (a syntax error, a duplicate key, deep nesting)."""
+    import json
+
+    if text.count("[") + text.count("{") >= MAX_DEPTH and _json_depth(text) > MAX_DEPTH:
+        return None
+    try:
+        data_ = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
+    except (ValueError, _Duplicate, RecursionError):
+        return None
+    doc = LazyDocument(source, data_)
+    problems: list = []
+    if not isinstance(data_, dict):
+        kind = "a list" if isinstance(data_, list) else f"a {type(data_).__name__} scalar"
+        msg = f"top level is {kind}, not a mapping: this is not a cassette"
+        if old_vcrpy_layout(data_):
+            msg = ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
+                   "later refuse to load; migrate it (python -m vcr.migration) or re-record")
+        problems.append((NOT_A_MAPPING, Problem(source.pos(len(text) - len(text.lstrip())), msg)))
+    return LoadResult(source, doc, problems)
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of brackets outside strings (an upper bound is enough: strings skipped)."""
+    depth = best = 0
+    i, n = 0, len(text)
+    in_str = False
+    while i < n:
+        c = text[i]
+        if in_str:
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+        elif c in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif c in "]}":
+            depth -= 1
+        i += 1
+    return best
 
 
 #: nesting the recursive C composer is never asked to build (it overflows the C stack near 40,000

@@ -86,19 +86,26 @@ def _emit(text: str, node, out: list, segs: list, pos: list, end: bool = False) 
     pos[0] += len(text)
 
 
-def structured_body(path: tuple, msg: Message, doc: Document, how: str) -> Body:
-    """The body stored as JSON structure at ``path``, as the recorder re-serializes it on replay
-    (``how`` names that, for messages); its stored bytes are gone, so no declared length compares."""
+def structured_body(value, path: tuple, msg: Message, doc: Document, how: str) -> Body:
+    """The body stored as JSON structure (``value``, at ``path``), as the recorder re-serializes it on
+    replay (``how`` names that, for messages); its stored bytes are gone, so no declared length
+    compares. Its locator is built from the nodes only when a finding asks for a position."""
+    text = _dumps(value)
+    b = Body(text, text.encode("utf-8", "surrogatepass"), False, path, doc, msg)
+    b.decoded = how
+    doc.locators[tuple(path)] = lambda: _locator(doc, path, text)
+    msg.uncompressed = Value(True, path, doc)  # the declared length counted the bytes sent, not these
+    return b
+
+
+def _locator(doc: Document, path: tuple, text: str) -> StructLocator:
     node = doc.node_at(path)
     out: list = []
     segs: list = []
     _walk(node, doc, out, segs, [0])
-    text = "".join(out)
-    b = Body(text, text.encode("utf-8", "surrogatepass"), False, path, doc, msg)
-    b.decoded = how
-    doc.locators[tuple(path)] = StructLocator(doc, node, segs)
-    msg.uncompressed = Value(True, path, doc)  # the declared length counted the bytes sent, not these
-    return b
+    if "".join(out) != text:  # a number spelled otherwise than Python writes it: no exact offsets
+        segs = [(0, len(text), None, node.start_mark.index)]
+    return StructLocator(doc, node, segs)
 
 
 def joined_text(parts: list, path: tuple, doc: Document) -> str:
@@ -108,9 +115,12 @@ def joined_text(parts: list, path: tuple, doc: Document) -> str:
 
     text = "".join(parts)
     if parts:
-        locs, offset = [], 0
-        for k, part in enumerate(parts):
-            locs.append((offset, doc.locator(path + (k,))))
-            offset += len(part)
-        doc.locators[tuple(path)] = JoinedLocator(locs)
+        def build() -> JoinedLocator:
+            locs, offset = [], 0
+            for k, part in enumerate(parts):
+                locs.append((offset, doc.locator(path + (k,))))
+                offset += len(part)
+            return JoinedLocator(locs)
+
+        doc.locators[tuple(path)] = build
     return text

@@ -105,4 +105,4 @@ def _body(raw: dict, key: str, msg: Message, doc: Document, binary: bool) -> Bod
         if binary:
             return _hex([v], path, msg, doc)
         return _vcr.body(v, path, msg, doc)
-    return _structured.structured_body(path, msg, doc, "JSON value")
+    return _structured.structured_body(v, path, msg, doc, "JSON value")

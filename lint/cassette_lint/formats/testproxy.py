@@ -123,4 +123,4 @@ def _body(raw: dict, key: str, msg: Message, doc: Document) -> Body:
             b.text = None
             return b
         return _vcr.body(Binary(data), path, msg, doc)
-    return _structured.structured_body(path, msg, doc, "JSON value")
+    return _structured.structured_body(v, path, msg, doc, "JSON value")
