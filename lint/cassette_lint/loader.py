@@ -460,11 +460,11 @@ def _json_fast(source: Source, text: str) -> LoadResult | None:
     needs the composing path to report something (a syntax error, a duplicate key, deep nesting)."""
     import json
 
-    if text.count("[") + text.count("{") >= MAX_DEPTH and _json_depth(text) > MAX_DEPTH:
-        return None
     try:
         data_ = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
     except (ValueError, _Duplicate, RecursionError):
+        return None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep_data(data_):
         return None
     doc = LazyDocument(source, data_)
     problems: list = []
@@ -474,32 +474,23 @@ def _json_fast(source: Source, text: str) -> LoadResult | None:
         if old_vcrpy_layout(data_):
             msg = ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
                    "later refuse to load; migrate it (python -m vcr.migration) or re-record")
-        problems.append((NOT_A_MAPPING, Problem(source.pos(len(text) - len(text.lstrip())), msg)))
+        start = len(text) - len(text.lstrip())
+        problems.append((NOT_A_MAPPING, Problem(source.pos(start) if start else Pos(1, 1), msg)))
     return LoadResult(source, doc, problems)
 
 
-def _json_depth(text: str) -> int:
-    """The deepest nesting of brackets outside strings (an upper bound is enough: strings skipped)."""
-    depth = best = 0
-    i, n = 0, len(text)
-    in_str = False
-    while i < n:
-        c = text[i]
-        if in_str:
-            if c == "\\":
-                i += 2
-                continue
-            if c == '"':
-                in_str = False
-        elif c == '"':
-            in_str = True
-        elif c in "[{":
-            depth += 1
-            best = max(best, depth)
-        elif c in "]}":
-            depth -= 1
-        i += 1
-    return best
+def _too_deep_data(data: Any) -> bool:
+    """True when ``data`` nests deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack = [(data, 0)]
+    while stack:
+        v, d = stack.pop()
+        if d > MAX_DEPTH:
+            return True
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values() if isinstance(x, (dict, list)))
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
+    return False
 
 
 #: nesting the recursive C composer is never asked to build (it overflows the C stack near 40,000

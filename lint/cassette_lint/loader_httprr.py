@@ -114,9 +114,28 @@ class TraceDocument(Document):
     """A loaded httprr trace: the Document every format has, plus where each record is."""
 
     def __init__(self, source: Source, root, data, records: list[Record]):
+        self._root_node = root
         Document.__init__(self, source, root, data)
         self.records = records
         self._starts = [r.line_start for r in records]
+        self.body_paths: list[tuple] = []
+
+    @property
+    def root(self):
+        """The position nodes, built by a second pass over the bytes when first asked for."""
+        if self._root_node is None:
+            _, _, _, root, locators = _parse(self.source, self.source.data, True)
+            self._root_node = root
+            self.locators.update(locators)
+        return self._root_node
+
+    @root.setter
+    def root(self, value) -> None:
+        self._root_node = value
+
+    def compose_locator(self, path: tuple):
+        self.root  # noqa: B018 - builds the nodes and the body locators
+        return self.locators[path]
 
     def reframe(self, fix: Fix) -> Fix | None:
         """``fix`` with each record it resizes given its new length line; None when an edit falls in a
@@ -141,20 +160,27 @@ class TraceDocument(Document):
 
 
 class _Builder:
-    def __init__(self, source: Source, data: bytes):
+    """Parses the records; with ``nodes`` also builds the position nodes and body locators (a second
+    pass, made only when a position is first asked for)."""
+
+    def __init__(self, source: Source, data: bytes, nodes: bool):
         self.source = source
         self.data = data
+        self.nodes = nodes
         self.chars = _Chars(data, len(data) == len(source.text))
         self.locators: dict[tuple, SpanLocator] = {}
+        self._recs: list = []
 
-    def mark(self, b: int) -> LazyMark:
-        return LazyMark(self.chars(b), self.source)
+    def mark(self, b: int):
+        return LazyMark(self.chars(b), self.source) if self.nodes else None
 
-    def scalar(self, value, a: int, b: int, style=None) -> JScalar:
+    def scalar(self, value, a: int, b: int, style=None):
         """A value written as itself from byte ``a`` to ``b`` (style None: no quotes, no escapes)."""
-        return JScalar(value, self.mark(a), self.mark(b), style)
+        return JScalar(value, self.mark(a), self.mark(b), style) if self.nodes else None
 
-    def key(self, name: str, b: int) -> JScalar:
+    def key(self, name: str, b: int):
+        if not self.nodes:
+            return None
         m = self.mark(b)
         return JScalar(name, m, m, '"')
 
@@ -205,15 +231,16 @@ class _Builder:
             while vb > va and content[vb - 1:vb] in (b" ", b"\t"):
                 vb -= 1
             value = content[va:vb].decode("utf-8", "surrogateescape")
-            k = len(hdr_items)
-            hdr_items.append(JSequence([self.scalar(name, i, i + colon),
-                                        self.scalar(value, i + va, i + vb)], self.mark(i), self.mark(j)))
+            if self.nodes:
+                hdr_items.append(JSequence([self.scalar(name, i, i + colon),
+                                            self.scalar(value, i + va, i + vb)], self.mark(i), self.mark(j)))
             hdr_data.append([name, value])
             i = j + 1
         if not blank and request is False and i >= end:
             body_start = end
-        items.append((self.key("headers", line_end + 1), JSequence(hdr_items, self.mark(line_end + 1),
-                                                                   self.mark(body_start))))
+        if self.nodes:
+            items.append((self.key("headers", line_end + 1), JSequence(hdr_items, self.mark(line_end + 1),
+                                                                       self.mark(body_start))))
         out["headers"] = hdr_data
         # the body: de-chunked when chunked
         te = ",".join(v for n, v in hdr_data if n.lower() == "transfer-encoding").lower()
@@ -235,18 +262,19 @@ class _Builder:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = raw.decode("utf-8", "surrogateescape")
+        out["body"] = text
+        out["body_bytes"] = raw
+        if not self.nodes:
+            return None, out
         bp = path + ("body",)
         vruns, v = [], 0
         for x, y in runs:
             seg = d[x:y].decode("utf-8", "surrogateescape")
             vruns.append((v, self.chars(x), len(seg)))
             v += len(seg)
-        body_node = self.scalar(text, body_start, end)
-        items.append((self.key("body", body_start), body_node))
+        items.append((self.key("body", body_start), self.scalar(text, body_start, end)))
         self.locators[bp] = SpanLocator(self.source, self.chars(body_start), self.chars(end),
                                         vruns or [(0, self.chars(body_start), 0)])
-        out["body"] = text
-        out["body_bytes"] = raw
         return JMapping(items, self.mark(a), self.mark(end)), out
 
     def dechunk(self, a: int, end: int):
@@ -287,8 +315,20 @@ def load(path: str, data: bytes) -> LoadResult:
         return LoadResult(source, None, [(CORRUPT_TRACE, Problem(Pos(1, 1), (
             f"not an httprr trace: the first line is {first!r}, not 'httprr trace v1' (httprr's Open "
             "fails: \"not an httprr trace\")")))])
-    b = _Builder(source, data)
-    b._recs = []
+    got = _parse(source, data, False)
+    if isinstance(got, LoadResult):
+        return got
+    records, rec_data, problems, _, _ = got
+    doc = TraceDocument(source, None, {"httprr trace": "v1", "records": rec_data}, records)
+    doc.body_paths = [("records", k, side, "body") for k in range(len(records)) for side in ("request", "response")]
+    for bp in doc.body_paths:
+        doc.locators[bp] = lambda bp=bp: doc.compose_locator(bp)
+    return LoadResult(source, doc, problems)
+
+
+def _parse(source: Source, data: bytes, nodes: bool):
+    """(records, data, problems, root node, body locators), or the LoadResult of a broken framing."""
+    b = _Builder(source, data, nodes)
     records: list[Record] = []
     rec_nodes, rec_data = [], []
     problems: list = []
@@ -299,12 +339,12 @@ def load(path: str, data: bytes) -> LoadResult:
         j = data.find(b"\n", i)
         line = data[i:j if j != -1 else n]
         f1, _, f2 = line.partition(b" ")
-        pos = source.pos(b.chars(i))
         ok = j != -1 and _ATOI.match(f1) is not None and _ATOI.match(f2) is not None
         n1 = int(f1) if ok else 0
         n2 = int(f2) if ok else 0
         rest = n - (j + 1) if j != -1 else 0
         if not ok or n1 < 0 or n2 < 0 or n1 > rest or n2 > rest - n1:
+            pos = source.pos(b.chars(i))
             if not ok:
                 why = f"its length line {line[:40].decode('utf-8', 'replace')!r} is not '<request bytes> <response bytes>'"
             else:
@@ -314,6 +354,7 @@ def load(path: str, data: bytes) -> LoadResult:
         rec = Record(i, j + 1, n1, n2)
         ra, rb, re_ = j + 1, j + 1 + n1, j + 1 + n1 + n2
         if not _REQUEST_LINE.match(data, ra, rb) or not data.startswith(b"HTTP/", rb):
+            pos = source.pos(b.chars(i))
             seen = data[rb:rb + 12].decode("utf-8", "replace")
             return LoadResult(source, None, [(CORRUPT_TRACE, Problem(pos, (
                 f"record {k + 1}: the lengths {n1} {n2} do not frame the record (the response would start "
@@ -324,14 +365,15 @@ def load(path: str, data: bytes) -> LoadResult:
         rp = ("records", k)
         req_node, req_data = b.message(ra, rb, rp + ("request",), True, problems, rec)
         resp_node, resp_data = b.message(rb, re_, rp + ("response",), False, problems, rec)
-        rec_nodes.append(JMapping([
-            (b.key("lengths", i), b.scalar(line.decode("ascii"), i, j)),
-            (b.key("request", ra), req_node), (b.key("response", rb), resp_node)], b.mark(i), b.mark(re_)))
+        if nodes:
+            rec_nodes.append(JMapping([
+                (b.key("lengths", i), b.scalar(line.decode("ascii"), i, j)),
+                (b.key("request", ra), req_node), (b.key("response", rb), resp_node)], b.mark(i), b.mark(re_)))
         rec_data.append({"lengths": line.decode("ascii"), "request": req_data, "response": resp_data})
         i = re_
-    root = JMapping([(b.key("httprr trace", 0), b.scalar("v1", 13, 15)),
-                     (b.key("records", len(HEADER)), JSequence(rec_nodes, b.mark(len(HEADER)), b.mark(n)))],
-                    b.mark(0), b.mark(n))
-    doc = TraceDocument(source, root, {"httprr trace": "v1", "records": rec_data}, records)
-    doc.locators.update(b.locators)
-    return LoadResult(source, doc, problems)
+    root = None
+    if nodes:
+        root = JMapping([(b.key("httprr trace", 0), b.scalar("v1", 13, 15)),
+                         (b.key("records", len(HEADER)), JSequence(rec_nodes, b.mark(len(HEADER)), b.mark(n)))],
+                        b.mark(0), b.mark(n))
+    return records, rec_data, problems, root, b.locators
