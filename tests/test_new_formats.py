@@ -12,6 +12,7 @@ import gzip
 import json
 import random
 import re
+import pathlib
 import string
 
 import pytest
@@ -493,3 +494,149 @@ def test_testproxy_variables_holding_a_credential_are_reported_and_fixed(tmp_pat
     assert f.rule == "K023" and '"SEARCH_API_KEY"' in p.read_text().splitlines()[f.line - 1]
     fixed = json.loads(fix_all(p))
     assert fixed["Variables"]["OPENAI_API_KEY"] == "api-key" and KEY[20:60] not in json.dumps(fixed)
+
+
+def test_damaged_recordings_of_each_format_never_raise(tmp_path):
+    rng = random.Random(7)
+    base = {"t.httprr": trace((REQ, RESP), (REQ, RESP)),
+            "r.har": har([entry('{"a":1}', gzip_response('{"ok":1}'))]).encode(),
+            "n.json": json.dumps([nock_def({"a": 1})]).encode(),
+            "s.json": json.dumps({"Entries": [tp_entry(ASSISTANTS_LINES)]}).encode()}
+    for name, data in base.items():
+        for _ in range(40):
+            b = bytearray(data)
+            for _ in range(rng.randint(1, 4)):
+                i = rng.randrange(len(b))
+                op = rng.random()
+                if op < 0.4:
+                    b[i] = rng.randrange(256)
+                elif op < 0.7:
+                    del b[i:i + rng.randint(1, 20)]
+                else:
+                    b[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 5)))
+            p = tmp_path / name
+            p.write_bytes(bytes(b))
+            assert "X001" not in [f.rule for f in lint_file(p)], (name, bytes(b)[:200])
+
+
+# == the real recorders as oracles (Node.js; skipped without node/npm or the npm registry) ===============
+
+NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
+
+
+def _npm_install(cache_dir: pathlib.Path, packages: list[str]) -> pathlib.Path:
+    """``packages`` installed once into pytest's cache (the npm registry, as pip's index is used)."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("node") and shutil.which("npm")):
+        pytest.skip("node/npm not available")
+    mods = cache_dir / "node_modules"
+    names = [p if p.count("@") == 1 and p.startswith("@") else p.rsplit("@", 1)[0] if "@" in p[1:] else p
+             for p in packages]
+    if not all((mods / n).exists() for n in names):
+        try:
+            res = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(cache_dir),
+                                  *packages], capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            pytest.skip("npm install took over two minutes")
+        if res.returncode != 0:
+            pytest.skip("npm install failed: " + (res.stderr.strip().splitlines() or ["?"])[-1])
+    return mods
+
+
+def _node(script: str, mods: pathlib.Path):
+    import os
+    import subprocess
+
+    def replay(*files) -> list[dict]:
+        res = subprocess.run(["node", str(NODE_DIR / script), *map(str, files)], capture_output=True,
+                             text=True, timeout=300, env={**os.environ, "NODE_PATH": str(mods)})
+        assert res.returncode == 0, res.stderr
+        return [json.loads(ln) for ln in res.stdout.splitlines()]
+
+    return replay
+
+
+@pytest.fixture(scope="session")
+def nock_oracle(request):
+    return _node("nock_replay.js", _npm_install(pathlib.Path(request.config.cache.mkdir("node-oracle-nock")),
+                                                ["nock@14"]))
+
+
+@pytest.fixture(scope="session")
+def polly_oracle(request):
+    return _node("polly_replay.js", _npm_install(pathlib.Path(request.config.cache.mkdir("node-oracle-polly")),
+                                                 ["@pollyjs/core@6", "@pollyjs/adapter-node-http@6",
+                                                  "@pollyjs/persister-fs@6"]))
+
+
+def _replays(line: dict) -> bool:
+    return line.get("loaded", not line.get("error")) and all(not r.get("error") and r.get("status") == r.get("expected") for r in line["replies"])
+
+
+def test_nock_replays_every_shared_recording(nock_oracle):
+    root = needs_shared("corpus/nock-otel-js-contrib")
+    lines = nock_oracle(*sorted(root.iterdir()))
+    assert len(lines) == 45 and all(_replays(ln) for ln in lines), [ln for ln in lines if not _replays(ln)][:2]
+
+
+def test_nock_agrees_on_a_truncated_hex_chunk_and_loads_the_fixed_recording(nock_oracle, tmp_path):
+    z = gzip.compress(b'{"id":"chatcmpl-1","object":"chat.completion","choices":[]}').hex()
+    gz = {"content-encoding": "gzip", "content-type": "application/json"}
+    p = tmp_path / "cut.json"
+    p.write_text(json.dumps([nock_def([z[:40], z[40:-4]], gz)], indent=4))
+    assert "F001" in [f.rule for f in lint_file(p)]
+    (line,) = nock_oracle(p)
+    assert line["loaded"] and "gunzip" in line["replies"][0]["error"]
+    d = nock_def({"ok": True}, {"content-type": "application/json"})
+    d["body"]["api_key"] = KEY
+    q = tmp_path / "key.json"
+    q.write_text(json.dumps([d], indent=4))
+    fix_all(q)
+    assert KEY not in q.read_text()
+    (line,) = nock_oracle(q)
+    assert _replays(line)
+
+
+@pytest.fixture(scope="module")
+def polly_replayed(polly_oracle):
+    """The shared HAR files Polly replays entry by entry (the others miss on matchRequestsBy options
+    their own test suites set, or use another adapter), with Polly's replies."""
+    root = needs_shared("corpus/har-openllmetry-js")
+    return {ln["file"]: ln["replies"] for ln in polly_oracle(*sorted(root.iterdir())) if _replays(ln)}
+
+
+def test_polly_decodes_every_gzip_chunk_array_as_cassette_lint_does(polly_replayed):
+    compared = 0
+    for path, replies in polly_replayed.items():
+        cas, _ = model_of(path)
+        for it, reply in zip(cas.interactions, replies):
+            if "decoded" in reply:
+                assert len(it.response.body.data) == reply["bytes"], (path, it.index)
+                assert len(it.response.body.text.encode()) == reply["decoded"], (path, it.index)
+                compared += 1
+    assert len(polly_replayed) >= 60 and compared >= 20
+
+
+def test_polly_agrees_on_a_corrupted_chunk_and_replays_a_fixed_credential(polly_replayed, polly_oracle, tmp_path):
+    path = next(p for p, r in polly_replayed.items() if "decoded" in r[0])
+    har_ = json.loads(open(path).read())
+    content = har_["log"]["entries"][0]["response"]["content"]
+    chunks = json.loads(content["text"])
+    chunks[-1] = base64.b64encode(base64.b64decode(chunks[-1])[:-6]).decode()  # its last bytes lost
+    content["text"] = json.dumps(chunks)
+    cut = tmp_path / "cut.har"
+    cut.write_text(json.dumps(har_, indent=2))
+    assert "F001" in [f.rule for f in lint_file(cut)]
+    (line,) = polly_oracle(cut)
+    assert "gunzip" in (line["replies"][0].get("error") or "")
+    har_ = json.loads(open(path).read())
+    har_["log"]["entries"][0]["response"]["headers"].append({"name": "x-api-key", "value": KEY})
+    key = tmp_path / "key.har"
+    key.write_text(json.dumps(har_, indent=2))
+    assert any(f.rule == "K001" for f in lint_file(key))
+    fix_all(key)
+    assert KEY not in key.read_text()
+    (line,) = polly_oracle(key)
+    assert _replays(line)
