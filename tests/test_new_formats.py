@@ -640,3 +640,11 @@ def test_polly_agrees_on_a_corrupted_chunk_and_replays_a_fixed_credential(polly_
     assert KEY not in key.read_text()
     (line,) = polly_oracle(key)
     assert _replays(line)
+
+
+def test_an_empty_nock_recording_is_clean_when_named_and_skipped_when_walked(tmp_path):
+    p = tmp_path / "mock-responses" / "nothing.json"
+    p.parent.mkdir()
+    p.write_text("[]\n")
+    assert lint_file(p) == []  # nockBack writes [] for a test that made no request (pre-commit names it)
+    assert run.run([str(tmp_path)], Options()).checked == []

@@ -32,8 +32,9 @@ ACCEPTED_TAGS: frozenset[str] = frozenset()
 
 
 def matches(data: Any) -> bool:
-    return (isinstance(data, list) and bool(data)
-            and all(isinstance(e, dict) and "scope" in e and "method" in e for e in data))
+    """A list of definitions; ``[]`` too (nockBack writes it for a test that made no request; a walked
+    directory's ``[]`` files are skipped as no cassette, see ``formats.json_may_be_cassette``)."""
+    return isinstance(data, list) and all(isinstance(e, dict) and "scope" in e and "method" in e for e in data)
 
 
 def headers(raw: Any, path: tuple, doc: Document) -> Headers:
