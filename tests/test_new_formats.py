@@ -648,3 +648,19 @@ def test_an_empty_nock_recording_is_clean_when_named_and_skipped_when_walked(tmp
     p.write_text("[]\n")
     assert lint_file(p) == []  # nockBack writes [] for a test that made no request (pre-commit names it)
     assert run.run([str(tmp_path)], Options()).checked == []
+
+
+def test_assistants_submit_tool_outputs_must_answer_the_required_calls(tmp_path):
+    run_url = "https://api.openai.com/v1/threads/thread_1/runs/run_1/submit_tool_outputs"
+    answer = tp_entry(["event: thread.run.completed\n", 'data: {"id":"run_1","status":"completed"}\n', "\n",
+                       "event: done\n", "data: [DONE]\n", "\n"], uri=run_url)
+    answer["RequestBody"] = {"tool_outputs": [{"tool_call_id": "call_1", "output": "3"}], "stream": True}
+    p = tmp_path / "Session.json"
+    p.write_text(json.dumps({"Entries": [tp_entry(ASSISTANTS_LINES), answer], "Variables": {}}, indent=2))
+    assert lint_file(p) == []
+    answer["RequestBody"]["tool_outputs"][0]["tool_call_id"] = "call_9"
+    p.write_text(json.dumps({"Entries": [tp_entry(ASSISTANTS_LINES), answer], "Variables": {}}, indent=2))
+    fs = sorted((f.rule, f.line) for f in lint_file(p))
+    lines = p.read_text().splitlines()
+    assert [r for r, _ in fs] == ["A006", "A006"]
+    assert '"call_9"' in lines[fs[0][1] - 1] or '"call_9"' in lines[fs[1][1] - 1]

@@ -714,7 +714,8 @@ def replay_mismatch(cassette):
     completions, Anthropic Messages (Bedrock's too), OpenAI Responses (when the request replays its
     ``input``; with ``previous_response_id`` the server keeps the history and nothing is replayed)
     and Gemini (``functionCall`` parts of the replayed ``model`` turn, by name and arguments: Gemini
-    gives calls no id, its SDKs number them).
+    gives calls no id, its SDKs number them). OpenAI Assistants runs: the ``submit_tool_outputs``
+    request answers exactly the ``tool_call_id`` values the run's ``thread.run.requires_action`` asked for.
 
     Why: the SDK builds the next request from the previous response; a mismatch proves the two
     interactions come from different recordings (or one was edited), so with body matching the
@@ -734,6 +735,9 @@ def replay_mismatch(cassette):
     for prev, nxt in zip(inters, inters[1:]):
         d = dialects.dialect(prev)
         if d is None or dialects.dialect(nxt) != d:
+            continue
+        if d == dialects.ASSISTANTS:
+            yield from _assistants_outputs(prev, nxt)
             continue
         produced = calls(prev)
         if not produced or any(c.error is not None for c in produced):
@@ -774,6 +778,32 @@ def replay_mismatch(cassette):
                 yield Problem(nxt.request.body.pos(0), f"tool result answers {rid!r}, which interaction {prev.index}'s response never "
                               f"produced (produced: {', '.join(str(g) for g in got_ids)})", interaction=nxt.index,
                               value=rid)
+
+
+def _assistants_outputs(prev, nxt):
+    """OpenAI Assistants: the run's ``submit_tool_outputs`` request must answer exactly the tool calls
+    the previous stream's ``thread.run.requires_action`` asked for (``tool_outputs[].tool_call_id``)."""
+    url = dialects.url_of(nxt).split("?", 1)[0]
+    if not url.endswith("/submit_tool_outputs"):
+        return
+    produced = [c.id for c in calls(prev) if c.id]
+    req = nxt.request.json_body
+    outs = req.get("tool_outputs") if isinstance(req, dict) else None
+    if not produced or not isinstance(outs, list):
+        return
+    answered = [o.get("tool_call_id") for o in outs if isinstance(o, dict)]
+    text = nxt.request.body.text or ""
+    for rid in answered:
+        if rid not in produced:
+            at = text.find(str(rid)) if rid is not None else -1
+            yield Problem(nxt.request.body.pos(max(at, 0)), f"submit_tool_outputs answers {rid!r}, which interaction "
+                          f"{prev.index}'s run never asked for (required: {', '.join(produced)})",
+                          interaction=nxt.index, value=str(rid))
+    missing = [c for c in produced if c not in answered]
+    if missing:
+        yield Problem(nxt.request.body.pos(0), f"submit_tool_outputs leaves {', '.join(missing)} unanswered: "
+                      f"interaction {prev.index}'s run required every call's output (OpenAI refuses the request)",
+                      interaction=nxt.index, value=",".join(missing))
 
 
 def _strip_cache_control(x):
