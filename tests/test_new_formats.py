@@ -664,3 +664,27 @@ def test_assistants_submit_tool_outputs_must_answer_the_required_calls(tmp_path)
     lines = p.read_text().splitlines()
     assert [r for r, _ in fs] == ["A006", "A006"]
     assert '"call_9"' in lines[fs[0][1] - 1] or '"call_9"' in lines[fs[1][1] - 1]
+
+
+def test_json_decoded_fast_equals_the_composed_document(tmp_path):
+    """The C-decoded data of a JSON file is the data the composing path builds, on every JSON sample;
+    files the fast path must leave to the composer (duplicate keys, NaN, deep nesting) still get it."""
+    from cassette_lint import loader_json
+    from cassette_lint.loader import _Builder, _json_fast
+    from cassette_lint.source import Source
+
+    samples = [p for d in ("har-openllmetry-js", "testproxy-openai-dotnet", "nock-otel-js-contrib", "vcrpy-own")
+               if (CORPUS / d).is_dir() for p in sorted((CORPUS / d).rglob("*")) if p.suffix in (".json", ".har")]
+    if not samples:
+        pytest.skip("../shared/corpus is not available")
+    for p in samples:
+        data = p.read_bytes()
+        text = data.decode("utf-8")
+        fast = _json_fast(Source(str(p), data, text), text)
+        src = Source(str(p), data, text)
+        composed = _Builder(src).build(loader_json.compose(src, 200))
+        assert fast is not None and fast.document.data == composed, p.name
+    for bad, code in (('{"a": 1, "a": 2}', "Y002"), ('{"a": NaN}', "Y001"), ("[" * 250 + "]" * 250, "Y010")):
+        q = tmp_path / "x.json"
+        q.write_text(bad)
+        assert code in [c for c, _ in loader.load(str(q), bad.encode()).problems]

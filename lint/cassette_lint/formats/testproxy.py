@@ -13,7 +13,9 @@ An entry has ``RequestUri``, ``RequestMethod``, ``RequestHeaders`` and ``Respons
   ``Content-Length``): no declared length to compare;
 - other text: one string, or, when it holds a line break, an array of lines each ending with its
   ``\\r``/``\\n``/``\\r\\n`` (an SSE stream is one element per line): the lines joined;
-- anything else: base64 of the bytes.
+- anything else: base64 of the bytes;
+- multipart bodies (newer proxies) as lines, each binary part one ``b64:`` line holding its bytes'
+  base64: those parts' bytes are what ``Content-Length`` counts.
 
 Values the proxy's sanitizers replaced read ``Sanitized`` (``RecordedTestSanitizer``); ``Variables``
 holds what the test stored for playback (an API key a test read from the environment, say).
