@@ -688,3 +688,18 @@ def test_json_decoded_fast_equals_the_composed_document(tmp_path):
         q = tmp_path / "x.json"
         q.write_text(bad)
         assert code in [c for c, _ in loader.load(str(q), bad.encode()).problems]
+
+
+def test_statistics_count_files_per_format(tmp_path):
+    from click.testing import CliRunner
+
+    from cassette_lint.cli import main
+
+    (tmp_path / "r.har").write_text(har([entry("{}")]))
+    (tmp_path / "t.httprr").write_bytes(trace((REQ, RESP)))
+    (tmp_path / "u.httprr").write_bytes(trace((REQ, RESP)))
+    out = CliRunner().invoke(main, ["check", "--isolated", "--statistics", str(tmp_path)]).output
+    assert out.split("files checked by cassette format:\n")[1].splitlines()[:2] == ["      2  httprr", "      1  har"]
+    js = json.loads(CliRunner().invoke(main, ["check", "--isolated", "--statistics", "--format", "json",
+                                               str(tmp_path)]).output)
+    assert js["files"] == [{"format": "httprr", "count": 2}, {"format": "har", "count": 1}]

@@ -122,15 +122,25 @@ def statistics(result) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]
     return rules, formats
 
 
+def files_by_format(result) -> list[tuple[str, int]]:
+    """[(cassette format, files checked as it)], most files first."""
+    from collections import Counter
+
+    counts = Counter(r.format for r in result.checked if r.format)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def render_statistics(fmt: str, result) -> str:
     """``--statistics``: JSON for the JSON formats, a table otherwise."""
     rules, formats = statistics(result)
+    files = files_by_format(result)
     if fmt in ("json", "json-lines"):
         import json
 
         return json.dumps({
             "rules": [{"rule": c, "name": n, "count": k} for c, n, k in rules],
             "formats": [{"format": f, "count": k} for f, k in formats],
+            "files": [{"format": f, "count": k} for f, k in files],
         }, indent=2) + "\n"
     out = []
     width = max((len(n) for _, n, _ in rules), default=0)
@@ -140,6 +150,11 @@ def render_statistics(fmt: str, result) -> str:
         out.append("")
         out.append("by cassette format:")
         for f, n in formats:
+            out.append(f"{n:>7}  {f}")
+    if files:
+        out.append("")
+        out.append("files checked by cassette format:")
+        for f, n in files:
             out.append(f"{n:>7}  {f}")
     out.append(found(result))
     return "\n".join(out) + "\n"
