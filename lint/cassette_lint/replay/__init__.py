@@ -39,11 +39,12 @@ DEFAULT_MATCH_ON = {
     "ruby-vcr": ("method", "uri"),
     # a project matcher cassette-lint cannot see: only library-independent findings stay errors
     "custom": (),
-    # Polly.JS ``matchRequestsBy`` defaults (packages/@pollyjs/core/src/defaults/config.js): method,
-    # headers, body, order and the whole URL but its hash; the entry's ``_id`` is the md5 of the
-    # request normalized by them (utils/normalize-request.js), so any change to a compared part of a
-    # recorded request (a redacted header, an edited body) is a miss
-    "polly": ("method", "headers", "body", "order", "url"),
+    # Polly.JS looks a request up by the entry's stored ``_id``: the md5 of the request as
+    # ``matchRequestsBy`` normalized it when it was recorded (defaults in
+    # packages/@pollyjs/core/src/defaults/config.js: method, headers, body, order, the URL but its
+    # hash), then by ``_order``. The recorded request's own fields are never compared, so editing
+    # them (a redacted header, an edited body) changes no match: nothing here is compared
+    "polly": (),
     # Azure test-proxy's default ``RecordMatcher`` (Matchers/RecordMatcher.cs): method, URI, headers
     # (but its default ignored ones: Date, x-ms-date, x-ms-client-request-id, User-Agent,
     # Request-Id, traceparent …) and the body (``compareBodies`` true); sanitizers rewrite the live
