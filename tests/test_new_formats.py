@@ -703,3 +703,18 @@ def test_statistics_count_files_per_format(tmp_path):
     js = json.loads(CliRunner().invoke(main, ["check", "--isolated", "--statistics", "--format", "json",
                                                str(tmp_path)]).output)
     assert js["files"] == [{"format": "httprr", "count": 2}, {"format": "har", "count": 1}]
+
+
+@pytest.mark.parametrize("resp, what", [
+    (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain", "without the empty line"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n", "not valid chunked"),
+    (b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "has no 'name:'"),
+])
+def test_httprr_responses_go_cannot_read_are_reported_at_their_line(tmp_path, resp, what):
+    p = tmp_path / "t.httprr"
+    p.write_bytes(trace((REQ, RESP), (REQ.replace(b"true", b"fals"), resp)))
+    fs = [f for f in lint_file(p) if f.rule == "Y021"]
+    assert len(fs) == 1 and what in fs[0].message and "record 2" in fs[0].message
+    line = p.read_bytes().split(b"\n")[fs[0].line - 1]
+    assert line.startswith((b"no colon", b"0x2")) or b"}HTTP/1.1 200 OK" in line  # (the response begins
+    # right after the request body, on its last line)

@@ -40,6 +40,7 @@ CORRUPT_TRACE = "Y021"
 HEADER = b"httprr trace v1\n"
 #: what ``strconv.Atoi`` accepts (an optional sign, decimal digits)
 _ATOI = re.compile(rb"[+-]?[0-9]+\Z")
+_HEX = re.compile(rb"[0-9a-fA-F]{1,16}\Z")
 _REQUEST_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP/\d")
 SUFFIXES = (".httprr",)
 
@@ -236,8 +237,10 @@ class _Builder:
                                             self.scalar(value, i + va, i + vb)], self.mark(i), self.mark(j)))
             hdr_data.append([name, value])
             i = j + 1
-        if not blank and request is False and i >= end:
-            body_start = end
+        if not blank and not request:
+            problems.append((CORRUPT_TRACE, Problem(self.source.pos(self.chars(a)), (
+                f"record {len(self._recs)}: the response's headers end without the empty line before the "
+                "body (Go's http.ReadResponse fails on replay: unexpected EOF)"))))
         if self.nodes:
             items.append((self.key("headers", line_end + 1), JSequence(hdr_items, self.mark(line_end + 1),
                                                                        self.mark(body_start))))
@@ -286,10 +289,9 @@ class _Builder:
             if j == -1:
                 return None
             size_text = d[i:j].rstrip(b"\r").split(b";", 1)[0].strip()
-            try:
-                n = int(size_text, 16)
-            except ValueError:
+            if not _HEX.match(size_text):
                 return None
+            n = int(size_text, 16)
             i = j + 1
             if n == 0:
                 return runs  # trailers follow: not part of the body
