@@ -718,3 +718,13 @@ def test_httprr_responses_go_cannot_read_are_reported_at_their_line(tmp_path, re
     line = p.read_bytes().split(b"\n")[fs[0].line - 1]
     assert line.startswith((b"no colon", b"0x2")) or b"}HTTP/1.1 200 OK" in line  # (the response begins
     # right after the request body, on its last line)
+
+
+@pytest.mark.parametrize("forced", sorted(FOLDERS.values()))
+def test_a_forced_format_on_another_formats_file_never_raises(tmp_path, forced):
+    files = {"c.yaml": "version: 2\ninteractions: []\n", "r.har": har([entry("{}")]),
+             "n.json": json.dumps([nock_def({"a": 1})]), "t.httprr": trace((REQ, RESP)).decode()}
+    for name, text in files.items():
+        p = tmp_path / name
+        p.write_text(text)
+        assert "X001" not in [f.rule for f in lint_file(p, cassette_format=forced)], (forced, name)

@@ -158,7 +158,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         col.add(code, problem)
         return
     col.data = data
-    trace = loader_httprr.is_trace(inner_name(target.path))
+    trace = loader_httprr.is_trace(inner_name(target.path)) or options.cassette_format == "httprr"
     as_json = not trace and (loader.is_json(target.path) or _json_serializer(options))
     loaded = loader_httprr.load(target.path, data) if trace else loader.load(target.path, data, as_json)
     col.fixes = loaded.source.encoding == "utf-8"

@@ -46,11 +46,13 @@ def matches(data: Any) -> bool:
 
 
 def build(doc: Document, path: str) -> Cassette:
-    log = doc.data["log"]
+    log = doc.data.get("log") if isinstance(doc.data, dict) else None
+    log = log if isinstance(log, dict) else {}
     cas = Cassette(path=path, format=FORMAT, doc=doc)
     if "version" in log:
         cas.version = Value(log["version"], ("log", "version"), doc)
-    for i, raw in enumerate(log["entries"]):
+    entries = log.get("entries")
+    for i, raw in enumerate(entries if isinstance(entries, list) else ()):
         ip = ("log", "entries", i)
         it = Interaction(index=i, path=ip, doc=doc)
         cas.interactions.append(it)

@@ -54,7 +54,8 @@ def _message(msg: Message, m: dict, doc: Document) -> None:
 def build(doc: Document, path: str) -> Cassette:
     cas = Cassette(path=path, format=FORMAT, doc=doc)
     cas.version = Value("v1", ("httprr trace",), doc)
-    for i, rec in enumerate(doc.data["records"]):
+    records = doc.data.get("records") if isinstance(doc.data, dict) else None
+    for i, rec in enumerate(records if matches(doc.data) else ()):  # (only the trace loader builds records)
         ip = ("records", i)
         it = Interaction(index=i, path=ip, doc=doc)
         cas.interactions.append(it)

@@ -48,7 +48,7 @@ def headers(raw: Any, path: tuple, doc: Document) -> Headers:
 
 def build(doc: Document, path: str) -> Cassette:
     cas = Cassette(path=path, format=FORMAT, doc=doc)
-    for i, raw in enumerate(doc.data):
+    for i, raw in enumerate(doc.data if isinstance(doc.data, list) else ()):
         ip = (i,)
         it = Interaction(index=i, path=ip, doc=doc)
         cas.interactions.append(it)

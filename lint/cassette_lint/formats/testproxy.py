@@ -52,10 +52,12 @@ def is_text(msg: Message) -> bool:
 
 def build(doc: Document, path: str) -> Cassette:
     cas = Cassette(path=path, format=FORMAT, doc=doc)
-    variables = doc.data.get("Variables")
+    data = doc.data if isinstance(doc.data, dict) else {}
+    variables = data.get("Variables")
     if isinstance(variables, dict):
         cas.variables = [(str(k), Value(v, ("Variables", k), doc)) for k, v in variables.items()]
-    for i, raw in enumerate(doc.data["Entries"]):
+    entries = data.get("Entries")
+    for i, raw in enumerate(entries if isinstance(entries, list) else ()):
         ip = ("Entries", i)
         it = Interaction(index=i, path=ip, doc=doc)
         cas.interactions.append(it)
