@@ -728,3 +728,15 @@ def test_a_forced_format_on_another_formats_file_never_raises(tmp_path, forced):
         p = tmp_path / name
         p.write_text(text)
         assert "X001" not in [f.rule for f in lint_file(p, cassette_format=forced)], (forced, name)
+
+
+def test_httprr_lf_only_messages_read_like_crlf_ones(tmp_path):
+    lf_req, lf_resp = REQ.replace(b"\r\n", b"\n"), RESP.replace(b"\r\n", b"\n")
+    p = tmp_path / "t.httprr"
+    p.write_bytes(trace((lf_req, lf_resp)))
+    cas, _ = model_of(p)
+    it = cas.interactions[0]
+    assert (it.request.method.value, it.response.code.value, it.response.content_type) == ("POST", 200,
+                                                                                           "text/event-stream")
+    assert it.request.body.text == '{"stream":true}' and it.response.body.text == SSE.decode()
+    assert lint_file(p) == []
