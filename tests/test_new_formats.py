@@ -740,3 +740,24 @@ def test_httprr_lf_only_messages_read_like_crlf_ones(tmp_path):
                                                                                            "text/event-stream")
     assert it.request.body.text == '{"stream":true}' and it.response.body.text == SSE.decode()
     assert lint_file(p) == []
+
+
+def test_request_length_mismatch_severity_follows_each_recorders_matcher(tmp_path):
+    """httprr keys on the request's bytes (Content-Length included): an error; test-proxy's RecordMatcher
+    ignores Content-Length's value and Polly looks entries up by their stored _id: warnings."""
+    req = REQ.replace(b"Content-Length: 15", b"Content-Length: 16")
+    p = tmp_path / "t.httprr"
+    p.write_bytes(trace((req, RESP)))
+    assert [(f.rule, f.severity) for f in lint_file(p)] == [("L001", "error")]
+    e = tp_entry({"id": "x"}, "application/json", "https://api.openai.com/v1/files")
+    e["RequestBody"] = ["line one\n", "line two"]
+    e["RequestHeaders"].update({"Content-Type": "text/plain", "Content-Length": "99"})
+    q = tmp_path / "Session.json"
+    q.write_text(json.dumps({"Entries": [e]}, indent=2))
+    assert [(f.rule, f.severity) for f in lint_file(q)] == [("L001", "warning")]
+    body = '{"a":1}'
+    h = entry(body, req_headers=[{"name": "content-type", "value": "application/json"},
+                                 {"name": "content-length", "value": "99"}])
+    r = tmp_path / "r.har"
+    r.write_text(har([h]))
+    assert [(f.rule, f.severity) for f in lint_file(r)] == [("L001", "warning")]

@@ -58,6 +58,17 @@ DEFAULT_MATCH_ON = {
     "nock": ("method", "scheme", "host", "port", "path", "query", "body"),
 }
 
+#: headers a library's default matcher compares by presence only, or not at all, when it compares
+#: headers: Azure test-proxy's ``RecordMatcher.IgnoredHeaders`` and ``ExcludeHeaders``
+#: (Common/RecordMatcher.cs); lower-case
+IGNORED_HEADERS = {
+    "test-proxy": frozenset({
+        "date", "x-ms-date", "x-ms-client-request-id", "x-ms-client-id", "user-agent", "x-ms-useragent",
+        "x-ms-version", "if-none-match", "sec-cha-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "referrer",
+        "referer", "origin", "content-length", "request-id", "traceparent",
+    }),
+}
+
 #: every matcher name ``match-on`` accepts: vcrpy's built-in matchers (``vcr/matchers.py``), Ruby VCR's
 #: ``request_matchers`` and go-vcr v4's default matcher fields
 MATCHER_NAMES = (
@@ -128,6 +139,13 @@ class Profile(Value):
         if field in ("uri", "url"):
             return "uri" in fields or "url" in fields
         return False
+
+    def compares_header(self, name: str) -> bool:
+        """True when the matcher compares the value of request header ``name`` (it compares headers,
+        and its library's default matcher does not ignore that one)."""
+        if not self.compares("headers"):
+            return False
+        return self.match_on is not None or name.lower() not in IGNORED_HEADERS.get(self.name, ())
 
     @property
     def matcher(self) -> str:

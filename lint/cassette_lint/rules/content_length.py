@@ -174,7 +174,7 @@ def request_content_length(cassette):
         # (vcrpy, Ruby VCR); a Go client's Header never carries it (the transport writes
         # ContentLength), so the recorded header is compared with itself
         compared = (profile.compares("content_length") if source == "content_length"
-                    else profile.library != "go-vcr" and profile.compares("headers"))
+                    else profile.library != "go-vcr" and profile.compares_header("Content-Length"))
         if compared:
             severity = ERROR
             why = f"{profile.matcher} compares it, so this interaction never replays"
