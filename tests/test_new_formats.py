@@ -31,11 +31,14 @@ KEY = "sk-" + "proj-" + "".join(_R.choice(URLSAFE) for _ in range(74)) + "T3Blbk
 FOLDERS = {"har-openllmetry-js": "har", "httprr-adk-go": "httprr", "nock-otel-js-contrib": "nock",
            "testproxy-openai-dotnet": "test-proxy"}
 #: the codes each folder's files get, each explained in README "Recordings of other recorders":
-#: K022 OpenAI-Organization/Project and Anthropic organization ids in clear; K021 Wikipedia's WMF-Uniq
-#: session cookie (header and HAR cookies record); H008 recorded 401/404 responses; L001 one HAR
-#: request whose postData was edited after recording (bodySize 120, body 144 bytes)
-EXPLAINED = {"har": {"K022", "K021", "H008", "L001"}, "httprr": {"H008"}, "nock": {"K022"},
-             "test-proxy": {"H008"}}
+#: K021 Wikipedia's WMF-Uniq session cookie (header and HAR cookies record); H008 recorded 401/404
+#: responses; L001 one HAR request whose postData was edited after recording (bodySize 120, body 144
+#: bytes); R010 content-encoded HAR responses stored decoded (Polly's node-http adapter throws on them:
+#: the Polly oracle below agrees); R014 the random multipart boundaries of openai-dotnet's uploads under
+#: test-proxy's default matcher (the project's own matcher settings are in its test code). K022
+#: (identifying headers, opt-in) is tested on its own below.
+EXPLAINED = {"har": {"K021", "H008", "L001", "R010"}, "httprr": {"H008"}, "nock": set(),
+             "test-proxy": {"H008", "R014"}}
 
 
 def model_of(path):
@@ -120,7 +123,7 @@ def test_every_sse_body_of_the_shared_recordings_is_parsed_as_a_stream(folder):
 
 def test_shared_secrets_are_the_identifying_headers_the_issue_names():
     root = needs_shared("corpus/har-openllmetry-js")
-    result = run.run([str(root)], Options(select=("K",)))
+    result = run.run([str(root)], Options(select=("K022",)))
     names = set()
     for f in result.findings:
         if f.rule == "K022":
@@ -459,7 +462,8 @@ def test_nock_sse_string_truncation_and_credential(tmp_path):
     d = nock_def({"ok": True}, {"content-type": "application/json", "openai-organization": "org-abcdefABCDEF1234"})
     d["body"]["api_key"] = KEY
     p.write_text(json.dumps([d], indent=4))
-    fs = sorted((f.rule, p.read_text().splitlines()[f.line - 1].strip()[:20]) for f in lint_file(p))
+    fs = sorted((f.rule, p.read_text().splitlines()[f.line - 1].strip()[:20])
+                for f in lint_file(p, select=("K", "K022")))
     assert fs == [("K001", '"api_key": "sk-proj-'), ("K022", '"openai-organization')]
     fixed = json.loads(fix_all(p))
     assert fixed[0]["body"]["api_key"] != KEY and fixed[0]["body"]["model"] == "gpt-4o-mini"
@@ -600,11 +604,29 @@ def test_nock_agrees_on_a_truncated_hex_chunk_and_loads_the_fixed_recording(nock
 
 
 @pytest.fixture(scope="module")
-def polly_replayed(polly_oracle):
+def polly_all(polly_oracle):
+    root = needs_shared("corpus/har-openllmetry-js")
+    return polly_oracle(*sorted(root.iterdir()))
+
+
+@pytest.fixture(scope="module")
+def polly_replayed(polly_all):
     """The shared HAR files Polly replays entry by entry (the others miss on matchRequestsBy options
     their own test suites set, or use another adapter), with Polly's replies."""
+    return {ln["file"]: ln["replies"] for ln in polly_all if _replays(ln)}
+
+
+def test_polly_node_http_fails_where_r010_reports_a_decoded_body_under_content_encoding(polly_all):
+    """R010 (a Content-Encoding the stored body is not in) is what makes Polly's node-http adapter throw
+    (getChunksFromBody: ``JSON.parse(text).map``): every file it throws on is reported, and every
+    reported file it does not throw on missed an earlier request first."""
     root = needs_shared("corpus/har-openllmetry-js")
-    return {ln["file"]: ln["replies"] for ln in polly_oracle(*sorted(root.iterdir())) if _replays(ln)}
+    reported = {f.path for f in run.run([str(root)], Options(select=("R010",))).findings}
+    throws = {ln["file"] for ln in polly_all if any("encodedChunks" in (r.get("error") or "") for r in ln["replies"])}
+    assert throws and throws <= reported
+    for path in reported - throws:
+        line = next(ln for ln in polly_all if ln["file"] == path)
+        assert any("not found" in (r.get("error") or "") for r in line["replies"]), path
 
 
 def test_polly_decodes_every_gzip_chunk_array_as_cassette_lint_does(polly_replayed):

@@ -77,6 +77,11 @@ MATCHER_NAMES = (
     "body_as_json",
 )
 
+#: recorders that write a whole file at once and never append to one (httprr ``create``: os.Create on
+#: ``-httprecord``; the test-proxy writes the session at /Record/Stop; nockBack's ``record`` mode writes
+#: the file only when it does not exist): no ``new_episodes``-style growth
+RECORDS_WHOLE_FILE = frozenset({"httprr", "test-proxy", "nock"})
+
 #: the library each cassette format is written by, when nothing else says which one replays it
 FORMAT_DEFAULT = {
     # format 2 is written by go-vcr v2, v3 and v4; v4's matcher is the strictest and the current one

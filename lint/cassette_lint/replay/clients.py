@@ -87,6 +87,19 @@ class Client:
         return f"Client({self.name!r}, {self.how!r})"
 
 
+#: what the recorders of other ecosystems hand their client (its own decoding is not modelled)
+_OTHER_RECORDERS = {
+    # @pollyjs/adapter-node-http getChunksFromBody: a content-encoded response must be stored as a
+    # JSON array of chunks (JSON.parse(text).map): a decoded text body makes replay throw
+    # ("encodedChunks.map is not a function"); @pollyjs/adapter-fetch builds a Response that passes it
+    "polly": "Polly's node-http adapter throws on a content-encoded body not stored as chunks; "
+             "its fetch adapter passes the body through",
+    "nock": "nock replays the stored bytes under the recorded headers; Node's http passes them through",
+    "test-proxy": "the test-proxy returns the stored bytes; the .NET client decodes only with "
+                  "AutomaticDecompression",
+}
+
+
 def client_of(cassette) -> Client:
     """The client that replays ``cassette``'s responses under its profile (computed once)."""
     got = cassette.__dict__.get("_replay_client")
@@ -99,6 +112,10 @@ def _find_client(cassette) -> Client:
     library = cassette.profile.library
     if library == "go-vcr":
         return Client(GO, "go-vcr returns the recorded response from its RoundTrip")
+    if library == "httprr":  # rr.go replayRoundTrip: http.ReadResponse of the stored bytes, no decoding
+        return Client(GO, "httprr returns http.ReadResponse of the recorded bytes from its RoundTrip")
+    if library in _OTHER_RECORDERS:
+        return Client(None, _OTHER_RECORDERS[library])
     if library != "vcrpy":
         return Client(None, f"{cassette.profile.label} client not modelled")
     for it in cassette.http:
