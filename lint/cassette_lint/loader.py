@@ -455,13 +455,20 @@ def _no_constant(name: str):
     raise ValueError(name)  # NaN, Infinity: not JSON (the composing path reports them)
 
 
+#: the standard library's JSON decoder with the hooks below (made once: json.loads builds one a call)
+_DECODER = None
+
+
 def _json_fast(source: Source, text: str) -> LoadResult | None:
     """A JSON file decoded by :func:`json.loads` (C), its nodes left for later; ``None`` when the file
     needs the composing path to report something (a syntax error, a duplicate key, deep nesting)."""
-    import json
+    global _DECODER
+    if _DECODER is None:
+        import json
 
+        _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constant)
     try:
-        data_ = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
+        data_ = _DECODER.decode(text)
     except (ValueError, _Duplicate, RecursionError):
         return None
     if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep_data(data_):
