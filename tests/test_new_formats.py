@@ -783,3 +783,27 @@ def test_request_length_mismatch_severity_follows_each_recorders_matcher(tmp_pat
     r = tmp_path / "r.har"
     r.write_text(har([h]))
     assert [(f.rule, f.severity) for f in lint_file(r)] == [("L001", "warning")]
+
+
+def test_gzipd_httprr_traces_are_walked_read_and_fixed_through_the_gzip_layer(tmp_path):
+    """langchaingo stores traces as ``*.httprr.gz``: read through the same gzip layer as ``*.yaml.gz``,
+    findings at lines of the trace inside, a fix written back gzip'd with the length line rewritten."""
+    req = REQ.replace(b"User-Agent: Go-http-client/1.1\r\n", b"Authorization: Bearer " + KEY.encode() + b"\r\n")
+    data = trace((REQ, RESP), (req, RESP))
+    p = tmp_path / "testdata" / "t.httprr.gz"
+    p.parent.mkdir()
+    p.write_bytes(gzip.compress(data))
+    r = run.run([str(tmp_path)], Options())
+    assert [f.path for f in r.checked] == [str(p)] and r.checked[0].format == "httprr"
+    (k,) = [f for f in r.findings if f.rule.startswith("K")]
+    assert KEY.encode()[:12] in data.split(b"\n")[k.line - 1]
+    from click.testing import CliRunner
+
+    from cassette_lint.cli import main
+
+    CliRunner().invoke(main, ["check", "--isolated", "--fix", str(p)])  # (the fixer edits the text inside)
+    fixed = gzip.decompress(p.read_bytes())
+    assert KEY.encode() not in fixed and len(rr_open(fixed)) == 2
+    bad = data.replace(b"%d " % len(REQ), b"%d " % (len(REQ) + 1), 1)
+    p.write_bytes(gzip.compress(bad))
+    assert [(f.rule, f.line) for f in lint_file(p)] == [("Y021", 2)]

@@ -371,7 +371,7 @@ def load(path: str, data: bytes, as_json: bool | None = None) -> LoadResult:
     source.odd_breaks = "\x85" in text or "\u2028" in text or "\u2029" in text
     if not text.strip():
         return LoadResult(source, None, [(EMPTY_FILE, Problem(Pos(1, 1), "file is empty: no YAML document"))])
-    if is_json(path):
+    if as_json:
         fast = _json_fast(source, text)
         if fast is not None:
             return fast
