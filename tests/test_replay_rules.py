@@ -91,3 +91,17 @@ def test_paging_is_not_a_re_recording_and_identical_copies_are_a_repeat(tmp_path
     assert _found(tmp_path, grown, "R016") == []
     [f] = _found(tmp_path, grown, "R016", **{"match-on": ["method", "uri", "headers"]})
     assert f.interaction == 2 and "differing in header Idempotency-Key" in f.message
+
+
+def test_volatile_boundary_in_a_test_proxy_record_is_a_warning_unless_match_on_is_set():
+    """The Azure SDK test frameworks set the proxy's matcher in test code: openai-dotnet's uploads
+    (random multipart boundaries) replay in its CI, so the default-matcher verdict is only a warning."""
+    from conftest import lint_file, needs_shared
+
+    folder = needs_shared("corpus/testproxy-openai-dotnet")
+    path = next(p for p in sorted(folder.glob("*.json")) if "UploadFile" in p.name)
+    [default] = [f for f in lint_file(path) if f.rule == "R014"]
+    assert default.severity.value == "warning" and "unless the test code sets another matcher" in default.message
+    [configured] = [f for f in lint_file(path, settings={"replay": {"match-on": ["method", "uri", "headers"]}})
+                    if f.rule == "R014"]
+    assert configured.severity.value == "error" and "never matches it" in configured.message
