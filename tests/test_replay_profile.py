@@ -217,3 +217,16 @@ def test_command_line_replay_library_wins_and_verbose_says_which_profile_judged(
 def test_unknown_replay_library_on_the_command_line_is_a_usage_error():
     res = CliRunner().invoke(main, ["check", "--replay-library", "go-vcr-v9", "."])
     assert res.exit_code == 2 and "unknown replay library 'go-vcr-v9'" in res.output
+
+
+def test_a_nested_configuration_sets_the_replay_profile_of_its_own_files(tmp_path, monkeypatch):
+    """Per-directory overrides: the configuration nearest each file decides, as for other settings."""
+    _project(tmp_path, {"pyproject.toml": '[tool.cassette-lint.replay]\nlibrary = "go-vcr-v4"\n',
+                        "a/c.yaml": GOVCR_LENGTH_OFF,
+                        "b/.cassette-lint.toml": '[replay]\nlibrary = "go-vcr-v3"\n',
+                        "b/c.yaml": GOVCR_LENGTH_OFF})
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["check", "--format", "json", "a", "b"])
+    got = {f["path"].split("/")[0]: (f["severity"], f["message"].split(": ", 1)[1].split("'s")[0])
+           for f in json.loads(res.output) if f["rule"] == "L001"}
+    assert got == {"a": ("error", "go-vcr v4"), "b": ("warning", "go-vcr v3")}
