@@ -241,3 +241,17 @@ def test_bedrock_block_stopped_twice_is_unbalanced(lint_text):
     f = mine(lint_text(text, dedent=False))
     assert codes(f) == ["T007"]
     assert (f[0].line, f[0].column) == base64_pos(text, data, offsets[5])
+
+
+def test_a_plain_text_answer_to_a_streamed_request_is_no_stream_and_gets_no_stream_finding(lint_text):
+    """The dialect and the stream were only guessed (``"stream": true``, a 200, a body that is not
+    JSON): without a single SSE field line it is no event stream, and no E/T/A rule speaks of it."""
+    text = ("version: 2\ninteractions:\n- id: 0\n  request:\n    body: '{\"stream\": true}'\n"
+            "    url: https://api.example.com/v1/chat/completions\n    method: POST\n"
+            "  response:\n    body: |\n      {body}\n    headers:\n      Content-Type: [text/plain]\n"
+            "    status: 200 OK\n    code: 200\n")
+    plain = text.replace("{body}", "Hello there, this is plain text\n      and more of it")
+    assert [f.rule for f in lint_text(plain, dedent=False) if f.rule[0] in "ETA"] == []
+    # the same guess with a data line after a comment is a stream: its unterminated last event is reported
+    sse = text.replace("{body}", ": keep-alive\n\n      data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n")
+    assert "E003" in [f.rule for f in lint_text(sse, dedent=False)]

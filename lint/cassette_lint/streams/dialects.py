@@ -198,7 +198,9 @@ def _is_event_stream(it: "Interaction") -> bool:
         code = rs.code.value if rs.code is not None else None
         if isinstance(code, int) and not 200 <= code < 300:
             return False
-        return rs.body.json[1] is not None
+        # guessed, not declared: only a body with an SSE field line is read as a stream (a plain-text
+        # answer to a streamed request is no event stream, and no stream rule speaks of it)
+        return rs.body.json[1] is not None and _sse.has_field_line(rs.body.text)
     return False
 
 

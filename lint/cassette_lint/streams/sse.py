@@ -341,6 +341,15 @@ def parse(text: str) -> Stream:
     return Stream(text, events, ends, unknown, not undispatched, multi)
 
 
+_FIELD_LINE = re.compile(r"^(?:data|event)(?::|$)", re.M)
+
+
+def has_field_line(text: str | None) -> bool:
+    """True when some line of ``text`` is a ``data`` or ``event`` field (where an event stream that
+    does not open with one may still be found: after a comment, a blank line, an ``id:``)."""
+    return bool(text) and _FIELD_LINE.search(text) is not None
+
+
 def looks_like_sse(text: str | None) -> bool:
     """True when a body is plainly an event stream (starts with an SSE field or comment line)."""
     if not text:
