@@ -562,15 +562,21 @@ def _node(script: str, mods: pathlib.Path):
     return replay
 
 
+def _oracle_dir(request, tmp_path_factory, name: str) -> pathlib.Path:
+    """pytest's cache (kept between runs), or a temporary folder with ``-p no:cacheprovider``."""
+    cache = getattr(request.config, "cache", None)
+    return pathlib.Path(cache.mkdir(name)) if cache is not None else tmp_path_factory.mktemp(name)
+
+
 @pytest.fixture(scope="session")
-def nock_oracle(request):
-    return _node("nock_replay.js", _npm_install(pathlib.Path(request.config.cache.mkdir("node-oracle-nock")),
+def nock_oracle(request, tmp_path_factory):
+    return _node("nock_replay.js", _npm_install(_oracle_dir(request, tmp_path_factory, "node-oracle-nock"),
                                                 ["nock@14"]))
 
 
 @pytest.fixture(scope="session")
-def polly_oracle(request):
-    return _node("polly_replay.js", _npm_install(pathlib.Path(request.config.cache.mkdir("node-oracle-polly")),
+def polly_oracle(request, tmp_path_factory):
+    return _node("polly_replay.js", _npm_install(_oracle_dir(request, tmp_path_factory, "node-oracle-polly"),
                                                  ["@pollyjs/core@6", "@pollyjs/adapter-node-http@6",
                                                   "@pollyjs/persister-fs@6"]))
 
