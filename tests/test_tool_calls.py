@@ -384,3 +384,16 @@ def test_bedrock_tool_call_checked_against_the_declared_tools(lint_text):
     f = mine(lint_text(text, dedent=False), "A")
     assert codes(f) == ["A004"] and "'weather'" in f[0].message
     assert (f[0].line, f[0].column) == base64_pos(text, data, offsets[1])  # its content_block_start
+
+
+def test_replay_mismatch_is_an_error_only_where_the_matcher_compares_the_body(lint_text):
+    """Under go-vcr v4's default matcher (body compared) the next request never matches; under
+    go-vcr v3's (method and URL) or vcrpy's default it replays: a warning that says so."""
+    text = _pair('{"a":2,"b":3}', '{"a":2,"b":4}')
+    [v4] = mine(lint_text(text, dedent=False))
+    assert v4.severity.value == "error" and "go-vcr v4's default matcher compares the body" in v4.message
+    [v3] = mine(lint_text(text, dedent=False, settings={"replay": {"library": "go-vcr-v3"}}))
+    assert v3.severity.value == "warning" and "does not compare the body, so it replays" in v3.message
+    [body] = mine(lint_text(text, dedent=False, settings={"replay": {"library": "go-vcr-v3",
+                                                                      "match-on": ["method", "url", "body"]}}))
+    assert body.severity.value == "error"

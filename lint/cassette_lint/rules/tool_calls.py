@@ -721,6 +721,13 @@ def replay_mismatch(cassette):
     interactions come from different recordings (or one was edited), so with body matching the
     second request never matches during replay.
 
+    Consequence per library profile (the severity follows it): a matcher that compares the body
+    (go-vcr v4's default matcher, httprr, Polly, a ``match-on`` with ``body``/``raw_body``/
+    ``body_as_json``): **error**, the request the client builds from the replayed response is not
+    the recorded one, so it never matches. vcrpy's and Ruby VCR's default matchers and go-vcr
+    v1–v3's compare no body: **warning**, it replays, but the conversation is not one the provider
+    and the SDK produced.
+
     Fix: re-record the whole cassette.
 
     FAIL::
@@ -731,6 +738,19 @@ def replay_mismatch(cassette):
 
     PASS: interaction 1 replays ``call_1`` and answers ``tool_call_id: call_1``.
     """
+    profile = cassette.profile
+    if any(profile.compares(f) for f in ("body", "raw_body", "body_as_json")):
+        severity, why = ERROR, f"{profile.matcher} compares the body, so the request the client builds never matches"
+    else:
+        severity, why = WARNING, (f"{profile.matcher} does not compare the body, so it replays, but the two "
+                                  "interactions come from different recordings")
+    for p in _replay_mismatches(cassette):
+        p.message = f"{p.message}: {why}"
+        p.severity = severity
+        yield p
+
+
+def _replay_mismatches(cassette):
     inters = list(cassette.http)
     for prev, nxt in zip(inters, inters[1:]):
         d = dialects.dialect(prev)
