@@ -142,3 +142,9 @@ def project_with(root: pathlib.Path, monkeypatch, files: dict[str, str]) -> path
 
 # the `pytester` fixture: tests/test_pytest_plugin.py runs pytest with the cassette-lint plugin
 pytest_plugins = ["pytester"]
+
+@pytest.fixture(autouse=True)
+def _own_results_cache(tmp_path_factory, monkeypatch):
+    """Every test's runs get a results cache of their own: a test starts cold (no result of another
+    test, nor of a patched rule registry, is ever reused) and nothing is written into the repository."""
+    monkeypatch.setenv("CASSETTE_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache") / ".cassette-lint-cache"))

@@ -106,10 +106,15 @@ def _existing(ctx, param, paths):
 @click.option("--stdin-filename", metavar="PATH",
               help="With '-' as the path: the name of the file read from standard input (for messages, "
                    "configuration and per-file-ignores).")
+@click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Where results are cached between runs (default: $CASSETTE_LINT_CACHE_DIR, else "
+                   ".cassette-lint-cache in the project root).")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Neither read nor write the cache.")
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
           baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
           cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False,
-          skip_non_cassettes=False, output_file=None, show_source=False, stdin_filename=None) -> None:
+          skip_non_cassettes=False, output_file=None, show_source=False, stdin_filename=None,
+          cache_dir=None, no_cache=False) -> None:
     """Check cassette files and directories (default: the current directory; '-': standard input)."""
     from . import command
 
@@ -118,7 +123,8 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
                       baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
                       cassette_format, replay_library, match_on, allow_repeats, verbose,
                       skip_non_cassettes=skip_non_cassettes, output_file=output_file,
-                      show_source=show_source, stdin_filename=stdin_filename)
+                      show_source=show_source, stdin_filename=stdin_filename,
+                      cache_dir=cache_dir, no_cache=no_cache)
     except command.UsageError as e:
         raise click.UsageError(str(e)) from None
     except KeyboardInterrupt:  # Ctrl-C: 130 (128 + SIGINT), as shells and ruff report it
@@ -145,6 +151,26 @@ def secrets_cmd(paths, recorders, output_format, config_file, isolated) -> None:
     except config.ConfigError as e:
         click.echo(f"cassette-lint: {e}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+@main.command("clean")
+@click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="The cache to remove (default: $CASSETTE_LINT_CACHE_DIR, else .cassette-lint-cache in "
+                   "the project root).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Configuration file whose directory is the project root.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+def clean_cmd(cache_dir, config_file, isolated) -> None:
+    """Remove the results cache."""
+    from . import cache, command, config
+
+    try:
+        cfg = config.resolve(config_file, isolated)
+    except config.ConfigError as e:
+        raise click.UsageError(str(e)) from None
+    d = cache.location(cache_dir, command.project_root(cfg))
+    removed = cache.clean(d)
+    click.echo(f"Removed the cache {d}." if removed else f"No cache in {d}.", err=True)
 
 
 @main.command("rules")

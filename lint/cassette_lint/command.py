@@ -25,6 +25,7 @@ DEFAULTS = {
     "verbose": False,
     # (keyword-only in check())
     "skip_non_cassettes": False, "output_file": None, "show_source": False, "stdin_filename": None,
+    "cache_dir": None, "no_cache": False,
 }
 
 
@@ -130,6 +131,21 @@ def _replay_options(options, library, match_on, allow_repeats) -> None:
     except ValueError as e:
         raise UsageError(str(e).replace("match-on:", "--match-on:")) from None
     options.settings["replay"] = settings
+
+
+def project_root(cfg) -> str:
+    """The configuration file's directory, else the git work tree around here, else here."""
+    import os
+
+    return os.path.dirname(os.path.abspath(cfg.path)) if cfg.path else _repo_root(os.getcwd())
+
+
+def _open_cache(cache_dir, cfg):
+    """The results cache (:mod:`cassette_lint.cache`) in ``--cache-dir``, ``$CASSETTE_LINT_CACHE_DIR``
+    or the project root."""
+    from . import cache
+
+    return cache.Cache(cache.location(cache_dir, project_root(cfg)), note=lambda text: _err(f"cassette-lint: note: {text}"))
 
 
 def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEFAULTS["max_file_size"],
@@ -264,7 +280,8 @@ def _source_lines(preload: dict | None = None):
 def check(paths, output_format, select, extend_select, ignore, config_file, isolated, fix, diff,
           baseline_file, write_baseline, statistics, exit_zero, color, quiet, max_file_size, jobs,
           cassette_format=None, replay_library=None, match_on=(), allow_repeats=False, verbose=False, *,
-          skip_non_cassettes=False, output_file=None, show_source=False, stdin_filename=None) -> None:
+          skip_non_cassettes=False, output_file=None, show_source=False, stdin_filename=None,
+          cache_dir=None, no_cache=False) -> None:
     """Check cassette files and directories (default: the current directory); leaves with
     ``sys.exit`` and the exit status."""
     import os
@@ -322,11 +339,16 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
     if (len(targets) > PROGRESS_MIN_FILES and output_format not in reporters.MACHINE_FORMATS
             and not quiet and _isatty(sys.stderr)):
         progress = _Progress(len(targets))
+    # --fix and --diff check every file afresh (their fixes need the bytes and secrets a cached
+    # result does not keep)
+    results_cache = None if no_cache or fix or diff or stdin else _open_cache(cache_dir, cfg)
     try:
-        files = _check_grouped(run, targets, for_path, jobs or run.default_jobs(), progress)
+        files = _check_grouped(run, targets, for_path, jobs or run.default_jobs(), progress, results_cache)
     finally:
         if progress:
             progress.close()
+    if results_cache is not None:
+        results_cache.save()
     files = [postprocess(fr) for fr in files]
     if verbose:
         for fr in files:
@@ -406,17 +428,18 @@ def _excluded_nearer(nearest, root, path: str) -> bool:
     return nearest.excluded(path)
 
 
-def _check_grouped(run, targets, for_path, jobs: int, progress) -> list:
-    """Check ``targets`` (results in their order), one run per distinct set of options."""
+def _check_grouped(run, targets, for_path, jobs: int, progress, cache=None) -> list:
+    """Check ``targets`` (results in their order), one run per distinct set of options (each keyed
+    on its own options in the results ``cache``)."""
     groups: dict = {}
     for i, t in enumerate(targets):
         opts = for_path(t.path)[1]
         groups.setdefault(id(opts), (opts, []))[1].append(i)
     if len(groups) <= 1:
         opts = next(iter(groups.values()))[0] if groups else for_path(".")[1]
-        return run.check(targets, opts, jobs=jobs, progress=progress)
+        return run.check(targets, opts, jobs=jobs, progress=progress, cache=cache)
     files: list = [None] * len(targets)
     for opts, idx in groups.values():
-        for i, fr in zip(idx, run.check([targets[i] for i in idx], opts, jobs=jobs, progress=progress)):
+        for i, fr in zip(idx, run.check([targets[i] for i in idx], opts, jobs=jobs, progress=progress, cache=cache)):
             files[i] = fr
     return files

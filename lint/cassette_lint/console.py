@@ -15,9 +15,10 @@ import sys
 
 #: flags read here (every other option goes to click)
 _FLAGS = {"-q": "quiet", "--quiet": "quiet", "--exit-zero": "exit_zero", "--fix": "fix",
-          "--isolated": "isolated", "--statistics": "statistics", "--skip-non-cassettes": "skip_non_cassettes"}
+          "--isolated": "isolated", "--statistics": "statistics", "--skip-non-cassettes": "skip_non_cassettes",
+          "--no-cache": "no_cache"}
 #: options with a value read here: ``--jobs 2``, ``--jobs=2``, ``-j 2``, ``-j2``, ``--format json``
-_VALUES = {"-j": "jobs", "--jobs": "jobs", "--format": "output_format"}
+_VALUES = {"-j": "jobs", "--jobs": "jobs", "--format": "output_format", "--cache-dir": "cache_dir"}
 
 
 def simple_check(args: list[str]) -> dict | None:
@@ -59,6 +60,10 @@ def simple_check(args: list[str]) -> dict | None:
             if not (value.isascii() and value.isdigit()):
                 return None
             params[key] = int(value)
+        elif key == "cache_dir":
+            if not value or value.startswith("-") or os.path.isfile(value):
+                return None  # click reads it (or says what is wrong with it)
+            params[key] = value
         elif value in FORMATS:
             params[key] = value
         else:

@@ -23,11 +23,12 @@ DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 
 
 class Options(Record):
-    __slots__ = ("select", "ignore", "severity", "max_file_size", "cassette_format", "settings")
+    __slots__ = ("select", "ignore", "severity", "max_file_size", "cassette_format", "settings", "record_source")
 
     def __init__(self, select: tuple[str, ...] = ("ALL",), ignore: tuple[str, ...] = (),
                  severity: dict[str, Severity] | None = None, max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-                 cassette_format: str | None = None, settings: dict[str, dict] | None = None):
+                 cassette_format: str | None = None, settings: dict[str, dict] | None = None,
+                 record_source: bool = False):
         self.select = select
         self.ignore = ignore
         self.severity: dict[str, Severity] = {} if severity is None else severity
@@ -35,6 +36,9 @@ class Options(Record):
         self.cassette_format = cassette_format
         #: per-family rule settings from the configuration: {"secrets": {"allowlist": [...]}, ...}
         self.settings: dict[str, dict] = {} if settings is None else settings
+        #: results carry the hash and stat signature of the bytes checked (for the cache; changes
+        #: no finding)
+        self.record_source = record_source
 
     def enabled(self, code: str) -> bool:
         if not rules.selected(code, self.select):

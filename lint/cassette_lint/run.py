@@ -8,16 +8,23 @@ into output.
 
 from __future__ import annotations
 
-from typing import Iterable
+import copy
+from typing import TYPE_CHECKING, Iterable
 
-from . import scheduler
 from .discovery import Target, discover
 from .findings import Finding
 from .options import Options
 from .pipeline import FileResult, check_file
 from .records import Record
 
-default_jobs = scheduler.default_jobs
+if TYPE_CHECKING:
+    from .cache import Cache
+
+
+def default_jobs() -> int:
+    from .scheduler import default_jobs
+
+    return default_jobs()
 
 
 class RunResult(Record):
@@ -35,9 +42,32 @@ class RunResult(Record):
         return [r for r in self.files if r.skipped is None]
 
 
-def check(targets: list[Target], options: Options, jobs: int = 1, progress=None) -> list[FileResult]:
-    """Check ``targets``; results in the same order. ``progress(n)`` is called as files finish."""
-    return scheduler.check_targets(targets, options, jobs, progress)
+def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
+          cache: Cache | None = None) -> list[FileResult]:
+    """Check ``targets``; results in the same order. ``progress(n)`` is called as files finish.
+
+    With a ``cache``, the cached results are looked up here, in this process, before any worker
+    starts; only the other files are scheduled, and their results stored (the caller saves it).
+    """
+    if cache is not None:
+        from .pipeline import context_key
+
+        cached = cache.lookup(targets, options, context_key, FileResult)
+        todo = [t for t, r in zip(targets, cached) if r is None]
+        if progress and len(todo) < len(targets):
+            progress(len(targets) - len(todo))
+        if not todo:
+            return cached
+    from . import scheduler  # (not imported when every result comes from the cache)
+
+    if cache is None:
+        return scheduler.check_targets(targets, options, jobs, progress)
+    keyed = copy.copy(options)
+    keyed.record_source = True
+    fresh = scheduler.check_targets(todo, keyed, jobs, progress)
+    cache.store(fresh)
+    it = iter(fresh)
+    return [r if r is not None else next(it) for r in cached]
 
 
 def check_one(target: Target, options: Options) -> FileResult:

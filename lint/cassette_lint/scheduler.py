@@ -8,7 +8,6 @@ import gc
 import os
 from typing import Iterator
 
-from . import formats
 from .discovery import Target
 from .options import Options
 from .pipeline import FileResult, _Collector, check_file
@@ -35,6 +34,8 @@ def _check_chunk(args: tuple[list[Target], Options]) -> list[FileResult]:
 def _warm_up(options: Options) -> None:
     """Import and compile, in this process, what checking any file needs: rule modules, format
     adapters and the compiled schema predicates."""
+    from . import formats
+
     options.active_rules()
     mods = formats.adapters()
     if options.family_enabled("S"):

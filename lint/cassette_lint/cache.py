@@ -1,0 +1,405 @@
+"""The cache: each file's pipeline result, kept between runs, so a re-run checks only what changed.
+
+A result is reused only when everything it was computed from is unchanged: the file's bytes (a
+SHA-256 of them; a file whose size, times and inode are those recorded, not modified within
+:data:`cassette_lint.reader.RACY_SECONDS` of being read, is taken as unchanged without reading it, as git does), the
+tool (its version, the Python version and a hash of the package's own sources and schemas: a
+development edit invalidates too), the effective options for the file (a fingerprint of
+:class:`~cassette_lint.options.Options`), the per-file context key
+(:func:`cassette_lint.pipeline.context_key`), whether the file was named or found by walking, and
+its path (as given and absolute: a renamed file is a new file).  The result is the pipeline's,
+before per-file-ignores, inline suppressions and the baseline, which the command applies after:
+changing those needs no re-check.  Secrets found are never written (only the hash the findings
+already carry).
+
+On disk: one file, ``results.bin`` in the cache directory, holding every entry (a header with the
+format, the tool key and a checksum of the body, then a ``marshal`` body: plain tuples, no
+objects).  It is written to a temporary file and renamed over the old one (``os.replace``), so a
+reader sees the old or the new file, never a mix; a writer holds a lock (``flock``) while it reads
+the current file, merges its entries into it and renames, so two runs sharing the cache lose no
+entries (and where there is no lock, the last writer wins: entries may be lost, never corrupted).
+Entries of files that are gone, and older entries of files that changed, are dropped at each
+write: the file holds at most a few entries per checked file.  A cache that cannot be read
+(corrupt, truncated, written by another version) is ignored and rewritten; one that cannot be
+written (a read-only directory) leaves the run as it was: either way with a note, never a crash
+and never a stale result.  Nothing here prints: the notes go to the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import time
+
+from . import reader
+from .reader import content_hash, stat_signature
+from .findings import Edit, Finding, Fix, Severity
+
+#: the directory's name when no ``--cache-dir``/``CASSETTE_LINT_CACHE_DIR`` says otherwise
+DIR_NAME = ".cassette-lint-cache"
+ENV = "CASSETTE_LINT_CACHE_DIR"
+RESULTS = "results.bin"
+LOCK = "lock"
+#: the files this module writes in the cache directory (``clean`` removes only these)
+OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
+TMP_PREFIX = ".results-"
+MAGIC = b"cassette-lint cache\n"
+#: the entry layout; bumped when it changes
+LAYOUT = 1
+CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                b"# This file is a cache directory tag created by cassette-lint.\n"
+                b"# For information about cache directory tags see https://bford.info/cachedir/\n")
+
+
+def location(cache_dir: str | None, root: str) -> str:
+    """The cache directory: ``--cache-dir``, else ``$CASSETTE_LINT_CACHE_DIR``, else
+    ``.cassette-lint-cache`` in the project root ``root``."""
+    d = cache_dir or os.environ.get(ENV) or os.path.join(root, DIR_NAME)
+    return os.path.abspath(d)
+
+
+_TOOL_KEY: str | None = None
+
+
+def tool_key() -> str:
+    """The version, the Python version and a hash of the package's sources and schemas (computed
+    once per process: ~1 ms)."""
+    global _TOOL_KEY
+    if _TOOL_KEY is None:
+        from . import __version__
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        h = hashlib.sha256()
+        dirs = [here, os.path.join(os.path.dirname(os.path.dirname(here)), "schemas")]
+        for top in dirs:
+            for dirpath, dirnames, filenames in os.walk(top):
+                dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+                for name in sorted(filenames):
+                    if name.endswith((".py", ".json")):
+                        p = os.path.join(dirpath, name)
+                        try:
+                            with open(p, "rb") as fh:
+                                data = fh.read()
+                        except OSError:
+                            continue
+                        h.update(os.path.relpath(p, top).encode("utf-8", "surrogateescape") + b"\0")
+                        h.update(len(data).to_bytes(8, "little") + data)
+        _TOOL_KEY = (f"{__version__} py{sys.version_info[0]}.{sys.version_info[1]} layout{LAYOUT} "
+                     f"{h.hexdigest()[:32]}")
+    return _TOOL_KEY
+
+
+def options_key(options) -> str:
+    """A stable fingerprint of the options a result depends on."""
+    import json
+
+    doc = [list(options.select), list(options.ignore),
+           sorted((k, getattr(v, "value", v)) for k, v in options.severity.items()),
+           options.max_file_size, options.cassette_format, options.settings]
+    text = json.dumps(doc, sort_keys=True, default=repr, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _entry_key(abspath: str, path: str, explicit: bool) -> str:
+    return f"{abspath}\0{path}\0{'e' if explicit else 'w'}"
+
+
+# -- entries: FileResult <-> plain tuples --------------------------------------------------------
+
+def _dump_result(r) -> tuple:
+    findings = tuple(
+        (f.line, f.column, f.rule, f.name, f.severity.value, f.message, f.interaction, f.end_line, f.end_column,
+         f.value_hash, None if f.fix is None else
+         (f.fix.description, f.fix.safe, tuple((e.start, e.end, e.replacement) for e in f.fix.edits)))
+        for f in r.findings)  # never the secret itself
+    return (r.format, r.skipped, r.digest, findings)
+
+
+_SEVERITY = {s.value: s for s in Severity}
+
+
+def _load_result(payload: tuple, path: str, result_cls):
+    fmt, skipped, digest, findings = payload
+    out = []
+    for (line, column, rule, name, sev, message, interaction, end_line, end_column, value_hash, fix) in findings:
+        if fix is not None:
+            desc, safe, edits = fix
+            fix = Fix(desc, tuple(Edit(s, e, rep) for s, e, rep in edits), safe)
+        out.append(Finding(path, line, column, rule, name, _SEVERITY[sev], message, interaction, end_line,
+                           end_column, fmt, value_hash, fix))
+    return result_cls(path, out, fmt, skipped, digest)
+
+
+class Cache:
+    """One run's view of the cache directory ``directory``; ``note(text)`` receives every note."""
+
+    def __init__(self, directory: str, note=None):
+        self.directory = directory
+        self.path = os.path.join(directory, RESULTS)
+        self.note = note or (lambda text: None)
+        #: entries read from disk: key -> (hash, stat signature, options key, context key, payload)
+        self.entries: dict[str, tuple] = {}
+        #: entries this run adds or refreshes
+        self.changed: dict[str, tuple] = {}
+        #: abspath -> hash of the bytes this run saw: older entries of a changed file are dropped
+        self.seen: dict[str, bytes] = {}
+        self.hits = 0
+        self.misses = 0
+        self._pending: list = []
+        self._load()
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def _read(self) -> dict | None:
+        """The entries on disk ({} when there is no cache yet), None when the file is unusable (with
+        a note)."""
+        try:
+            with open(self.path, "rb") as fh:
+                raw = fh.read()
+        except FileNotFoundError:
+            return {}
+        except OSError as e:
+            self.note(f"cannot read the cache {self.path} ({e.strerror or e}): ignored")
+            return None
+        why = self._problem(raw)
+        if why is not None:
+            self.note(f"the cache {self.path} {why}: ignored, rewritten after this run")
+            return None
+        try:
+            entries = marshal.loads(memoryview(raw)[self._body_start(raw):])
+            if not isinstance(entries, dict):
+                raise ValueError("not a mapping")
+        except Exception:  # any damage marshal reports (the checksum makes this unlikely)
+            self.note(f"the cache {self.path} is damaged: ignored, rewritten after this run")
+            return None
+        return entries
+
+    @staticmethod
+    def _header(key: str, body: bytes) -> bytes:
+        k = key.encode("utf-8")
+        return MAGIC + len(k).to_bytes(2, "little") + k + hashlib.sha256(body).digest()[:16]
+
+    @staticmethod
+    def _body_start(raw: bytes) -> int:
+        n = int.from_bytes(raw[len(MAGIC):len(MAGIC) + 2], "little")
+        return len(MAGIC) + 2 + n + 16
+
+    def _problem(self, raw: bytes) -> str | None:
+        if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 2:
+            return "is not a cassette-lint cache (damaged?)"
+        start = self._body_start(raw)
+        if len(raw) < start:
+            return "is truncated"
+        key = raw[len(MAGIC) + 2:start - 16]
+        if key != tool_key().encode("utf-8"):
+            return f"was written by another cassette-lint ({key.decode('utf-8', 'replace')[:60]})"
+        if hashlib.sha256(memoryview(raw)[start:]).digest()[:16] != raw[start - 16:start]:
+            return "is truncated or damaged"
+        return None
+
+    def _load(self) -> None:
+        entries = self._read()
+        self.entries = entries or {}
+        self._dirty = entries is None  # an unusable file is replaced even when no result changes
+
+    # -- the run -------------------------------------------------------------------------------------
+
+    def lookup(self, targets, options, context_key, result_cls) -> list:
+        """The cached result of each target, None for each that must be checked (remembered, with
+        its keys, for :meth:`store`)."""
+        okey = options_key(options)
+        out = []
+        pending = []
+        now = time.time()
+        for t in targets:
+            if t.error is not None:  # nothing to read: checked (reported) again, at no cost
+                out.append(None)
+                pending.append(None)
+                continue
+            ap = os.path.abspath(t.path)
+            ctx = context_key(t.path, options)
+            k = _entry_key(ap, t.path, t.explicit)
+            res = self._hit(k, ap, t.path, okey, ctx, now, result_cls)
+            out.append(res)
+            pending.append(None if res is not None else (k, ap, okey, ctx))
+            if res is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+        self._pending = [p for p in pending if p is not None] if any(r is None for r in out) else []
+        return out
+
+    def _hit(self, k: str, ap: str, path: str, okey: str, ctx: str, now: float, result_cls):
+        e = self.entries.get(k)
+        if e is None:
+            return None
+        try:
+            digest, sig, e_okey, e_ctx, payload = e
+            if e_okey != okey or e_ctx != ctx:
+                return None
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            if sig is None or sig != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev):
+                data = reader.read_file(path, st.st_size)[0]  # non-blocking: never waits on a FIFO
+                if data is None:
+                    return None
+                h = content_hash(data)
+                self.seen[ap] = h
+                if h != digest:
+                    return None
+                new_sig = stat_signature(st, now)
+                if new_sig is not None and new_sig[0] == len(data):  # now trusted: no re-read next time
+                    self.changed[k] = (digest, new_sig, okey, ctx, payload)
+            else:
+                self.seen[ap] = digest
+            return _load_result(payload, path, result_cls)
+        except Exception:  # an entry of the wrong shape (a damaged or foreign file): a miss
+            self.entries.pop(k, None)
+            self._dirty = True
+            return None
+
+    def store(self, results) -> None:
+        """Record the results of the targets :meth:`lookup` returned None for, in the same order."""
+        for p, r in zip(self._pending, results):
+            if p is None or r is None or getattr(r, "source", None) is None:
+                continue
+            k, ap, okey, ctx = p
+            digest, sig = r.source
+            self.seen[ap] = digest
+            self.changed[k] = (digest, sig, okey, ctx, _dump_result(r))
+        self._pending = []
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Merge this run's entries into the file on disk; False (with a note) when it cannot be written."""
+        if not self.changed and not self._dirty:
+            return True
+        try:
+            _prepare(self.directory)
+            with _Lock(os.path.join(self.directory, LOCK)):
+                current = self._read_quiet()
+                current.update(self.changed)
+                entries = self._pruned(current)
+                body = marshal.dumps(entries)
+                data = self._header(tool_key(), body) + body
+                _write_atomic(self.path, data, self.directory)
+        except OSError as e:
+            self.note(f"cannot write the cache in {self.directory} ({e.strerror or e}): results not cached")
+            return False
+        self.changed = {}
+        self._dirty = False
+        return True
+
+    def _read_quiet(self) -> dict:
+        note, self.note = self.note, (lambda text: None)  # already noted when this run started
+        try:
+            return self._read() or {}
+        finally:
+            self.note = note
+
+    def _pruned(self, entries: dict) -> dict:
+        out = {}
+        exists: dict[str, bool] = {}
+        for k, e in entries.items():
+            try:
+                ap = k.split("\0", 1)[0]
+                digest = e[0]
+            except Exception:
+                continue
+            seen = self.seen.get(ap)
+            if seen is not None:
+                if seen != digest:  # the file changed since this entry was written
+                    continue
+            else:
+                if ap not in exists:
+                    exists[ap] = os.path.isfile(ap)
+                if not exists[ap]:  # the file is gone
+                    continue
+            out[k] = e
+        return out
+
+
+def _prepare(directory: str) -> None:
+    """Create the cache directory with a ``.gitignore`` (``*``) and a ``CACHEDIR.TAG``."""
+    os.makedirs(directory, exist_ok=True)
+    for name, content in ((".gitignore", b"# Created by cassette-lint automatically.\n*\n"),
+                          ("CACHEDIR.TAG", CACHEDIR_TAG)):
+        p = os.path.join(directory, name)
+        if not os.path.exists(p):
+            _write_atomic(p, content, directory)
+
+
+def _write_atomic(path: str, data: bytes, directory: str) -> None:
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class _Lock:
+    """An exclusive ``flock`` on ``path`` while the file is merged and renamed (nothing where there
+    is no ``fcntl``, or when it cannot be had within a few seconds: the rename is atomic anyway)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:
+            return self
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            return self
+        deadline = time.monotonic() + 5.0
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError:
+                if time.monotonic() >= deadline:
+                    return self
+                time.sleep(0.01)
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+
+def clean(directory: str) -> list[str]:
+    """Remove the cache in ``directory`` (only the files the cache writes, then the directory when
+    it is left empty); the paths removed."""
+    removed = []
+    if not os.path.isdir(directory):
+        return removed
+    for name in sorted(os.listdir(directory)):
+        if name in OWN_FILES or name.startswith(TMP_PREFIX):
+            p = os.path.join(directory, name)
+            try:
+                os.unlink(p)
+                removed.append(p)
+            except OSError:
+                pass
+    try:
+        os.rmdir(directory)
+        removed.append(directory)
+    except OSError:  # something else is in it (a directory the user named): left alone
+        pass
+    return removed
