@@ -93,17 +93,21 @@ def test_progress_bar_only_on_a_tty_for_many_files_and_never_for_machine_formats
 
 # -- start-up --------------------------------------------------------------------------------------
 
-def test_checking_one_clean_file_imports_nothing_it_does_not_need():
+@pytest.mark.parametrize("cache", [True, False])
+def test_checking_one_clean_file_imports_nothing_it_does_not_need(cache):
+    # the results cache needs hashlib (the key of the file's bytes); a run without it does not
+    flag = "" if cache else "'--no-cache', "
+    hashing = "" if cache else "'hashlib', "
     code = (
         "import sys\n"
         "from cassette_lint.cli import main\n"
         "try:\n"
-        f"    main(['check', {CLEAN!r}])\n"
+        f"    main(['check', {flag}{CLEAN!r}])\n"
         "except SystemExit as e:\n"
         "    assert e.code == 0, e.code\n"
         "heavy = [m for m in ('cassette_lint.fixer', 'cassette_lint.baseline', 'cassette_lint.reporters.sarif',\n"
         "         'cassette_lint.reporters.junit', 'xml.sax', 'multiprocessing', 'jsonschema', 'dataclasses',\n"
-        "         'hashlib', 'importlib.resources', 'tempfile', 'difflib', 'traceback') if m in sys.modules]\n"
+        f"         {hashing}'importlib.resources', 'tempfile', 'difflib', 'traceback') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -155,7 +159,8 @@ _TOKENS = ["-q", "--quiet", "--exit-zero", "--fix", "--isolated", "--statistics"
            "--output-file", "-o", "--stdin-filename", "-V", "-j", "-j2", "-j0", "-j-1", "-j=2",
            "--jobs", "--jobs=3", "--jobs=", "--jobs=x", "--format", "--format=json", "--format=bogus", "json", "sarif",
            "text", "2", "٣", "+1", "--color", "auto", "--select", "Y", "-qj2", "--", "-h", "-", "--quiet=1",
-           CLEAN, BROKEN, "tests/fixtures", "missing.yaml"]
+           CLEAN, BROKEN, "tests/fixtures", "missing.yaml", "--no-cache", "--cache-dir", "--cache-dir=",
+           "--cache-dir=tests/fixtures", f"--cache-dir={CLEAN}"]
 
 
 @settings(max_examples=400, deadline=None)

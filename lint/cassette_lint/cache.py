@@ -335,9 +335,10 @@ def _prepare(directory: str) -> None:
 
 
 def _write_atomic(path: str, data: bytes, directory: str) -> None:
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=directory)
+    """Write ``data`` to a new file beside ``path`` and rename it over ``path`` (readers see the old
+    or the new file, whole)."""
+    tmp = os.path.join(directory, f"{TMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
