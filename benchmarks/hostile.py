@@ -124,8 +124,24 @@ def main() -> int:
                 "nesting 1,000,000 (flow [)": lambda p: write_lines(p, ["[" * 1_000_000, "]" * 1_000_000]),
                 "nesting 1,000,000 (flow {a:)": lambda p: write_lines(p, ("{a: " for _ in range(1_000_000))),
             }
+            mb = 6 * MB  # shapes too dense for their size (issue 18): memory bounded by the file regardless
+            cases.update({
+                "json flat array {interactions:[1,1,...]}": lambda p: write_lines(
+                    p, ['{"interactions":[', ",".join(["1"] * (mb // 2)), "]}"]),
+                "yaml flow array [1,1,...]": lambda p: write_lines(p, ["interactions: [", ",".join(["1"] * (mb // 2)), "]\n"]),
+                "yaml block array - 1": lambda p: write_lines(p, ["interactions:\n", "- 1\n" * (mb // 4)]),
+                "json wide mapping {k0:1,...}": lambda p: write_lines(
+                    p, ["{", ",".join(f'"k{i}":1' for i in range(mb // 12)), "}"]),
+                "yaml wide mapping k0: 1": lambda p: write_lines(p, (f"k{i}: 1\n" for i in range(mb // 10))),
+                "json array of {} (vcrpy-shaped)": lambda p: write_lines(
+                    p, ['{"version":1,"interactions":[', ",".join(["{}"] * (mb // 3)), "]}"]),
+                "json nested 8 deep, repeated": lambda p: write_lines(
+                    p, ['{"interactions":[', ",".join(["[[[[[[[[1]]]]]]]]"] * (mb // 18)), "]}"]),
+                "yaml nested 150 deep, repeated": lambda p: write_lines(
+                    p, ["interactions:\n", ("- " + "[" * 150 + "1" + "]" * 150 + "\n") * (mb // 305)]),
+            })
             for name, make in cases.items():
-                p = d / "case.yaml"
+                p = d / ("case.json" if name.startswith("json") else "case.yaml")
                 make(p)
                 print(row(name, p.stat().st_size, run(p)), flush=True)
                 p.unlink()

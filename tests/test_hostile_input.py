@@ -763,3 +763,86 @@ def test_checking_a_file_leaves_no_reference_cycles():
         gc.set_debug(0)
         gc.garbage.clear()
     assert leaked == []
+
+
+# -- shapes too dense for their size: memory bounded by the file (issue 18) --------------------------------
+
+MB = 1024 * 1024
+#: the README's bound: peak memory at most this many times the file's size (above the interpreter's own)
+BOUND = 21
+
+
+def _peak_mb(*args: str) -> tuple[float, str]:
+    """(peak RSS in MB, output) of ``cassette-lint check`` in a fresh process."""
+    p = subprocess.Popen([sys.executable, "-m", "cassette_lint", "check", "--isolated", "--no-cache", "-j1", *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.read().decode("utf-8", "replace")
+    _, _, usage = os.wait4(p.pid, 0)
+    return usage.ru_maxrss / 1024, out
+
+
+DENSE = {
+    # long flat arrays
+    "json flat array": ("c.json", lambda n: '{"interactions":[' + ",".join(["1"] * (n // 2)) + "]}"),
+    "yaml flow array": ("c.yaml", lambda n: "interactions: [" + ",".join(["1"] * (n // 2)) + "]\n"),
+    "yaml block array": ("c.yaml", lambda n: "interactions:\n" + "- 1\n" * (n // 4)),
+    "json array of empty objects": ("c.json", lambda n: '{"version":1,"interactions":[' + ",".join(["{}"] * (n // 3)) + "]}"),
+    # wide mappings
+    "json wide mapping": ("c.json", lambda n: "{" + ",".join(f'"k{i}":1' for i in range(n // 12)) + "}"),
+    "yaml wide mapping": ("c.yaml", lambda n: "".join(f"k{i}: 1\n" for i in range(n // 10))),
+    # deep-but-legal nesting, many times over
+    "json nested 8 deep, repeated": ("c.json", lambda n: '{"interactions":[' + ",".join(["[[[[[[[[1]]]]]]]]"] * (n // 18)) + "]}"),
+    "yaml nested 150 deep, repeated": ("c.yaml", lambda n: "interactions:\n" + ("- " + "[" * 150 + "1" + "]" * 150 + "\n") * (n // 305)),
+}
+
+
+@pytest.mark.parametrize("name", list(DENSE))
+def test_a_file_too_dense_for_its_size_stays_within_the_memory_bound(tmp_path, name):
+    fname, make = DENSE[name]
+    p = tmp_path / fname
+    p.write_text(make(3 * MB), "utf-8")
+    size_mb = p.stat().st_size / MB
+    base, _ = _peak_mb(str(SEED))  # the interpreter and the imports
+    peak, out = _peak_mb(str(p))
+    assert peak - base <= BOUND * size_mb, f"{name}: {peak:.0f} MB for a {size_mb:.1f} MB file\n{out}"
+    assert "Traceback" not in out
+    first = out.splitlines()[0]
+    # a cassette-shaped file is reported as too large for its shape; anything else as no cassette
+    assert " Y013 " in first or " Y011 " in first, out
+
+
+def test_json_of_no_cassette_shape_is_called_no_cassette_without_building_its_tree(tmp_path):
+    p = tmp_path / "c.json"
+    p.write_text('{"interactions":[' + ",".join(["1"] * (3 * MB // 2)) + "]}", "utf-8")
+    code, out = cli(str(p))
+    assert code == 0 and f"{p}:1:1: Y011 [warning] not a known cassette format" in out, out
+    code, out = cli(str(tmp_path))  # met while walking: skipped without a word, as package.json is
+    assert code == 0 and "Y0" not in out and "0 files checked" in out, out
+
+
+def test_a_cassette_too_dense_for_its_size_is_reported_where_reading_stopped(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("version: 2\ninteractions:\n" + "- {}\n" * 300_000, "utf-8")
+    code, res = cli_json(str(p))
+    (f,) = only(res, "Y013")
+    text = p.read_text("utf-8")
+    assert code == 1 and f["message"].startswith(f"file holds more than {loader.node_budget(text):,} values in "
+                                                 f"{len(text):,} characters") and "not checked" in f["message"]
+    q = tmp_path / "c.json"
+    q.write_text('{"version":1,"interactions":[' + ",".join(["{}"] * 300_000) + "]}", "utf-8")
+    code, res = cli_json(str(q))
+    (f,) = only(res, "Y013")
+    assert f["line"] == 1 and f["column"] > 50_000  # the value where the budget ran out
+
+
+def test_dense_small_files_and_real_cassettes_are_read_in_full(tmp_path):
+    # fewer than 50,000 values: read whatever the density (short headers, a few KB)
+    p = tmp_path / "dense.yaml"
+    p.write_text("version: 2\ninteractions:\n" + "- {request: {}, response: {}}\n" * 9_000, "utf-8")  # 45,005
+    assert "Y013" not in cli(str(p))[1]
+    # a real streamed cassette repeated to 3 MB (~35 characters a value): every interaction checked
+    head, rest = SEED_TEXT.split("interactions:\n", 1)
+    big = tmp_path / "big.yaml"
+    big.write_text(head + "interactions:\n" + rest * (3 * MB // len(rest)), "utf-8")
+    code, out = cli(str(big))
+    assert "Y013" not in out and "1 file checked" in out, out[-500:]

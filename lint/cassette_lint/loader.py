@@ -34,6 +34,39 @@ MULTIPLE_DOCUMENTS = 'Y004'
 NOT_A_MAPPING = 'Y005'
 TOO_DEEP = 'Y010'
 YAML_SYNTAX = 'Y001'
+TOO_MANY_VALUES = 'Y013'  # (file-too-large: too large for its shape)
+
+#: a file is read into at most one node per this many characters of its text (or MIN_NODES): each
+#: node costs ~270 bytes composed (YAML; ~360 for JSON, BYTES_PER_JSON_NODE), so the tree stays within
+#: ~11x the file's size and the README's bound holds for any shape; real cassettes hold one per 35-70
+#: characters (the corpus's median is 67; the densest ones, a few KB of short headers, one per 10)
+BYTES_PER_NODE = 24
+BYTES_PER_JSON_NODE = 32
+#: ... but any file may hold this many (~15 MB of nodes): small dense files are always read
+MIN_NODES = 50_000
+
+
+def node_budget(text: str, per: int = BYTES_PER_NODE) -> int:
+    """How many nodes the file's text may compose into."""
+    return max(MIN_NODES, len(text) // per)
+
+
+class TooManyValues(Exception):
+    """Composing went past the file's node budget (raised from the node constructors)."""
+
+    def __init__(self, budget: int, size: int, index: int | None = None, per: int = BYTES_PER_NODE):
+        super().__init__(budget)
+        self.budget, self.size, self.index, self.per = budget, size, index, per
+
+    @property
+    def message(self) -> str:
+        return (f"file holds more than {self.budget:,} values in {self.size:,} characters (at most one per "
+                f"{self.per} characters, or {MIN_NODES:,}, are read: memory stays bounded by the file's size): "
+                "not checked")
+
+
+#: nodes the C composer may still create in this call of _compose_all (set there)
+_budget = 0
 
 class _LightNode:
     """What the C composer builds while cassette-lint composes: ruamel's own node classes turn every
@@ -43,6 +76,10 @@ class _LightNode:
     __slots__ = ("tag", "value", "start_mark", "end_mark", "style", "comment", "anchor")
 
     def __init__(self, tag, value, start_mark, end_mark, style=None, comment=None, anchor=None):
+        global _budget
+        _budget -= 1
+        if _budget < 0:
+            raise TooManyValues(0, 0)  # (filled in by _compose_all)
         self.tag = tag
         self.value = value
         self.start_mark = start_mark
@@ -379,7 +416,10 @@ def load(path: str, data: bytes, as_json: bool | None = None) -> LoadResult:
         deep = None if as_json else _too_deep(text, source)
         if deep is not None:
             return LoadResult(source, None, [(TOO_DEEP, Problem(deep, _TooDeep.MESSAGE))])
-        nodes = [_json.compose(source, MAX_DEPTH)] if as_json else _compose_all(text)
+        nodes = [_json.compose(source, MAX_DEPTH, node_budget(text, BYTES_PER_JSON_NODE))] if as_json else _compose_all(text)
+    except TooManyValues as e:
+        return LoadResult(source, None, [(TOO_MANY_VALUES, Problem(
+            source.pos(e.index) if e.index is not None else Pos(1, 1), e.message))])
     except _YAML_ERRORS as e:
         return LoadResult(source, None, [(YAML_SYNTAX, _yaml_error_problem(e, source))])
     except _json.JSONSyntaxError as e:
@@ -543,11 +583,16 @@ def _too_deep(text: str, source: Source | None = None) -> Pos | None:
         return None
     parser = _CParser(text)
     depth = 0
+    budget = left = node_budget(text)  # past it, composing would stop anyway: no need to read further
     while True:
         ev = parser.get_event()
         if ev is None:
             return None
         name = ev.__class__.__name__
+        if name in ("MappingStartEvent", "SequenceStartEvent", "ScalarEvent"):
+            left -= 1
+            if left < 0:
+                raise TooManyValues(budget, len(text))
         if name in ("MappingStartEvent", "SequenceStartEvent"):
             depth += 1
             if depth > MAX_DEPTH:
@@ -560,20 +605,25 @@ def _too_deep(text: str, source: Source | None = None) -> Pos | None:
 
 
 def _compose_all(text: str) -> list:
+    global _budget
     if HAVE_C:
         # the C composer instantiates the node classes it finds in its module: lend it light ones
         # for the duration of this call (single-threaded; restored even on a parse error)
         saved = _cyaml.ScalarNode, _cyaml.SequenceNode, _cyaml.MappingNode
         _cyaml.ScalarNode, _cyaml.SequenceNode, _cyaml.MappingNode = (
             LightScalarNode, LightSequenceNode, LightMappingNode)
+        budget = _budget = node_budget(text)
         try:
             parser = _Composer(text)
             out = []
             while parser.check_node():
                 out.append(parser.get_node())
             return out
+        except TooManyValues:
+            raise TooManyValues(budget, len(text)) from None
         finally:
             _cyaml.ScalarNode, _cyaml.SequenceNode, _cyaml.MappingNode = saved
+            _budget = 0
     from ruamel.yaml import YAML  # pure-Python composer, same nodes and marks
 
     y = YAML(typ="safe", pure=True)

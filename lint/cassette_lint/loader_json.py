@@ -94,14 +94,25 @@ class TooDeep(Exception):
         self.index = index
 
 
-def compose(source: Source, max_depth: int):
-    """The root node of the JSON text in ``source`` (raises :class:`JSONSyntaxError`, :class:`TooDeep`)."""
+def compose(source: Source, max_depth: int, max_nodes: int | None = None):
+    """The root node of the JSON text in ``source`` (raises :class:`JSONSyntaxError`, :class:`TooDeep`,
+    and the loader's ``TooManyValues`` past ``max_nodes`` values: the tree is never built whole)."""
     text = source.text
+    left = max_nodes if max_nodes is not None else len(text) + 1
+
+    def too_many(i: int):
+        from .loader import BYTES_PER_JSON_NODE, TooManyValues
+
+        return TooManyValues(max_nodes, len(text), i, BYTES_PER_JSON_NODE)
 
     def mark(i: int) -> LazyMark:
         return LazyMark(i, source)
 
     def value(i: int, depth: int):
+        nonlocal left
+        left -= 1
+        if left < 0:
+            raise too_many(i)
         i = _WS.match(text, i).end()
         if i >= len(text):
             raise JSONSyntaxError("expected a value, found the end of the file", i)

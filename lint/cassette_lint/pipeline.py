@@ -161,6 +161,13 @@ def _json_serializer(options: Options) -> bool:
     return str(options.settings.get("replay", {}).get("serializer") or "").strip().lower() == "json"
 
 
+def _not_a_cassette(col: _Collector) -> None:
+    from . import formats
+
+    col.add(L.NOT_A_CASSETTE, Problem(Pos(1, 1), "not a known cassette format (" + ", ".join(formats.names())
+                                      + "): not checked"))
+
+
 def _check(target: Target, options: Options, col: _Collector) -> None:
     # imported on the first file checked, not with this module: a run whose every result comes from
     # the cache never loads the YAML loader (~20 ms of start-up)
@@ -182,6 +189,17 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     loaded = loader_httprr.load(target.path, data) if trace else loader.load(target.path, data, as_json)
     col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document
+    if (doc is None and as_json and loaded.problems
+            and loaded.problems[0][0] == loader.TOO_MANY_VALUES
+            and formats.plain_json_format(loaded.source.text, options.cassette_format) is False):
+        # too many values to compose, and no cassette: said as of any other file of no known format
+        loaded.problems = []
+        doc = None
+        if not target.explicit:
+            col.skipped = "not-a-cassette"
+            return
+        _not_a_cassette(col)
+        return
     if not target.explicit and not (formats.json_may_be_cassette if as_json
                                     else formats.yaml_may_be_cassette)(data, doc):
         col.skipped = "not-a-cassette"  # package.json, a Helm template, a broken fixture … next to the cassettes
@@ -205,8 +223,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
                                                    "go-vcr reads version 2 only (go-vcr v1: 1), vcrpy version 1; "
                                                    "not checked further"))
         elif target.explicit:
-            col.add(L.NOT_A_CASSETTE, Problem(Pos(1, 1), "not a known cassette format ("
-                                              + ", ".join(formats.names()) + "): not checked"))
+            _not_a_cassette(col)
         else:
             col.skipped = "not-a-cassette"
             col.findings.clear()

@@ -43,6 +43,34 @@ def detect(data: Any, forced: str | None = None) -> ModuleType | None:
     return None
 
 
+#: what the standard library's JSON decoder builds, at most, per ``{``/``[`` (an empty dict or list and
+#: its slot) and per ``,`` (a slot): a text whose count says more than MAX_PLAIN_FACTOR times its size
+#: is not decoded to look at its shape
+_PER_OPENER, _PER_COMMA, MAX_PLAIN_FACTOR = 72, 8, 12
+
+
+def plain_json_format(text: str, forced: str | None = None) -> bool | None:
+    """Whether a JSON text too large for its shape to be composed with positions is a cassette of a
+    known format, from plain decoded data (the C decoder: a fraction of the memory and time); None
+    when that cannot be told within the same memory bound (or the text is no valid JSON)."""
+    if forced is not None:
+        return True
+    openers = text.count("{") + text.count("[")  # (also inside strings: an over-estimate)
+    if openers * _PER_OPENER + text.count(",") * _PER_COMMA > MAX_PLAIN_FACTOR * len(text):
+        return None
+    import json
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        from ..loader import old_vcrpy_layout
+
+        return True if old_vcrpy_layout(data) else False
+    return detect(data) is not None
+
+
 def json_may_be_cassette(raw: bytes, doc) -> bool:
     """False for a ``*.json`` file met while walking a directory that is certainly no cassette."""
     if doc is None:  # broken JSON: report it only when it was meant to be a cassette

@@ -185,14 +185,22 @@ UNREADABLE = declare("Y012", "unreadable-file", ERROR, """
     """, module=_M)
 
 FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
-    The file, or what a gzip'd file decompresses to, is larger than ``--max-file-size``: not checked.
+    The file, or what a gzip'd file decompresses to, is larger than ``--max-file-size``, or the file
+    is too large for its shape: not checked.
 
     Why: cassettes of hundreds of megabytes are almost always an accident (a recorded download);
     they bloat the repository and are skipped to keep memory bounded. A few kilobytes of gzip that
     expand past the limit are a decompression bomb: decompression stops at the limit (it is read
-    incrementally, never more than the limit held in memory) and the file is reported.
+    incrementally, never more than the limit held in memory) and the file is reported.  Memory is
+    bounded by the file's size for any shape too: a file is read into at most one value per 24
+    characters (32 in JSON), or 50,000 values whatever its size; a file denser than that past that
+    count (a long array of numbers, a mapping of a million short keys) stops being read where the
+    budget ran out.  Real cassettes hold one value per 35-70 characters.  A JSON file that is no
+    cassette (told from its plain decoded shape) is said to be none instead (``Y011``; skipped when
+    met while walking).
 
-    Fix: re-record without the large response, or raise ``--max-file-size``.
+    Fix: re-record without the large response, or raise ``--max-file-size``; a file too dense for
+    its size is no cassette a recorder writes: exclude it.
     """, module=_M)
 
 INVALID_COMPRESSION = declare("Y017", "invalid-compression", ERROR, """
