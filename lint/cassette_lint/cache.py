@@ -213,12 +213,13 @@ class Cache:
         out = []
         pending = []
         now = time.time()
+        cwd = os.getcwd()
         for t in targets:
             if t.error is not None:  # nothing to read: checked (reported) again, at no cost
                 out.append(None)
                 pending.append(None)
                 continue
-            ap = os.path.abspath(t.path)
+            ap = os.path.normpath(os.path.join(cwd, t.path))  # (abspath asks for the cwd each time)
             ctx = context_key(t.path, options)
             k = _entry_key(ap, t.path, t.explicit)
             res = self._hit(k, ap, t.path, okey, ctx, now, result_cls)

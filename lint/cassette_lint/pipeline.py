@@ -14,7 +14,6 @@ from .findings import Finding, Problem
 from .options import Options
 from .records import Record
 from .replay import Profile
-from .rules import loading as L
 from .source import Pos
 
 
@@ -106,6 +105,8 @@ def context_key(path: str, options: Options) -> str:
 
 def check_file(target: Target, options: Options) -> FileResult:
     """Run every enabled check on one file; never raises."""
+    from .rules import loading as L  # (with the rules: not imported by a run whose results are cached)
+
     col = _Collector(target.path, options)
     # no collector passes while one file is checked: its model holds no reference cycles (tested),
     # and on a large streamed body (tens of thousands of events) the passes over the growing heap
@@ -163,6 +164,7 @@ def _json_serializer(options: Options) -> bool:
 
 def _not_a_cassette(col: _Collector) -> None:
     from . import formats
+    from .rules import loading as L
 
     col.add(L.NOT_A_CASSETTE, Problem(Pos(1, 1), "not a known cassette format (" + ", ".join(formats.names())
                                       + "): not checked"))
@@ -170,8 +172,9 @@ def _not_a_cassette(col: _Collector) -> None:
 
 def _check(target: Target, options: Options, col: _Collector) -> None:
     # imported on the first file checked, not with this module: a run whose every result comes from
-    # the cache never loads the YAML loader (~20 ms of start-up)
+    # the cache never loads the YAML loader nor the rules (~25 ms of start-up)
     from . import formats, loader, loader_httprr
+    from .rules import loading as L
 
     if target.error is not None:
         col.add(L.UNREADABLE, Problem(Pos(1, 1), target.error))
