@@ -12,7 +12,6 @@ from .discovery import Target
 from .options import Options
 from .pipeline import FileResult, _Collector, check_file
 from .findings import Problem
-from .rules import loading as L
 from .source import Pos
 
 #: below this many files a run stays in one process (starting workers costs more than it saves)
@@ -256,6 +255,8 @@ def _check_alone(target: Target, options: Options) -> FileResult:
     _, status = os.waitpid(pid, 0)
     for batch in _take_batches(data):
         return batch[0][1]
+    from .rules import loading as L
+
     col = _Collector(target.path, options)
     how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
            else f"exit status {os.waitstatus_to_exitcode(status)}")
