@@ -93,13 +93,20 @@ def tool_key() -> str:
 
 def options_key(options) -> str:
     """A stable fingerprint of the options a result depends on."""
-    import json
-
-    doc = [list(options.select), list(options.ignore),
+    doc = (tuple(options.select), tuple(options.ignore),
            sorted((k, getattr(v, "value", v)) for k, v in options.severity.items()),
-           options.max_file_size, options.cassette_format, options.settings]
-    text = json.dumps(doc, sort_keys=True, default=repr, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+           options.max_file_size, options.cassette_format, _canonical(options.settings))
+    return hashlib.sha256(repr(doc).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _canonical(value):
+    """``value`` (configuration data: TOML tables, arrays and scalars) with its tables' keys sorted,
+    so that its ``repr`` does not depend on the order they were written in."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((repr(k), _canonical(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_canonical(v) for v in value))
+    return (type(value).__name__, value)
 
 
 def _entry_key(abspath: str, path: str, explicit: bool) -> str:

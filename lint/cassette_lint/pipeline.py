@@ -125,13 +125,6 @@ def check_file(target: Target, options: Options) -> FileResult:
     return col.result()
 
 
-def _stat(path: str):
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
-
-
 def _where(e: BaseException) -> str:
     import traceback
 
@@ -179,14 +172,14 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     if target.error is not None:
         col.add(L.UNREADABLE, Problem(Pos(1, 1), target.error))
         return
-    st = _stat(target.path) if options.record_source else None  # before reading: never newer than the bytes
-    data, problem, code = reader.read_file(target.path, options.max_file_size)
+    st: list | None = [] if options.record_source else None
+    data, problem, code = reader.read_file(target.path, options.max_file_size, st)
     if problem is not None:
         col.add(code, problem)
         return
     col.data = data
-    if st is not None and st.st_size == len(data):
-        col.source = (reader.content_hash(data), reader.stat_signature(st))
+    if st:  # (the file's stat before it was read: never newer than the bytes)
+        col.source = (reader.content_hash(data), reader.stat_signature(st[0]))
     trace = loader_httprr.is_trace(inner_name(target.path)) or options.cassette_format == "httprr"
     as_json = not trace and (loader.is_json(target.path) or _json_serializer(options))
     loaded = loader_httprr.load(target.path, data) if trace else loader.load(target.path, data, as_json)

@@ -24,13 +24,14 @@ def _too_large(size: int, limit: int) -> tuple[None, Problem, str]:
                          f"{limit:,}: not checked"), FILE_TOO_LARGE
 
 
-def read_file(path: str, max_size: int) -> tuple[bytes | None, Problem | None, str | None]:
+def read_file(path: str, max_size: int, stat_out: list | None = None) -> tuple[bytes | None, Problem | None, str | None]:
     """The file's bytes (decompressed when it is gzip'd), or the problem (and its code) that stops it
     being read.
 
     Opened non-blocking and checked with ``fstat`` on the open descriptor (no race with a rename): a
     FIFO, socket or device named ``*.yaml`` is reported instead of hanging or reading forever, and a
-    file that grows past ``max_file_size`` while being read is reported too.
+    file that grows past ``max_file_size`` while being read is reported too.  ``stat_out``, when
+    given, receives that ``fstat`` (taken before reading: never newer than the bytes).
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -40,6 +41,8 @@ def read_file(path: str, max_size: int) -> tuple[bytes | None, Problem | None, s
         return None, Problem(Pos(1, 1), f"cannot read file: {e.strerror or e}"), UNREADABLE
     try:
         st = os.fstat(fd)
+        if stat_out is not None:
+            stat_out.append(st)
         if stat.S_ISDIR(st.st_mode):
             return None, Problem(Pos(1, 1), "is a directory, not a file"), UNREADABLE
         if not stat.S_ISREG(st.st_mode):
