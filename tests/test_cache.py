@@ -439,3 +439,18 @@ def test_lookup_and_store_in_process(tmp_path):
     assert (hit.path, hit.format, hit.skipped, hit.digest) == (plain.path, plain.format, plain.skipped, plain.digest)
     # another context (the replay profile of the nearest manifest) is another key
     assert again.lookup([t], opts, lambda path, o: "profile:other", pipeline.FileResult) == [None]
+
+
+def test_the_replay_profile_is_part_of_the_key_and_of_the_cached_result(tmp_path):
+    root = project(tmp_path, files=1)
+    cd = tmp_path / "c"
+    cold = cli("check", "-v", "cassettes", cwd=root, cache_dir=cd)
+    assert "replayed by" in cold.stderr, cold.stderr
+    warm = cli("check", "-v", "cassettes", cwd=root, cache_dir=cd)
+    assert (warm.stdout, warm.stderr) == (cold.stdout, cold.stderr)  # the profile comes back from the cache
+    (root / "go.mod").write_text("module example.com/m\n\ngo 1.22\n\nrequire (\n\tgopkg.in/dnaeon/go-vcr.v3 v3.2.0\n)\n",
+                                 "utf-8")
+    moved = cli("check", "-v", "cassettes", cwd=root, cache_dir=cd)
+    plain = cli("check", "-v", "--no-cache", "cassettes", cwd=root)
+    assert (moved.stdout, moved.stderr) == (plain.stdout, plain.stderr)
+    assert "3.2.0" in moved.stderr and moved.stderr != cold.stderr

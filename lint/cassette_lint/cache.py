@@ -47,7 +47,7 @@ OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
 TMP_PREFIX = ".results-"
 MAGIC = b"cassette-lint cache\n"
 #: the entry layout; bumped when it changes
-LAYOUT = 1
+LAYOUT = 2
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by cassette-lint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -121,14 +121,20 @@ def _dump_result(r) -> tuple:
          f.value_hash, None if f.fix is None else
          (f.fix.description, f.fix.safe, tuple((e.start, e.end, e.replacement) for e in f.fix.edits)))
         for f in r.findings)  # never the secret itself
-    return (r.format, r.skipped, r.digest, findings)
+    p = r.profile
+    profile = None if p is None else (p.library, p.version, p.source, p.match_on, p.allow_repeats, p.serializer)
+    return (r.format, r.skipped, r.digest, findings, profile)
 
 
 _SEVERITY = {s.value: s for s in Severity}
 
 
 def _load_result(payload: tuple, path: str, result_cls):
-    fmt, skipped, digest, findings = payload
+    fmt, skipped, digest, findings, profile = payload
+    if profile is not None:
+        from .replay import Profile
+
+        profile = Profile(*profile)
     out = []
     for (line, column, rule, name, sev, message, interaction, end_line, end_column, value_hash, fix) in findings:
         if fix is not None:
@@ -136,7 +142,7 @@ def _load_result(payload: tuple, path: str, result_cls):
             fix = Fix(desc, tuple(Edit(s, e, rep) for s, e, rep in edits), safe)
         out.append(Finding(path, line, column, rule, name, _SEVERITY[sev], message, interaction, end_line,
                            end_column, fmt, value_hash, fix))
-    return result_cls(path, out, fmt, skipped, digest)
+    return result_cls(path, out, fmt, skipped, digest, profile)
 
 
 class Cache:
