@@ -6,7 +6,8 @@ SHA-256 of them; a file whose size, times and inode are those recorded, not modi
 tool (its version, the Python version and a hash of the package's own sources and schemas: a
 development edit invalidates too), the effective options for the file (a fingerprint of
 :class:`~cassette_lint.options.Options`), the per-file context key
-(:func:`cassette_lint.pipeline.context_key`), whether the file was named or found by walking, and
+(:func:`cassette_lint.pipeline.context_key`: the replay profile, asked once per directory, as it
+depends on the manifest nearest the file), whether the file was named or found by walking, and
 its path (as given and absolute: a renamed file is a new file).  The result is the pipeline's,
 before per-file-ignores, inline suppressions and the baseline, which the command applies after:
 changing those needs no re-check.  Secrets found are never written (only the hash the findings
@@ -227,13 +228,19 @@ class Cache:
         pending = []
         now = time.time()
         cwd = os.getcwd()
+        contexts: dict[str, str] = {}
         for t in targets:
             if t.error is not None:  # nothing to read: checked (reported) again, at no cost
                 out.append(None)
                 pending.append(None)
                 continue
             ap = os.path.normpath(os.path.join(cwd, t.path))  # (abspath asks for the cwd each time)
-            ctx = context_key(t.path, options)
+            # the context (the manifest nearest the file) is the same for every file of a directory:
+            # asked once per directory (~80 us a file otherwise, a third of a warm run)
+            d = os.path.dirname(ap)
+            ctx = contexts.get(d)
+            if ctx is None:
+                ctx = contexts[d] = context_key(t.path, options)
             k = _entry_key(ap, t.path, t.explicit)
             res = self._hit(k, ap, t.path, okey, ctx, now, result_cls)
             out.append(res)
