@@ -407,6 +407,42 @@ def generate(r: random.Random, seeds: list[bytes]) -> tuple[bytes, str]:
 
 # -- the oracle --------------------------------------------------------------------------------------
 
+def _result_view(r) -> tuple:
+    """What a result shows (the leaked value itself, never written to the cache, left out)."""
+    return (r.path, r.format, r.skipped, r.digest, r.profile,
+            [(f.to_dict(), f.value_hash, f.fix, f.severity) for f in r.findings])
+
+
+def through_cache(path: str, direct) -> list[str]:
+    """Check ``path`` through the results cache, cold then warm: both must give ``direct``'s result,
+    the warm one from the cache, with no note (the cache is never damaged by what it stores)."""
+    import shutil
+    import tempfile
+
+    from cassette_lint import cache, discovery, run
+    from cassette_lint.options import Options
+
+    bad: list[str] = []
+    d = tempfile.mkdtemp(prefix="fuzz-cache-")
+    try:
+        for attempt in ("cold", "warm"):
+            c = cache.Cache(d, note=lambda text: bad.append(f"cache ({attempt}) note: {text}"))
+            (got,) = run.check([discovery.Target(path, True)], Options(), cache=c)
+            c.save()
+            unread = any(f.rule == "Y012" or (f.rule == "Y013" and "--max-file-size" in f.message)
+                         for f in direct.findings)  # (a file not read has no key: checked again)
+            if attempt == "warm" and c.hits != 1 and not unread:
+                bad.append("warm run: the result did not come from the cache")
+            if _result_view(got) != _result_view(direct):
+                bad.append(f"through the cache ({attempt}) the result differs: {_result_view(got)!r} "
+                           f"!= {_result_view(direct)!r}"[:2000])
+    except BaseException as e:
+        bad.append(f"the cache raised {type(e).__name__}: {e}\n{traceback.format_exc()}")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return bad
+
+
 def oracle(path: str, fix: bool = True) -> list[str]:
     """Check one file with every rule (and its safe fixes); return descriptions of what went wrong."""
     from cassette_lint import discovery, fixer, loader, pipeline, rules
@@ -431,6 +467,7 @@ def oracle(path: str, fix: bool = True) -> list[str]:
             bad.append(f"unknown rule code {f.rule}")
         if not (1 <= f.line <= nlines) or f.column < 1:
             bad.append(f"{f.rule} at {f.line}:{f.column} outside the file ({nlines - 2} lines)")
+    bad += through_cache(path, res)
     if fix:
         fixes = fixer.safe_fixes(res.findings)
         if fixes:
