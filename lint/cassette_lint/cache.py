@@ -48,7 +48,7 @@ OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
 TMP_PREFIX = ".results-"
 MAGIC = b"cassette-lint cache\n"
 #: the entry layout; bumped when it changes
-LAYOUT = 2
+LAYOUT = 3
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by cassette-lint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -110,8 +110,15 @@ def _canonical(value):
     return (type(value).__name__, value)
 
 
-def _entry_key(abspath: str, path: str, explicit: bool) -> str:
-    return f"{abspath}\0{path}\0{'e' if explicit else 'w'}"
+def _entry_key(cwd: str, path: str, explicit: bool) -> str:
+    """An entry's key: the file (the directory the path is relative to, and the path as given, which
+    the findings show) and whether it was named or walked."""
+    return f"{cwd}\0{path}\0{'e' if explicit else 'w'}"
+
+
+def _file_of(key: str) -> str:
+    """The part of an entry's key that names the file."""
+    return key.rpartition("\0")[0]
 
 
 # -- entries: FileResult <-> plain tuples --------------------------------------------------------
@@ -157,7 +164,7 @@ class Cache:
         self.entries: dict[str, tuple] = {}
         #: entries this run adds or refreshes
         self.changed: dict[str, tuple] = {}
-        #: abspath -> hash of the bytes this run saw: older entries of a changed file are dropped
+        #: file (:func:`_file_of`) -> hash of the bytes this run saw: its older entries are dropped
         self.seen: dict[str, bytes] = {}
         self.hits = 0
         self.misses = 0
@@ -234,14 +241,14 @@ class Cache:
                 out.append(None)
                 pending.append(None)
                 continue
-            ap = os.path.normpath(os.path.join(cwd, t.path))  # (abspath asks for the cwd each time)
             # the context (the manifest nearest the file) is the same for every file of a directory:
             # asked once per directory (~80 us a file otherwise, a third of a warm run)
-            d = os.path.dirname(ap)
+            d = t.path.rpartition(os.sep)[0]
             ctx = contexts.get(d)
             if ctx is None:
                 ctx = contexts[d] = context_key(t.path, options)
-            k = _entry_key(ap, t.path, t.explicit)
+            k = _entry_key(cwd, t.path, t.explicit)
+            ap = _file_of(k)
             res = self._hit(k, ap, t.path, okey, ctx, now, result_cls)
             out.append(res)
             pending.append(None if res is not None else (k, ap, okey, ctx))
@@ -328,7 +335,7 @@ class Cache:
         exists: dict[str, bool] = {}
         for k, e in entries.items():
             try:
-                ap = k.split("\0", 1)[0]
+                ap = _file_of(k)
                 digest = e[0]
             except Exception:
                 continue
@@ -338,7 +345,7 @@ class Cache:
                     continue
             else:
                 if ap not in exists:
-                    exists[ap] = os.path.isfile(ap)
+                    exists[ap] = os.path.isfile(os.path.join(*ap.split("\0")))
                 if not exists[ap]:  # the file is gone
                     continue
             out[k] = e
