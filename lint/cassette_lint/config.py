@@ -26,7 +26,7 @@ CONFIG_FILES = (".cassette-lint.toml", "pyproject.toml")
 #: the built-in exclusions (``exclude`` replaces them, ``extend-exclude`` adds to them)
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", ".eggs",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", ".eggs", ".cassette-lint-cache",
 )
 
 

@@ -17,7 +17,7 @@ OTHER_SUFFIXES = (".httprr",)
 #: directories never walked into
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", ".eggs",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv", ".eggs", ".cassette-lint-cache",
 })
 
 class Target(Value):
