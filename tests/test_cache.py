@@ -77,12 +77,15 @@ def entries(cache_dir) -> dict:
 
 
 def warm_imports_loader(cwd, *args, cache_dir=None) -> bool:
-    """Whether a run imported the YAML loader: a run whose every result came from the cache does not."""
+    """Whether a run imported the YAML loader or a rule family: a run whose every result came from
+    the cache does neither."""
     code = ("import os, sys\n"
             f"sys.argv = ['cassette-lint', 'check', *{list(args)!r}]\n"
             "real = os._exit\n"
             "def leave(c):\n"
-            "    print('LOADER=' + str('cassette_lint.loader' in sys.modules), flush=True)\n"
+            "    heavy = [m for m in sys.modules if m in ('cassette_lint.loader', 'ruamel.yaml')\n"
+            "             or m.startswith('cassette_lint.rules.')]\n"
+            "    print('LOADER=' + str(bool(heavy)), flush=True)\n"
             "    real(c)\n"
             "os._exit = leave\n"
             "from cassette_lint.console import entry\n"
