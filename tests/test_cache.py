@@ -457,3 +457,22 @@ def test_the_replay_profile_is_part_of_the_key_and_of_the_cached_result(tmp_path
     plain = cli("check", "-v", "--no-cache", "cassettes", cwd=root)
     assert (moved.stdout, moved.stderr) == (plain.stdout, plain.stderr)
     assert "3.2.0" in moved.stderr and moved.stderr != cold.stderr
+
+
+def test_a_path_in_error_among_the_files_does_not_shift_the_results_stored(tmp_path):
+    # a directory that cannot be listed is a target in error (Y012), checked with the misses
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(CASSETTE, "utf-8")
+    b.write_text(CASSETTE.replace("content_length: 5", "content_length: 2"), "utf-8")
+    targets = [discovery.Target(str(a), False), discovery.Target(str(tmp_path / "gone"), True, "cannot list"),
+               discovery.Target(str(b), False)]
+    from cassette_lint import run
+
+    c = cache.Cache(str(tmp_path / "c"))
+    first = run.check(targets, Options(), cache=c)
+    c.save()
+    again = cache.Cache(str(tmp_path / "c"))
+    second = run.check(targets, Options(), cache=again)
+    assert again.hits == 2
+    assert [[f.rule for f in r.findings] for r in second] == [[f.rule for f in r.findings] for r in first] == \
+        [["L002"], ["Y012"], []]

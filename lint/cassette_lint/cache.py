@@ -256,7 +256,8 @@ class Cache:
                 self.misses += 1
             else:
                 self.hits += 1
-        self._pending = [p for p in pending if p is not None] if any(r is None for r in out) else []
+        # one per target to check, in order (None for one that cannot be cached: a path in error)
+        self._pending = [p for p, r in zip(pending, out) if r is None]
         return out
 
     def _hit(self, k: str, ap: str, path: str, okey: str, ctx: str, now: float, result_cls):
