@@ -28,11 +28,11 @@ and never a stale result.  Nothing here prints: the notes go to the caller.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
 import time
+import zlib
 
 from . import reader
 from .reader import content_hash, stat_signature
@@ -48,7 +48,7 @@ OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
 TMP_PREFIX = ".results-"
 MAGIC = b"cassette-lint cache\n"
 #: the entry layout; bumped when it changes
-LAYOUT = 3
+LAYOUT = 4
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by cassette-lint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -72,7 +72,7 @@ def tool_key() -> str:
         from . import __version__
 
         here = os.path.dirname(os.path.abspath(__file__))
-        h = hashlib.sha256()
+        h = _Checksum()
         dirs = [here, os.path.join(os.path.dirname(os.path.dirname(here)), "schemas")]
         for top in dirs:
             for dirpath, dirnames, filenames in os.walk(top):
@@ -88,8 +88,31 @@ def tool_key() -> str:
                         h.update(os.path.relpath(p, top).encode("utf-8", "surrogateescape") + b"\0")
                         h.update(len(data).to_bytes(8, "little") + data)
         _TOOL_KEY = (f"{__version__} py{sys.version_info[0]}.{sys.version_info[1]} layout{LAYOUT} "
-                     f"{h.hexdigest()[:32]}")
+                     f"{h.hexdigest()}")
     return _TOOL_KEY
+
+
+class _Checksum:
+    """CRC-32, Adler-32 and length: 16 bytes that tell damage, truncation or an edit (of the cache
+    file, of the package's sources, of the options) at ~2 GB/s, without importing ``hashlib`` (a
+    warm run needs no cryptographic hash; the files' bytes are keyed by SHA-256)."""
+
+    __slots__ = ("crc", "adler", "n")
+
+    def __init__(self, data=b""):
+        self.crc, self.adler, self.n = 0, 1, 0
+        self.update(data)
+
+    def update(self, data) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.adler = zlib.adler32(data, self.adler)
+        self.n += len(data)
+
+    def digest(self) -> bytes:
+        return self.crc.to_bytes(4, "little") + self.adler.to_bytes(4, "little") + self.n.to_bytes(8, "little")
+
+    def hexdigest(self) -> str:
+        return self.digest().hex()
 
 
 def options_key(options) -> str:
@@ -97,7 +120,7 @@ def options_key(options) -> str:
     doc = (tuple(options.select), tuple(options.ignore),
            sorted((k, getattr(v, "value", v)) for k, v in options.severity.items()),
            options.max_file_size, options.cassette_format, _canonical(options.settings))
-    return hashlib.sha256(repr(doc).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return _Checksum(repr(doc).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _canonical(value):
@@ -200,7 +223,7 @@ class Cache:
     @staticmethod
     def _header(key: str, body: bytes) -> bytes:
         k = key.encode("utf-8")
-        return MAGIC + len(k).to_bytes(2, "little") + k + hashlib.sha256(body).digest()[:16]
+        return MAGIC + len(k).to_bytes(2, "little") + k + _Checksum(body).digest()
 
     @staticmethod
     def _body_start(raw: bytes) -> int:
@@ -216,7 +239,7 @@ class Cache:
         key = raw[len(MAGIC) + 2:start - 16]
         if key != tool_key().encode("utf-8"):
             return f"was written by another cassette-lint ({key.decode('utf-8', 'replace')[:60]})"
-        if hashlib.sha256(memoryview(raw)[start:]).digest()[:16] != raw[start - 16:start]:
+        if _Checksum(memoryview(raw)[start:]).digest() != raw[start - 16:start]:
             return "is truncated or damaged"
         return None
 
