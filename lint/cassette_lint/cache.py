@@ -3,7 +3,7 @@
 A result is reused only when everything it was computed from is unchanged: the file's bytes (a
 SHA-256 of them; a file whose size, times and inode are those recorded, not modified within
 :data:`cassette_lint.reader.RACY_SECONDS` of being read, is taken as unchanged without reading it, as git does), the
-tool (its version, the Python version and a hash of the package's own sources and schemas: a
+tool (its version, the Python version and a checksum of the package's own sources and schemas: a
 development edit invalidates too), the effective options for the file (a fingerprint of
 :class:`~cassette_lint.options.Options`), the per-file context key
 (:func:`cassette_lint.pipeline.context_key`: the replay profile, asked once per directory, as it
@@ -65,8 +65,8 @@ _TOOL_KEY: str | None = None
 
 
 def tool_key() -> str:
-    """The version, the Python version and a hash of the package's sources and schemas (computed
-    once per process: ~1 ms)."""
+    """The version, the Python version and a checksum (CRC-32 + Adler-32) of the package's sources
+    and schemas (computed once per process: ~1 ms)."""
     global _TOOL_KEY
     if _TOOL_KEY is None:
         from . import __version__
