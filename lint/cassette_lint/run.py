@@ -64,6 +64,9 @@ def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
         return scheduler.check_targets(targets, options, jobs, progress)
     keyed = copy.copy(options)
     keyed.record_source = True
+    from .reader import content_hash
+
+    content_hash(b"")  # imports hashlib here, once, for every forked worker to inherit
     fresh = scheduler.check_targets(todo, keyed, jobs, progress)
     cache.store(fresh)
     it = iter(fresh)
