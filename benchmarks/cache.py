@@ -10,6 +10,7 @@ rounds; the targets are judged on the medians of the per-round ratios.
 
     python benchmarks/cache.py                        # synthetic 1,800 files + ../shared/corpus
     python benchmarks/cache.py --files 1800 --runs 7 --jobs 1
+    python benchmarks/cache.py --baseline-exe /tmp/main-venv/bin/cassette-lint   # beside another build
 
 Targets: warm <= 0.1x cold; one file changed <= 0.15x cold; cold with the cache <= 1.02x no cache.
 """
@@ -29,6 +30,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench import SHARED, cassette_lint_cmd, make_corpus  # noqa: E402
 
+BASELINE = "baseline build (--baseline-exe), no cache"
 ROWS = ("no cache", "cold (cache enabled, empty)", "warm, nothing changed", "warm, one file changed",
         "warm, fresh checkout (all re-hashed)")
 
@@ -45,7 +47,7 @@ def files_of(root: pathlib.Path) -> list[pathlib.Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
 
 
-def bench(label: str, src: pathlib.Path, tmp: pathlib.Path, runs: int, jobs: int) -> dict:
+def bench(label: str, src: pathlib.Path, tmp: pathlib.Path, runs: int, jobs: int, baseline: str | None = None) -> dict:
     root = tmp / "folder"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(src, root)
@@ -58,8 +60,9 @@ def bench(label: str, src: pathlib.Path, tmp: pathlib.Path, runs: int, jobs: int
     cache = tmp / "cache"
     base = [*cassette_lint_cmd(), "check", "-q", f"-j{jobs}", "--cache-dir", str(cache), str(root)]
     cmd_nocache = [*cassette_lint_cmd(), "check", "-q", f"-j{jobs}", "--no-cache", str(root)]
-    t: dict[str, list[float]] = {k: [] for k in ROWS}
-    cpu: dict[str, list[float]] = {k: [] for k in ROWS}
+    rows = ROWS + ((BASELINE,) if baseline else ())
+    t: dict[str, list[float]] = {k: [] for k in rows}
+    cpu: dict[str, list[float]] = {k: [] for k in rows}
 
     def one(row: str, cmd: list[str]) -> None:
         wall, c = timed(cmd)
@@ -67,6 +70,8 @@ def bench(label: str, src: pathlib.Path, tmp: pathlib.Path, runs: int, jobs: int
         cpu[row].append(c)
 
     for i in range(runs):
+        if baseline:
+            one(BASELINE, [baseline, "check", "-q", f"-j{jobs}", str(root)])
         one(ROWS[0], cmd_nocache)
         shutil.rmtree(cache, ignore_errors=True)
         one(ROWS[1], base)
@@ -85,7 +90,7 @@ def bench(label: str, src: pathlib.Path, tmp: pathlib.Path, runs: int, jobs: int
     print("| run | wall s | x cold (wall) | CPU s | x cold (CPU) |")
     print("|---|---:|---:|---:|---:|")
     cold = t[ROWS[1]]
-    for k in ROWS:
+    for k in rows:
         r = statistics.median(a / b for a, b in zip(t[k], cold))
         rc = statistics.median(a / b for a, b in zip(cpu[k], cpu[ROWS[1]]))
         print(f"| {k} | {statistics.median(t[k]):.3f} | {r:.3f} | {statistics.median(cpu[k]):.3f} | {rc:.3f} |")
@@ -98,6 +103,11 @@ def bench(label: str, src: pathlib.Path, tmp: pathlib.Path, runs: int, jobs: int
     print(f"- one file changed / cold = {one:.3f} (goal <= 0.15): {'met' if one <= 0.15 else 'NOT met'}")
     print(f"- cold with cache / no cache = {cost:.3f} (goal <= 1.02): {'met' if cost <= 1.02 else 'NOT met'}"
           f" (CPU: {cost_cpu:.3f})")
+    if baseline:
+        b = statistics.median(a / c for a, c in zip(cold, t[BASELINE]))
+        bc = statistics.median(a / c for a, c in zip(cpu[ROWS[1]], cpu[BASELINE]))
+        print(f"- cold with cache / the baseline build's run = {b:.3f} (goal <= 1.02): "
+              f"{'met' if b <= 1.02 else 'NOT met'} (CPU: {bc:.3f})")
     return t
 
 
@@ -108,6 +118,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--corpus", action="append", default=None, help="folder(s) to time (default ../shared/corpus)")
     ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument("--baseline-exe", help="another cassette-lint executable (today's build, say) timed beside")
     args = ap.parse_args()
     print(f"cassette-lint cache benchmark — {time.strftime('%Y-%m-%d')}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores")
@@ -116,11 +127,11 @@ def main() -> None:
         if not args.no_synthetic:
             syn = tmp / "synthetic"
             make_corpus(syn, args.files)
-            bench(f"synthetic go-vcr v2 corpus", syn, tmp, args.runs, args.jobs)
+            bench("synthetic go-vcr v2 corpus", syn, tmp, args.runs, args.jobs, args.baseline_exe)
         corpora = [pathlib.Path(c) for c in args.corpus] if args.corpus else ([SHARED] if SHARED.exists() else [])
         for c in corpora:
             if c.is_dir():
-                bench(str(c), c, tmp, args.runs, args.jobs)
+                bench(str(c), c, tmp, args.runs, args.jobs, args.baseline_exe)
             else:
                 print(f"\n(no folder {c}: skipped)")
 
