@@ -44,43 +44,30 @@ def find(path: str, cassette_format: str) -> Profile | None:
     eco = ECOSYSTEM.get(cassette_format)
     if eco is None:
         return None
-    return _find_from(os.path.dirname(os.path.abspath(path)), eco)
-
-
-@functools.lru_cache(maxsize=4096)
-def _find_from(d: str, eco: str) -> Profile | None:
-    """The profile the manifests of ``d`` or of its nearest ancestor up to the work tree's root give
-    (once per directory and ecosystem: every cassette of a folder, and the results cache, ask it)."""
-    found = _in_dir(d, eco)
-    if found is not None:
-        return found
-    if os.path.isdir(os.path.join(d, ".git")):
-        return None
-    parent = os.path.dirname(d)
-    if parent == d:
-        return None
-    return _find_from(parent, eco)
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        found = _in_dir(d, eco)
+        if found is not None:
+            return found
+        if os.path.isdir(os.path.join(d, ".git")):
+            return None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
 
 
 @functools.lru_cache(maxsize=1024)
 def _in_dir(d: str, eco: str) -> Profile | None:
-    names = _listing(d)
-    if names is None:
+    try:
+        names = set(os.listdir(d))
+    except OSError:
         return None
     if eco == "go":
         return _go(d, names)
     if eco == "python":
         return _python(d, names)
     return _ruby(d, names)
-
-
-@functools.lru_cache(maxsize=1024)
-def _listing(d: str) -> frozenset | None:
-    """The names in ``d`` (listed once for every ecosystem), None when it cannot be listed."""
-    try:
-        return frozenset(os.listdir(d))
-    except OSError:
-        return None
 
 
 def _read(d: str, name: str) -> str:
