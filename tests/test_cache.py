@@ -477,3 +477,20 @@ def test_a_path_in_error_among_the_files_does_not_shift_the_results_stored(tmp_p
     assert again.hits == 2
     assert [[f.rule for f in r.findings] for r in second] == [[f.rule for f in r.findings] for r in first] == \
         [["L002"], ["Y012"], []]
+
+
+def test_a_gzipd_cassette_is_cached_and_its_change_seen(tmp_path):
+    import gzip
+
+    root = project(tmp_path, files=0)
+    f = root / "cassettes" / "c.yaml.gz"
+    f.write_bytes(gzip.compress(CASSETTE.encode(), mtime=0))
+    os.utime(f, (1_600_000_000, 1_600_000_000))
+    cd = tmp_path / "c"
+    cold = cli("check", "cassettes", cwd=root, cache_dir=cd)
+    assert "c.yaml.gz" in cold.stdout and "L002" in cold.stdout, cold.stdout + cold.stderr
+    assert len(entries(cd)) == 1
+    assert not warm_imports_loader(root, "cassettes", cache_dir=cd)  # from the cache
+    f.write_bytes(gzip.compress(CASSETTE.replace("content_length: 5", "content_length: 2").encode(), mtime=0))
+    r = cli("check", "cassettes", cwd=root, cache_dir=cd)
+    assert "L002" not in r.stdout and r.stdout == cli("check", "--no-cache", "cassettes", cwd=root).stdout

@@ -272,7 +272,7 @@ class Cache:
                 ctx = contexts[d] = context_key(t.path, options)
             k = _entry_key(cwd, t.path, t.explicit)
             ap = _file_of(k)
-            res = self._hit(k, ap, t.path, okey, ctx, now, result_cls)
+            res = self._hit(k, ap, t.path, okey, ctx, now, result_cls, options.max_file_size)
             out.append(res)
             pending.append(None if res is not None else (k, ap, okey, ctx))
             if res is None:
@@ -283,7 +283,7 @@ class Cache:
         self._pending = [p for p, r in zip(pending, out) if r is None]
         return out
 
-    def _hit(self, k: str, ap: str, path: str, okey: str, ctx: str, now: float, result_cls):
+    def _hit(self, k: str, ap: str, path: str, okey: str, ctx: str, now: float, result_cls, max_size: int):
         e = self.entries.get(k)
         if e is None:
             return None
@@ -296,7 +296,8 @@ class Cache:
             except OSError:
                 return None
             if sig is None or sig != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev):
-                data = reader.read_file(path, st.st_size)[0]  # non-blocking: never waits on a FIFO
+                # the bytes as the pipeline hashed them (a gzip'd file decompressed); non-blocking
+                data = reader.read_file(path, max_size)[0]
                 if data is None:
                     return None
                 h = content_hash(data)
@@ -304,7 +305,7 @@ class Cache:
                 if h != digest:
                     return None
                 new_sig = stat_signature(st, now)
-                if new_sig is not None and new_sig[0] == len(data):  # now trusted: no re-read next time
+                if new_sig is not None:  # now trusted: no re-read next time
                     self.changed[k] = (digest, new_sig, okey, ctx, payload)
             else:
                 self.seen[ap] = digest
