@@ -139,6 +139,7 @@ def _unexpected_tags(doc, adapter, profile: Profile, col: _Collector) -> None:
     """Y008 for each tag no format reads on purpose and whose fate under the replaying library's loader
     is not modelled (where it is, Y016 reports a refused tag and an accepted one is silent)."""
     from .replay import loaders
+    from .rules import loading as L
 
     for tag, pos in doc.tagged():
         if tag == "!binary" or loaders.judge_tag(profile, tag) is not None:  # (!binary: read as !!binary)
