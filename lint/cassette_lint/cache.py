@@ -35,7 +35,7 @@ import time
 import zlib
 
 from . import reader
-from .reader import content_hash, stat_signature
+from .reader import content_hash, stat_bytes, stat_signature
 from .findings import Edit, Finding, Fix, Severity
 
 #: the directory's name when no ``--cache-dir``/``CASSETTE_LINT_CACHE_DIR`` says otherwise
@@ -48,7 +48,7 @@ OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
 TMP_PREFIX = ".results-"
 MAGIC = b"cassette-lint cache\n"
 #: the entry layout; bumped when it changes
-LAYOUT = 4
+LAYOUT = 5
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by cassette-lint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -295,7 +295,7 @@ class Cache:
                 st = os.stat(path)
             except OSError:
                 return None
-            if sig is None or sig != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev):
+            if sig is None or sig != stat_bytes(st):
                 # the bytes as the pipeline hashed them (a gzip'd file decompressed); non-blocking
                 data = reader.read_file(path, max_size)[0]
                 if data is None:
@@ -321,7 +321,7 @@ class Cache:
             if p is None or r is None or getattr(r, "source", None) is None:
                 continue
             k, ap, okey, ctx = p
-            digest, sig = r.source
+            digest, sig = r.source[:16], r.source[16:] or None
             self.seen[ap] = digest
             self.changed[k] = (digest, sig, okey, ctx, _dump_result(r))
         self._pending = []
