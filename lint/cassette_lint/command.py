@@ -155,7 +155,9 @@ def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEF
     from . import rules
     from .options import Options
 
-    by_name = {r.name: r.code for r in rules.all_rules()}  # --select stream-truncated = --select T001
+    # --select stream-truncated = --select T001 (every rule module is imported only when a selector is
+    # given: a run whose results all come from the cache needs none)
+    by_name = {r.name: r.code for r in rules.all_rules()} if (select or extend_select or ignore) else {}
     sel, ext, ign = ([by_name.get(c.lower(), c) for c in _split_codes(v)] for v in (select, extend_select, ignore))
     sel, ext, ign = tuple(sel), tuple(ext), tuple(ign)
     for code in sel + ext + ign:
@@ -186,7 +188,7 @@ def apply_ignores(cfg, options, fr, name: str | None = None):
         if data is None:
             return fr
         fr.findings = suppress.filter_findings(fr.findings, data)
-        for line, code in suppress.unknown_codes(data, rules.all_rules()):
+        for line, code in suppress.unknown_codes(data, rules.all_rules):
             _err(f"cassette-lint: warning: {name or fr.path}:{line}: unknown rule code {code!r} in a "
                  "suppression comment (see 'cassette-lint rules')")
     return fr

@@ -61,11 +61,13 @@ def filter_findings(findings: list, data: bytes) -> list:
 
 def unknown_codes(data: bytes, known_rules) -> list[tuple[int, str]]:
     """(line, code) of every code or prefix in a suppression comment of ``data`` that names no rule
-    (a typo silences nothing: the finding stays and this says why)."""
+    (a typo silences nothing: the finding stays and this says why). ``known_rules``: the rules, or a
+    function that returns them."""
     file_level, lines = parse(data)
     if not file_level and not lines:
         return []
-    codes = [r.code for r in known_rules]
+    # (a callable is asked only here: the rules are imported only for a file with such a comment)
+    codes = [r.code for r in (known_rules() if callable(known_rules) else known_rules)]
     out = []
     for line, sel in sorted(lines.items()):
         out.extend((line, s) for s in sel if s != "ALL" and not any(c.startswith(s) for c in codes))
