@@ -57,13 +57,9 @@ class _Collector:
         self.fixes = True
         #: the bytes that were checked, kept only until the result says whether a fix needs their digest
         self.data: bytes | None = None
-<<<<<<< HEAD
         #: the document's fix adjuster (an httprr trace rewrites a resized record's length line)
         self.reframe = None
-        self.source: tuple | None = None
-=======
         self.source: bytes | None = None
->>>>>>> ae2140d (Cache: a worker sends each result's key as one bytes object (hash + packed stat): 18 -> ~0 ms of pickling over 1,800 files)
 
     def add(self, rule: rules.Rule | str, p: Problem) -> None:
         """Record ``p`` as a finding of ``rule`` (a rule, or the code of one: the steps below the rules,
@@ -185,16 +181,10 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         return
     col.data = data
     if st:  # (the file's stat before it was read: never newer than the bytes)
-<<<<<<< HEAD
-        col.source = (reader.content_hash(data), reader.stat_signature(st[0]))
+        col.source = reader.content_hash(data) + (reader.stat_signature(st[0]) or b"")
     trace = loader_httprr.is_trace(inner_name(target.path)) or options.cassette_format == "httprr"
     as_json = not trace and (loader.is_json(target.path) or _json_serializer(options))
     loaded = loader_httprr.load(target.path, data) if trace else loader.load(target.path, data, as_json)
-=======
-        col.source = reader.content_hash(data) + (reader.stat_signature(st[0]) or b"")
-    as_json = loader.is_json(target.path) or _json_serializer(options)
-    loaded = loader.load(target.path, data, as_json)
->>>>>>> ae2140d (Cache: a worker sends each result's key as one bytes object (hash + packed stat): 18 -> ~0 ms of pickling over 1,800 files)
     col.fixes = loaded.source.encoding == "utf-8"
     doc = loaded.document
     if (doc is None and as_json and loaded.problems
