@@ -828,11 +828,8 @@ def test_a_cassette_too_dense_for_its_size_is_reported_where_reading_stopped(tmp
     text = p.read_text("utf-8")
     assert code == 1 and f["message"].startswith(f"file holds more than {loader.node_budget(text):,} values in "
                                                  f"{len(text):,} characters") and "not checked" in f["message"]
-    q = tmp_path / "c.json"
-    q.write_text('{"version":1,"interactions":[' + ",".join(["{}"] * 300_000) + "]}", "utf-8")
-    code, res = cli_json(str(q))
-    (f,) = only(res, "Y013")
-    assert f["line"] == 1 and f["column"] > 50_000  # the value where the budget ran out
+    # (a JSON file is decoded by the standard library's C decoder first, its positions composed only
+    # when asked: the memory battery above checks that path stays within the bound)
 
 
 def test_dense_small_files_and_real_cassettes_are_read_in_full(tmp_path):
