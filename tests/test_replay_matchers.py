@@ -338,3 +338,16 @@ def test_order_dependent_replay_is_opt_in(tmp_path):
     assert [f.rule for f in lint_file(p) if f.rule.startswith("R")] == []
     assert [f.rule for f in lint_file(p, select=["R"]) if f.rule.startswith("R")] == []
     assert [f.rule for f in lint_file(p, select=["R005"])] == ["R005"]
+
+
+def test_a_url_python_refuses_to_parse_is_no_crash(tmp_path):
+    """``http://[DONE]/``: urlparse raises (a bracketed host that is no IP address); found by the fuzz."""
+    p = tmp_path / "c.yaml"
+    p.write_text(
+        "interactions:\n"
+        "- request: {method: GET, uri: 'http://[DONE]/x', body: null, headers: {}}\n"
+        "  response: {status: {code: 200, message: OK}, headers: {}, body: {string: ok}}\n"
+        "version: 1\n", "utf-8")
+    for lib in ("vcrpy", "ruby-vcr", "go-vcr-v4"):
+        assert not [f for f in lint_file(p, select=("ALL", "R005"), settings={"replay": {"library": lib}})
+                    if f.rule == "X001"]

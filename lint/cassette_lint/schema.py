@@ -345,7 +345,9 @@ def validator(name: str):
     return cls(schema, format_checker=jsonschema.FormatChecker())
 
 
-def _type_name(v: Any) -> str:
+def type_name(v: Any, mapping: str = "mapping") -> str:
+    """The JSON Schema type name of ``v`` for a message; a dict is ``mapping`` (a cassette's YAML) or,
+    for JSON payloads, ``object``."""
     if v is None:
         return "null"
     if isinstance(v, bool):
@@ -359,13 +361,13 @@ def _type_name(v: Any) -> str:
     if isinstance(v, list):
         return "array"
     if isinstance(v, dict):
-        return "mapping"
+        return mapping
     return type(v).__name__
 
 
 def _show(v: Any, limit: int = 40) -> str:
     if isinstance(v, (dict, list)):
-        return _type_name(v)
+        return type_name(v)
     s = json.dumps(v, ensure_ascii=False, default=str) if not isinstance(v, Binary) else "<binary>"
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
@@ -376,7 +378,7 @@ def _message(err) -> str:
     if v == "type":
         want = err.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
-        return f"expected {want}, got {_type_name(inst)} {_show(inst)}".rstrip()
+        return f"expected {want}, got {type_name(inst)} {_show(inst)}".rstrip()
     if v == "const":
         return f"must be {_show(err.validator_value)}, got {_show(inst)}"
     if v == "enum":

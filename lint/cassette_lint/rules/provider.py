@@ -116,19 +116,9 @@ def pinned(d: str) -> Pinned:
 # -- what is wrong: (JSON path, message) -------------------------------------------------------------
 
 def _type_name(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, int):
-        return "integer"
-    if isinstance(v, float):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "array"
-    return "object" if isinstance(v, dict) else type(v).__name__
+    from ..schema import type_name  # (imported when a defect is explained, not at start-up)
+
+    return type_name(v, mapping="object")
 
 
 def _show(v: Any) -> str:
