@@ -195,6 +195,8 @@ def test_replays(server, tmp_path_factory):
         with vcr.use_cassette(path, record_mode="once"):
             requests.post(server + "/v1/messages", json={"model": "claude", "stream": True})
 ''')
-    res = recording_project.runpytest_subprocess("--cassette-lint-record", "test_replay.py", "-p", "no:cacheprovider")
+    # -rN: no short summary, which repeats the message in full where CI is set (pytest does not cut it)
+    res = recording_project.runpytest_subprocess("--cassette-lint-record", "test_replay.py", "-p", "no:cacheprovider",
+                                                 "-rN")
     res.assert_outcomes(failed=1)  # the first use records the cut stream; the replay adds no finding
     assert res.stdout.str().count("T001 [error]") == 1
