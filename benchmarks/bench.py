@@ -13,6 +13,9 @@ cassettes (so it runs on a fresh clone) and also runs on ``../shared/corpus`` wh
     python benchmarks/bench.py                       # synthetic 1,000 files + ../shared/corpus
     python benchmarks/bench.py --files 2000 --sizes 1,10,100,200 --runs 5
 
+Every cassette-lint run here is cold (``--no-cache``): the targets are about checking; what the
+result cache saves on a re-run is timed by ``benchmarks/cache.py``.
+
 Targets (issue 7): check -j1 / ruamel load <= 1.0; check faster than check-jsonschema;
 check -j1 / check -jN >= 1.7 on >= 1,000 files; yamllint / check -jN >= 20; one small file no slower
 than yamllint; time per MB flat from 1 MB to 200 MB (read here: every size within 20% of the sizes'
@@ -199,8 +202,8 @@ def halves_cmd(root: pathlib.Path) -> list[str] | None:
     while cut < len(groups) - 1 and acc + groups[cut][1] <= total / 2:
         acc += groups[cut][1]
         cut += 1
-    one = shlex.join([*cassette_lint_cmd(), "check", "-q", "-j1", *(str(d) for d, _ in groups[:max(cut, 1)])])
-    two = shlex.join([*cassette_lint_cmd(), "check", "-q", "-j1", *(str(d) for d, _ in groups[max(cut, 1):])])
+    one = shlex.join([*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", *(str(d) for d, _ in groups[:max(cut, 1)])])
+    two = shlex.join([*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", *(str(d) for d, _ in groups[max(cut, 1):])])
     return ["sh", "-c", f"{one} & {two}; wait"]
 
 
@@ -237,8 +240,8 @@ def bench_folder(label: str, root: pathlib.Path, runs: int, jobs: int) -> dict:
     cmds = {
         "read all bytes": [PY, "-c", READ_SNIPPET, str(root)],
         load_k: [PY, "-c", LOAD_SNIPPET, str(root)],
-        j1_k: [*cassette_lint_cmd(), "check", "-q", "-j1", str(root)],
-        jn_k: [*cassette_lint_cmd(), "check", "-q", f"-j{jobs}", str(root)],
+        j1_k: [*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", str(root)],
+        jn_k: [*cassette_lint_cmd(), "check", "--no-cache", "-q", f"-j{jobs}", str(root)],
     }
     halves_k = "two check -j1 on halves at once (the machine's ceiling)"
     halves = halves_cmd(root) if jobs == 2 and n >= 1000 else None
@@ -282,7 +285,7 @@ def bench_folder(label: str, root: pathlib.Path, runs: int, jobs: int) -> dict:
 def bench_single(runs: int, tmp: pathlib.Path) -> None:
     f = ROOT / "tests" / "fixtures" / "seeds" / "openrouter_fireworks_streaming.yaml"
     cmds = {"python -c pass": [PY, "-c", "pass"],
-            "cassette-lint check (one file)": [*cassette_lint_cmd(), "check", "-q", str(f)]}
+            "cassette-lint check (one file)": [*cassette_lint_cmd(), "check", "--no-cache", "-q", str(f)]}
     yl = tool("yamllint")
     if yl:
         cmds["yamllint (one file)"] = [yl, str(f)]
@@ -313,7 +316,7 @@ def bench_sizes(sizes: list[int], tmp: pathlib.Path) -> None:
     make_big(base_file, 0)
     # the same command line as the sizes' (--max-file-size is read by click, the others are not:
     # the console script reads simple command lines without importing it)
-    base_cmd = [*cassette_lint_cmd(), "check", "-q", "-j1", "--max-file-size=0", str(base_file)]
+    base_cmd = [*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", "--max-file-size=0", str(base_file)]
     print(f"Each size: median of {', '.join(f'{rounds[mb]}' for mb in sizes)} rounds (by size), each "
           "round also timing the same generator's "
           f"smallest cassette ({base_file.stat().st_size:,} bytes: start-up and fixed costs), which "
@@ -325,7 +328,7 @@ def bench_sizes(sizes: list[int], tmp: pathlib.Path) -> None:
         p = tmp / f"big_{mb}.yaml"
         make_big(p, mb)
         real = p.stat().st_size
-        cmd = [*cassette_lint_cmd(), "check", "-q", "-j1", "--max-file-size=0", str(p)]
+        cmd = [*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", "--max-file-size=0", str(p)]
         secs, costs, rss, base_rss = [], [], 0, 0
         for _ in range(rounds[mb]):
             b, b_rss, _ = timed(base_cmd, 1)

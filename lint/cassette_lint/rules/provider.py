@@ -527,9 +527,38 @@ def unknown_event_type(cassette):
 
     """
     for it in cassette.http:
-        rep = _stream_report(it)
-        if rep is not None:
-            yield from rep.problems("P001")
+        yield from _unknown_types(it)
+
+
+def _unknown_types(it):
+    """P001 alone: the ``type`` of each event against the pinned union's members, without validating
+    the events (P002's work, opt-in): read once per event, only for the dialects whose events are a
+    union told apart by ``type`` (OpenAI Responses, Anthropic)."""
+    d = dialects.dialect(it)
+    if d not in TYPED or it.response is None or not _ok_status(it):
+        return
+    evs = dialects.events(it)
+    if not evs:
+        return
+    p = pinned(d)
+    known = p.events
+    body = it.response.body
+    rep = _Report()
+    for ev in evs:
+        data = ev.data
+        if data is None or data == "[DONE]" or ev.type == "error":
+            continue
+        v, err = ev.json()
+        if err is not None or not isinstance(v, dict):
+            continue
+        t = v.get("type")
+        if not isinstance(t, str) or t in known or _is_error_object(v):
+            continue  # (a missing or non-string type is P002's)
+        msg = f"unknown event type {t!r} for {_DIALECT_NAMES[d]} (expected one of: {', '.join(sorted(known))[:400]})"
+        rep.add(("P001", "type", msg), lambda ev=ev, t=t, msg=msg: Problem(
+            _event_pos(body, ev, locate(ev.data, ("type",))), f"{msg}; the {p.label} SDK has no model for it",
+            interaction=it.index, value=t))
+    yield from rep.problems("P001")
 
 
 @rule("P002", "provider-stream-event-nonconforming", WARNING, opt_in=True)
