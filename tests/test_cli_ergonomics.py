@@ -243,3 +243,15 @@ def test_shell_completion_script_is_printed(work):
     res = cli(cwd=work, env={"_CASSETTE_LINT_COMPLETE": "bash_complete", "COMP_WORDS": "cassette-lint check --sho",
                              "COMP_CWORD": "2"})
     assert "--show-source" in res.stdout
+
+
+def test_an_unknown_code_is_warned_about_in_a_file_without_findings_too(work):
+    """The pipeline notes which files hold a suppression comment: they are read again for their
+    codes even when nothing is found (a typo there silences nothing, today or later)."""
+    clean = CASSETTE.replace("content_length: 99", "content_length: 99  # cassette-lint: disable=L0001")
+    (work / "cassettes" / "bad.yaml").write_text(clean)
+    res = cli("check", "--isolated", "--select", "H", "cassettes", cwd=work)
+    assert res.returncode == 0
+    assert "cassettes/bad.yaml:9: unknown rule code 'L0001' in a suppression comment" in res.stderr
+    res = cli("check", "--isolated", "--select", "H", "cassettes", cwd=work)  # served by the cache
+    assert "unknown rule code 'L0001'" in res.stderr

@@ -14,14 +14,14 @@ PKG = pathlib.Path(__file__).resolve().parents[1] / "lint" / "cassette_lint"
 
 #: top to bottom; a module's layer is the first entry whose name is a prefix of its dotted name
 LAYERS = [
-    ("command", ["__main__", "console", "cli", "command", "config", "baseline", "suppress", "fixer",
+    ("command", ["__main__", "console", "cli", "command", "config", "baseline", "fixer",
                  "reporters", "secrets_report", "pytest_plugin", "rulesdoc"]),
     ("run", ["run", "cache"]),
     ("scheduler", ["scheduler"]),
     ("pipeline", ["pipeline", "options", "profile"]),
     ("rules", ["rules"]),
     ("model", ["model", "formats", "streams", "schema", "secrets", "replay", "placeholders", "decoding"]),
-    ("loader", ["loader", "loader_json", "loader_httprr", "reader", "discovery", "compression"]),
+    ("loader", ["loader", "loader_json", "loader_httprr", "reader", "discovery", "compression", "suppress"]),
     ("base", ["findings", "source", "records", "__init__"]),
 ]
 

@@ -154,14 +154,14 @@ def _dump_result(r) -> tuple:
         for f in r.findings)  # never the secret itself
     p = r.profile
     profile = None if p is None else (p.library, p.version, p.source, p.match_on, p.allow_repeats, p.serializer)
-    return (r.format, r.skipped, r.digest, findings, profile)
+    return (r.format, r.skipped, r.digest, findings, profile, r.directives)
 
 
 _SEVERITY = {s.value: s for s in Severity}
 
 
 def _load_result(payload: tuple, path: str, result_cls):
-    fmt, skipped, digest, findings, profile = payload
+    fmt, skipped, digest, findings, profile, directives = payload
     if profile is not None:
         from .replay import Profile
 
@@ -173,7 +173,7 @@ def _load_result(payload: tuple, path: str, result_cls):
             fix = Fix(desc, tuple(Edit(s, e, rep) for s, e, rep in edits), safe)
         out.append(Finding(path, line, column, rule, name, _SEVERITY[sev], message, interaction, end_line,
                            end_column, fmt, value_hash, fix))
-    return result_cls(path, out, fmt, skipped, digest, profile)
+    return result_cls(path, out, fmt, skipped, digest, profile, directives=directives)
 
 
 class Cache:

@@ -178,16 +178,17 @@ def apply_ignores(cfg, options, fr, name: str | None = None):
     path) or a suppression comment switch off."""
     from . import reader, rules, suppress
 
-    if not fr.findings:
+    if not fr.findings and not fr.directives:
         return fr
     off = cfg.ignored_codes(name or fr.path)
     if off:
         fr.findings = [f for f in fr.findings if not rules.matches(f.rule, off)]
-    if fr.findings:
+    if fr.findings or fr.directives:  # (a file with suppression comments: its codes are checked too)
         data = reader.read_file(fr.path, options.max_file_size)[0]  # never blocks on a FIFO, bounded by size
         if data is None:
             return fr
-        fr.findings = suppress.filter_findings(fr.findings, data)
+        if fr.findings:
+            fr.findings = suppress.filter_findings(fr.findings, data)
         for line, code in suppress.unknown_codes(data, rules.all_rules):
             _err(f"cassette-lint: warning: {name or fr.path}:{line}: unknown rule code {code!r} in a "
                  "suppression comment (see 'cassette-lint rules')")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import os
 
-from . import reader, replay, rules
+from . import reader, replay, rules, suppress
 from .compression import inner_name
 from .discovery import Target
 from .findings import Finding, Problem
@@ -18,10 +18,11 @@ from .source import Pos
 
 
 class FileResult(Record):
-    __slots__ = ("path", "findings", "format", "skipped", "digest", "profile", "source")
+    __slots__ = ("path", "findings", "format", "skipped", "digest", "profile", "source", "directives")
 
     def __init__(self, path: str, findings: list[Finding], format: str | None = None, skipped: str | None = None,
-                 digest: str | None = None, profile: Profile | None = None, source: bytes | None = None):
+                 digest: str | None = None, profile: Profile | None = None, source: bytes | None = None,
+                 directives: bool = False):
         self.path = path
         self.findings = findings
         self.format = format
@@ -35,6 +36,9 @@ class FileResult(Record):
         #: too recently to trust it), when ``options.record_source``: the cache's key of this result
         #: (None when the file could not be read); one bytes object, cheap to send from a worker
         self.source = source
+        #: True when the bytes hold a suppression comment's marker: the command reads such a file
+        #: again for its comments even when it has no finding (an unknown code in one is reported)
+        self.directives = directives
 
 
 def _value_hash(value: str | None) -> str | None:
@@ -87,13 +91,14 @@ class _Collector:
         # --fix re-checks a file whose bytes changed since they were checked (another process wrote
         # it): only files with a fix need the digest that tells
         digest = None
+        directives = self.data is not None and suppress.MARKER in self.data
         if self.data is not None and any(f.fix is not None for f in self.findings):
             import hashlib
 
             digest = hashlib.sha256(self.data).hexdigest()
         self.data = None
         return FileResult(self.path, self.findings, self.format, self.skipped, digest, self.profile,
-                          self.source)
+                          self.source, directives)
 
 
 def context_key(path: str, options: Options) -> str:

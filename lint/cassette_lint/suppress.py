@@ -6,8 +6,10 @@
   findings on that line are suppressed.
 
 Recorders rewrite cassettes and drop comments, so ``per-file-ignores`` in the configuration is the
-durable mechanism; these comments are for hand-written fixtures.  Only files that have findings are
-read again, and only when they contain the marker, so clean runs pay nothing.
+durable mechanism; these comments are for hand-written fixtures.  The pipeline notes which files
+hold the marker (:data:`MARKER`); only those are read again for their comments (to filter their
+findings, and to warn about an unknown code even in a file without findings), so clean runs pay
+nothing.
 """
 
 from __future__ import annotations
