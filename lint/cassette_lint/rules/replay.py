@@ -25,8 +25,11 @@ Configuration (``[tool.cassette-lint.replay]``, or the same on the command line)
 
 from __future__ import annotations
 
+import re
+
 from .. import replay as _replay
 from ..findings import ERROR, WARNING, Problem
+from ..replay import clients as _clients
 from . import rule
 
 #: settings of the family and their defaults (validated by the configuration loader)
@@ -494,12 +497,6 @@ def order_dependent_replay(cassette):
 
 # == R010–R029: what the client and the next live request do (replay/clients.py) ==================
 
-import re as _re  # noqa: E402 - R010-R029 keep their imports in their own block
-
-from ..findings import ERROR as _ERROR, WARNING as _WARNING, Problem as _Problem  # noqa: E402
-from ..replay import clients as _clients  # noqa: E402
-from . import rule as _rule  # noqa: E402
-
 
 def _client_says(client: "_clients.Client") -> str:
     """``client httpx (User-Agent python-httpx/0.27.0)`` for a message."""
@@ -511,7 +508,7 @@ def _header_value(msg, name: str):
     return msg.headers.get(name) if msg.headers is not None else None
 
 
-@_rule("R010", "content-encoding-not-stored", _ERROR)
+@rule("R010", "content-encoding-not-stored", ERROR)
 def content_encoding_not_stored(cassette):
     """A response declares a ``Content-Encoding`` (gzip, deflate) that its stored body is not in.
 
@@ -579,20 +576,20 @@ def content_encoding_not_stored(cassette):
             else:
                 consequence = ("httpx would raise DecodingError reading it; requests (urllib3 2), aiohttp "
                                "and Go's net/http pass the body through")
-            yield _Problem(hv.pos, f"Content-Encoding {coding} but the body is not {coding}-encoded (stored "
+            yield Problem(hv.pos, f"Content-Encoding {coding} but the body is not {coding}-encoded (stored "
                            f"decoded): {consequence} [{_client_says(client)}]",
-                           interaction=it.index, value=coding, severity=_ERROR if fails else _WARNING)
+                           interaction=it.index, value=coding, severity=ERROR if fails else WARNING)
             continue
         optional = [t for t in tokens if t in _clients.HTTPX_DECODES_WITH]
         if optional and not resp.body.binary and resp.body.text:
             coding = optional[-1]
-            yield _Problem(hv.pos, f"Content-Encoding {coding} but the body is stored as text: httpx raises "
+            yield Problem(hv.pos, f"Content-Encoding {coding} but the body is stored as text: httpx raises "
                            f"DecodingError when {_clients.HTTPX_DECODES_WITH[coding]} is installed, otherwise "
                            f"(and under requests, Go) the body passes through [{_client_says(client)}]",
-                           interaction=it.index, value=coding, severity=_WARNING)
+                           interaction=it.index, value=coding, severity=WARNING)
 
 
-@_rule("R011", "compressed-body-reaches-caller", _ERROR)
+@rule("R011", "compressed-body-reaches-caller", ERROR)
 def compressed_body_reaches_caller(cassette):
     """A response body stored compressed that the replaying client hands to the caller compressed.
 
@@ -644,20 +641,20 @@ def compressed_body_reaches_caller(cassette):
         if not tokens:
             if not _clients.textual(resp.content_type):
                 continue  # application/gzip, octet-stream …: compressed bytes are the content
-            yield _Problem(resp.body.pos(), f"body is {packed}-compressed but the response has no "
+            yield Problem(resp.body.pos(), f"body is {packed}-compressed but the response has no "
                            f"Content-Encoding (Content-Type {resp.content_type}): "
                            f"{_clients.failing_clients('stored-not-declared')} hand the compressed bytes "
                            f"to the caller, whose parse fails [{_client_says(client)}]",
-                           interaction=it.index, value=packed, severity=_ERROR)
+                           interaction=it.index, value=packed, severity=ERROR)
         elif packed in tokens and _clients.fails(client, "stored-and-declared"):
             hv = _header_value(resp, "Content-Encoding")
-            yield _Problem(hv.pos, f"Content-Encoding {packed} and a {packed}-compressed body: "
+            yield Problem(hv.pos, f"Content-Encoding {packed} and a {packed}-compressed body: "
                            f"{client.label} does not decode on replay ({_clients.NO_DECODE[client.name]}), "
                            "so the caller gets the compressed bytes "
-                           f"[{_client_says(client)}]", interaction=it.index, value=packed, severity=_ERROR)
+                           f"[{_client_says(client)}]", interaction=it.index, value=packed, severity=ERROR)
 
 
-@_rule("R012", "chunked-framing-in-body", _ERROR)
+@rule("R012", "chunked-framing-in-body", ERROR)
 def chunked_framing_in_body(cassette):
     """A ``Transfer-Encoding: chunked`` response whose stored body still holds the chunk framing.
 
@@ -699,10 +696,10 @@ def chunked_framing_in_body(cassette):
         if "chunked" not in te or not _clients.chunk_framed(resp.body.data):
             continue
         text = _clients.parsed(resp.content_type)
-        yield _Problem(resp.body.pos(), "body still holds its chunked framing: no client de-chunks a replayed "
+        yield Problem(resp.body.pos(), "body still holds its chunked framing: no client de-chunks a replayed "
                        f"response ({_clients.failing_clients('chunk-framing')} hand the size lines to the "
                        f"caller{', whose parse fails' if text else ''}) [{_client_says(client)}]",
-                       interaction=it.index, value="chunked", severity=_ERROR if text else _WARNING)
+                       interaction=it.index, value="chunked", severity=ERROR if text else WARNING)
 
 
 def _loaded(doc, path: tuple):
@@ -717,7 +714,7 @@ def _loaded(doc, path: tuple):
     return v
 
 
-@_rule("R013", "needs-project-serializer", _WARNING)
+@rule("R013", "needs-project-serializer", WARNING)
 def needs_project_serializer(cassette):
     """A vcrpy cassette that vcrpy's own serializer cannot replay: it was written by a project serializer.
 
@@ -772,19 +769,19 @@ def needs_project_serializer(cassette):
         n = len({i.index for i, _ in parsed})
         key = msg.path + ("parsed_body",)
         pos = cassette.doc.pos(key) if _loaded(cassette.doc, key) is not None else msg.body.pos()
-        yield _Problem(pos, "parsed_body: written by a project serializer (pydantic-ai's "
+        yield Problem(pos, "parsed_body: written by a project serializer (pydantic-ai's "
                        "json_body_serializer); vcrpy's default serializer refuses it (Request() got an "
                        f"unexpected keyword argument 'parsed_body'), in {n} interaction{'s' if n != 1 else ''}: "
                        "set serializer in [tool.cassette-lint.replay] when the project registers it",
-                       interaction=it.index, value="parsed_body", severity=_WARNING)
+                       interaction=it.index, value="parsed_body", severity=WARNING)
     if mapping:
         it = mapping[0]
-        yield _Problem(it.request.body.pos(), f"request body is a mapping, not a string: "
+        yield Problem(it.request.body.pos(), f"request body is a mapping, not a string: "
                        f"{cassette.profile.matcher} compares the body, and vcrpy's body matcher raises "
                        "TypeError on it (the JSON object must be str, bytes or bytearray, not dict), in "
                        f"{len(mapping)} interaction{'s' if len(mapping) != 1 else ''}: it needs the project "
                        "serializer that wrote it (set serializer in [tool.cassette-lint.replay])",
-                       interaction=it.index, value="mapping-body", severity=_WARNING)
+                       interaction=it.index, value="mapping-body", severity=WARNING)
 
 
 #: request headers a client sets anew for every request (a random id, the send time): (why, severity)
@@ -819,15 +816,15 @@ _ENVIRONMENT_HEADERS = {
 }
 #: request headers that count attempts: the first attempt of the next run sends the first value
 _ATTEMPT_HEADERS = {"x-stainless-retry-count": "0", "amz-sdk-request": "attempt=1"}
-_UUID = _re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}"
+_UUID = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}"
                     r"-[0-9a-fA-F]{12}(?![0-9A-Za-z])")
 #: what every UUID holds, a literal the regex engine skips to (the UUID expression alone scans every offset)
-_UUID_HINT = _re.compile(r"-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB]")
-_ISO_TIME = _re.compile(r"\b(20\d\d-[01]\d-[0-3]\d)[T ]([0-2]\d:[0-5]\d:[0-5]\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?\b")
-_EPOCH = _re.compile(r"(?<![\d.])(1[5-9]\d{8})(\d{3})?(?![\d.])")
+_UUID_HINT = re.compile(r"-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB]")
+_ISO_TIME = re.compile(r"\b(20\d\d-[01]\d-[0-3]\d)[T ]([0-2]\d:[0-5]\d:[0-5]\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?\b")
+_EPOCH = re.compile(r"(?<![\d.])(1[5-9]\d{8})(\d{3})?(?![\d.])")
 #: a cheap test before the recording time is parsed (``email.utils`` costs a start-up ~5 ms)
-_TIME_HINT = _re.compile(r"20\d\d-[01]\d-[0-3]\d[T ]")
-_EPOCH_HINT = _re.compile(r"(?<![\d.])1[5-9]\d{8}(?![\d.])|(?<![\d.])1[5-9]\d{11}(?![\d.])")
+_TIME_HINT = re.compile(r"20\d\d-[01]\d-[0-3]\d[T ]")
+_EPOCH_HINT = re.compile(r"(?<![\d.])1[5-9]\d{8}(?![\d.])|(?<![\d.])1[5-9]\d{11}(?![\d.])")
 #: how close to the recording time a timestamp must be to be the time of the request (seconds)
 _NEAR = 2 * 86400
 
@@ -902,7 +899,7 @@ def _seen_in_responses(cassette, upto: int) -> str:
     return "\n".join(parts)
 
 
-@_rule("R014", "volatile-value-in-matched-field", _ERROR)
+@rule("R014", "volatile-value-in-matched-field", ERROR)
 def volatile_value_in_matched_field(cassette):
     """A request field the matcher compares holds a value the client sends differently every time.
 
@@ -972,13 +969,13 @@ def volatile_value_in_matched_field(cassette):
     # not show: under its default matcher this breaks, under the project's it may not
     in_code = profile.library == "test-proxy" and profile.match_on is None
     for (_, severity), (pos, index, field, why, n) in first.items():
-        if in_code and severity is _ERROR:
-            severity = _WARNING
+        if in_code and severity is ERROR:
+            severity = WARNING
             verdict = ("never matches it — unless the test code sets another matcher or a sanitizer, as "
                        "Azure SDK test frameworks do (name what it compares with match-on to make this an error)")
         else:
-            verdict = "never matches it" if severity is _ERROR else "may not match it"
-        yield _Problem(pos, f"{field}: {why}, so the next live request differs and {profile.matcher} "
+            verdict = "never matches it" if severity is ERROR else "may not match it"
+        yield Problem(pos, f"{field}: {why}, so the next live request differs and {profile.matcher} "
                        f"{verdict}" + (f" (in {n} interactions)" if n > 1 else ""),
                        interaction=index, value=field, severity=severity)
 
@@ -996,7 +993,7 @@ def _volatile(cassette, profile, headers_compared, body_compared, url_compared, 
         boundary = None
         if req.headers is not None:
             ct = req.headers.value("Content-Type", "") or ""
-            m = _re.search(r"boundary=\"?([^\";]+)", ct, _re.I)
+            m = re.search(r"boundary=\"?([^\";]+)", ct, re.I)
             boundary = m.group(1) if m and len(m.group(1)) >= 8 else None
         if headers_compared and req.headers is not None:
             for name, vals in req.headers:
@@ -1008,33 +1005,33 @@ def _volatile(cassette, profile, headers_compared, body_compared, url_compared, 
                     if low in _PER_REQUEST_HEADERS:
                         if is_placeholder(value):
                             continue  # a fixed value the project writes on both sides
-                        found(v.pos, it, f"header {name}", _PER_REQUEST_HEADERS[low], _ERROR)
+                        found(v.pos, it, f"header {name}", _PER_REQUEST_HEADERS[low], ERROR)
                     elif low in _ENVIRONMENT_HEADERS:
                         environment.setdefault(low, []).append((value, v, it, name))
                     elif low in _ATTEMPT_HEADERS:
                         first_try = _ATTEMPT_HEADERS[low]
                         if not value.strip().startswith(first_try):
                             found(v.pos, it, f"header {name}", f"recorded on a retry ({value[:20]!r}); the next "
-                                  f"run's first attempt sends {first_try!r}", _WARNING)
+                                  f"run's first attempt sends {first_try!r}", WARNING)
                     elif low == "content-type" and boundary:
                         found(v.pos, it, f"header {name}", "the multipart boundary is random per request",
-                                    _ERROR)
+                                    ERROR)
                     elif low == "authorization" and value.startswith("AWS4-HMAC-SHA256"):
                         found(v.pos, it, f"header {name}", "a SigV4 signature over the time of signing",
-                                    _ERROR)
+                                    ERROR)
                     elif "-" in value:
                         u = _UUID.search(value)
                         if u:
                             seen = _seen_in_responses(cassette, it.index) if seen is None else seen
                             if u.group(0).lower() not in seen.lower():
                                 found(v.pos, it, f"header {name}", "a UUID no earlier response holds "
-                                            "(generated by the client)", _WARNING)
+                                            "(generated by the client)", WARNING)
         body = req.body
         if body_compared and body is not None and body.text:
             text = body.text
             if boundary and boundary in text and not headers_compared:
                 found(body.pos(text.index(boundary)), it, "body",
-                            "the multipart boundary is random per request", _ERROR)
+                            "the multipart boundary is random per request", ERROR)
             else:
                 # a client puts the values it generates at the top of its payload (ids, metadata,
                 # timestamps); what lies deeper (a conversation's messages) came from earlier responses
@@ -1047,7 +1044,7 @@ def _volatile(cassette, profile, headers_compared, body_compared, url_compared, 
                         if u.group(0).lower() not in seen.lower():
                             off = text.find(u.group(0))
                             found(body.pos(max(off, 0)), it, "body", f"UUID {u.group(0)[:8]}… no earlier "
-                                  "response holds (generated by the client)", _WARNING)
+                                  "response holds (generated by the client)", WARNING)
                             break
                 for value in top:
                     if not (_TIME_HINT.search(value) or _EPOCH_HINT.search(value)):
@@ -1059,14 +1056,14 @@ def _volatile(cassette, profile, headers_compared, body_compared, url_compared, 
                         if hit[1] not in seen:
                             off = text.find(hit[1])
                             found(body.pos(max(off, 0)), it, "body", f"timestamp {hit[1]} is the recording "
-                                  "time (the time of the request)", _WARNING)
+                                  "time (the time of the request)", WARNING)
                             break
         if url_compared and req.url is not None and isinstance(req.url.value, str) and "?" in req.url.value:
             query = req.url.value.split("?", 1)[1]
             at = _recorded_at(it) if _TIME_HINT.search(query) or _EPOCH_HINT.search(query) else None
             if at is not None:
                 for _, value in _near_times(query, at):
-                    found(req.url.pos, it, "query", f"timestamp {value} is the recording time", _WARNING)
+                    found(req.url.pos, it, "query", f"timestamp {value} is the recording time", WARNING)
                     break
     groups: dict = {}  # one client: the User-Agent's product, or the host an SDK's headers went to
     for low, recorded in environment.items():
@@ -1088,12 +1085,12 @@ def _volatile(cassette, profile, headers_compared, body_compared, url_compared, 
         others = ", ".join(repr(x[:40]) for x in values)
         found(v.pos, it, f"header {name}", f"{_ENVIRONMENT_HEADERS[low]} was recorded with {len(values)} values "
               f"({others}); the client sends one of them, so the interactions recorded with the others never "
-              "match", _WARNING)
+              "match", WARNING)
 
 
 #: what a redaction hook writes (not a fixed test value such as ``foo`` or ``test``, which the test sends)
-_REDACTION = _re.compile(r"redact|filter|scrub|mask|hidden|remov|censor|obfusc|saniti[sz]|placeholder|replace"
-                         r"|\A\W*(?:<[^<>]*>|\{\{.*\}\}|\$\{.*\}|\[[^\[\]]*\])\W*\Z|\A(.)\1{2,}\Z", _re.I | _re.S)
+_REDACTION = re.compile(r"redact|filter|scrub|mask|hidden|remov|censor|obfusc|saniti[sz]|placeholder|replace"
+                         r"|\A\W*(?:<[^<>]*>|\{\{.*\}\}|\$\{.*\}|\[[^\[\]]*\])\W*\Z|\A(.)\1{2,}\Z", re.I | re.S)
 
 
 def _redaction(secrets, value: str) -> bool:
@@ -1102,7 +1099,7 @@ def _redaction(secrets, value: str) -> bool:
     return bool(v) and secrets.is_placeholder(v) and _REDACTION.search(v) is not None
 
 
-@_rule("R015", "placeholder-in-matched-field", _WARNING)
+@rule("R015", "placeholder-in-matched-field", WARNING)
 def placeholder_in_matched_field(cassette):
     """A redaction placeholder in a request field go-vcr's matcher compares: only a client sending it matches.
 
@@ -1162,16 +1159,16 @@ def placeholder_in_matched_field(cassette):
                         first.setdefault(("header", name.lower()), [v.pos, it.index, f"header {name}", 0])[3] += 1
         if url_compared and req.url is not None and isinstance(req.url.value, str) and "?" in req.url.value:
             query = req.url.value.split("?", 1)[1]
-            for m in _re.finditer(r"([^&=;#\s]+)=([^&#\s]*)", query):
+            for m in re.finditer(r"([^&=;#\s]+)=([^&#\s]*)", query):
                 if secrets.norm_key(m.group(1)) in secrets.CREDENTIAL_PARAMS and m.group(2) \
                         and _redaction(secrets, m.group(2)):
                     first.setdefault(("query", m.group(1)), [req.url.pos, it.index,
                                                              f"query parameter {m.group(1)}", 0])[3] += 1
     for pos, index, field, n in first.values():
-        yield _Problem(pos, f"{field} holds a redaction placeholder: {profile.label} applies its hooks only when "
+        yield Problem(pos, f"{field} holds a redaction placeholder: {profile.label} applies its hooks only when "
                        f"saving, and {profile.matcher} compares the live request with it, so only a client "
                        "that sends the placeholder matches" + (f" (in {n} interactions)" if n > 1 else ""),
-                       interaction=index, value=field, severity=_WARNING)
+                       interaction=index, value=field, severity=WARNING)
 
 
 def _url_parts(it) -> tuple[str, str]:
@@ -1209,7 +1206,7 @@ def _compared_differences(profile, a, b) -> list[str]:
     return out
 
 
-@_rule("R016", "re-recorded-block", _WARNING)
+@rule("R016", "re-recorded-block", WARNING)
 def re_recorded_block(cassette):
     """The conversation recorded again, differing in a field the matcher compares: ``new_episodes`` re-records it.
 
@@ -1266,7 +1263,7 @@ def re_recorded_block(cassette):
     if not diffs or (k == 1 and not any(d.startswith("header") for d in diffs)):
         return  # copies the matcher cannot tell apart (a test that repeats its calls), or paging
     it = its[j]
-    yield _Problem(it.pos, f"interactions from {it.index} on repeat the conversation recorded from "
+    yield Problem(it.pos, f"interactions from {it.index} on repeat the conversation recorded from "
                    f"{its[0].index} ({k} exchange{'s' if k != 1 else ''}, {1 + len(copies)} copies), differing "
                    f"in {', '.join(diffs[:3])}, which {profile.matcher} compares: every new_episodes run "
-                   "records it again", interaction=it.index, value=",".join(diffs[:3]), severity=_WARNING)
+                   "records it again", interaction=it.index, value=",".join(diffs[:3]), severity=WARNING)
