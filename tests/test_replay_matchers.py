@@ -143,6 +143,21 @@ def test_go_form_post_reads_the_body_for_the_first_candidate_only(tmp_path):
     assert [o.served for o in Model(cassette, V402).replay()] == [None, None]
     alone, _ = _cassette(tmp_path, [_interaction(1, form={"a": ["1"]}, **form)], "alone.yaml")
     assert [o.served for o in Model(alone, V402).replay()] == [0]
+    # the second one's own request matches it when sent alone: it is starved, not consumed
+    assert [o.reason for o in Model(cassette, V402).replay()] == ["form", "drained"]
+
+
+def test_go_parse_form_error_is_spent_on_the_first_candidate(tmp_path):
+    """http.Request.ParseForm returns its error once and keeps what it parsed: the request for a
+    PATCH with a malformed Content-Type is rejected by the first recording that reaches the form
+    check, and matches an identical recording after it. R001 calls only the first one dead: the
+    second replays (getInteraction; go-vcr agrees, tests/test_replay_oracle_repeats.py)."""
+    bad = {"method": "PATCH", "headers": {"Content-Type": ["text/plain; charset"]}}
+    cassette, path = _cassette(tmp_path, [_interaction(0, **bad), _interaction(1, **bad)])
+    assert [o.served for o in Model(cassette, V402).replay()] == [1, None]
+    assert Model(cassette, V402).own_mismatch(1) == ("form", "")  # alone, it fails at itself
+    settings = {"replay": {"library": "go-vcr-v4@4.0.2"}}
+    assert [f.interaction for f in lint_file(path, select=["R001"], settings=settings)] == [0]
 
 
 def test_go_playback_first_unplayed_then_repeats(tmp_path):

@@ -681,15 +681,18 @@ class Model:
             return go_live(self.recorded[k])
         return self.recorded[k]  # vcrpy / Ruby VCR: the recorded request, filtered as recorded
 
-    def mismatch(self, live, i: int) -> str | None:
+    def mismatch(self, live, i: int, form_always: bool | None = None) -> str | None:
+        """The first field where the matcher rejects interaction ``i`` for ``live`` (go-vcr: with
+        ``ParseForm`` for every method when ``form_always``, default the profile's), or None."""
         rec = self.recorded[i]
         if self.library == "go-vcr":
-            return go_mismatch(live, rec, self.fields, self.form_always)
+            return go_mismatch(live, rec, self.fields, self.form_always if form_always is None else form_always)
         if self.library == "vcrpy":
             return vcrpy_mismatch(live, rec, self.fields)
         return ruby_mismatch(live, rec, self.fields)
 
-    def own_mismatch(self, k: int, fields: tuple[str, ...] | None = None) -> tuple[str, str] | None:
+    def own_mismatch(self, k: int, fields: tuple[str, ...] | None = None,
+                     form_always: bool | None = None) -> tuple[str, str] | None:
         """(field, detail) when the live request for ``k`` cannot match ``k``'s own recording (only
         ``fields`` compared, each on a fresh request, when given)."""
         try:
@@ -697,19 +700,25 @@ class Model:
         except LiveError as e:
             return e.field, e.detail
         if fields is None:
-            f = self.mismatch(live, k)
+            f = self.mismatch(live, k, form_always)
             return (f, "") if f else None
         for f in fields:
-            if f in self.fields and go_mismatch(self.live(k), self.recorded[k], (f,), self.form_always):
+            if f in self.fields and go_mismatch(self.live(k), self.recorded[k], (f,),
+                                                self.form_always if form_always is None else form_always):
                 return f, ""
         return None
 
     def candidates(self, live) -> list[int]:
         return self.buckets.get(self.key(live), [])
 
-    def replay(self, repeats: bool | None = None) -> list[Outcome]:
+    def replay(self, repeats: bool | None = None, form_always: bool | None = None) -> list[Outcome]:
         """Every recorded request sent once, in recorded order (``getInteraction`` /
-        ``play_response`` / ``response_for``): which interaction answered each."""
+        ``play_response`` / ``response_for``): which interaction answered each.
+
+        A request that matches its own recording when sent alone can still miss it here: played
+        already (``consumed``, without repeats), or — go-vcr — its form body read by ``ParseForm`` at
+        an earlier candidate with the same request whose form differs, so ``bodyMatches`` reads
+        nothing at its own (``drained``)."""
         if repeats is None:
             repeats = self.profile.allow_repeats
         n = len(self.interactions)
@@ -726,7 +735,7 @@ class Model:
             for i in self.candidates(live):
                 if played[i] and (not repeats or self.library == "ruby-vcr"):
                     continue
-                if self.mismatch(live, i) is None:
+                if self.mismatch(live, i, form_always) is None:
                     served = i
                     break
             if served is None and repeats and self.library == "ruby-vcr":
@@ -735,8 +744,8 @@ class Model:
                         served = i
                         break
             if served is None:
-                own = self.own_mismatch(k)
-                reason, detail = own if own else ("consumed", "")
+                own = self.own_mismatch(k, form_always=form_always)
+                reason, detail = own if own else ("consumed" if played[k] and not repeats else "drained", "")
                 out.append(Outcome(k, None, reason, detail))
                 continue
             if not played[served]:
@@ -744,6 +753,16 @@ class Model:
                 used.insert(0, served)
             out.append(Outcome(k, served))
         return out
+
+    def served(self, form_always: bool | None = None) -> frozenset[int]:
+        """The interactions :meth:`replay` (under the profile's repeats setting) answers some
+        request with, computed once per ``form_always``."""
+        cache = self.__dict__.setdefault("_served", {})
+        got = cache.get(form_always)
+        if got is None:
+            got = cache[form_always] = frozenset(o.served for o in self.replay(form_always=form_always)
+                                                 if o.served is not None)
+        return got
 
     def earlier_match(self, k: int) -> int | None:
         """The first interaction before ``k`` whose recording the live request for ``k`` matches

@@ -160,7 +160,11 @@ def form_never_matches(cassette):
             if always or live.method in ("POST", "PUT", "PATCH"):
                 err = matchers.go_parse_form(live)
                 if err is not None:
-                    fails[always] = f"ParseForm fails ({err}), so the matcher rejects the request"
+                    # http.Request.ParseForm keeps what it parsed and returns its error once: a
+                    # request that spent it on an earlier recording of the same request matches
+                    # this one, unless the body was read (getInteraction, as Model.replay plays it)
+                    if k not in m.served(always):
+                        fails[always] = f"ParseForm fails ({err}), so the matcher rejects the request"
                     continue
             got = live.form or {}
             if not matchers._eq_contents(got, rec.form):
