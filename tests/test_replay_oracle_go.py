@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import collections
 import functools
-import hashlib
 import json
-import os
 import pathlib
 import shutil
 import subprocess
@@ -26,6 +24,7 @@ from cassette_lint import formats, loader
 from cassette_lint.replay import Profile
 from cassette_lint.replay.matchers import LiveError, Model
 
+import gobuild
 import replay_cases
 from conftest import SHARED
 
@@ -35,27 +34,15 @@ ORACLE_SRC = SHARED / "oracles" / "govcr"
 @pytest.fixture(scope="session")
 def govcr_oracle(request, tmp_path_factory):
     """The built oracle binary (cached under pytest's cache, rebuilt when its source changes)."""
-    go = shutil.which("go")
-    if go is None:
-        pytest.skip("the Go toolchain is not installed")
-    if not ORACLE_SRC.exists():
-        pytest.skip("../shared/oracles/govcr is not available")
-    digest = hashlib.sha256()
-    for p in sorted(ORACLE_SRC.rglob("*")):
-        if p.is_file():
-            digest.update(str(p.relative_to(ORACLE_SRC)).encode() + p.read_bytes())
-    cache_plugin = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
-    cache = pathlib.Path(cache_plugin.mkdir("govcr-oracle") if cache_plugin is not None
-                         else tmp_path_factory.mktemp("govcr-oracle"))
-    binary = cache / f"govcr-oracle-{digest.hexdigest()[:16]}"
+    go = gobuild.toolchain(ORACLE_SRC)
+    cache = gobuild.cache_dir(request, tmp_path_factory, "govcr-oracle")
+    binary = cache / f"govcr-oracle-{gobuild.digest(ORACLE_SRC)}"
     if not binary.exists():
         build = cache / "src"
         shutil.rmtree(build, ignore_errors=True)
         shutil.copytree(ORACLE_SRC, build)
-        env = dict(os.environ, GOFLAGS="-mod=mod", GOPROXY="off", GOSUMDB="off",
-                   GOCACHE=str(cache / "gocache"), GOPATH=str(cache / "gopath"))
-        res = subprocess.run([go, "build", "-o", str(binary), "./cmd/govcr-oracle"], cwd=build, env=env,
-                             capture_output=True, text=True, timeout=300)
+        res = subprocess.run([go, "build", "-o", str(binary), "./cmd/govcr-oracle"], cwd=build,
+                             env=gobuild.env(cache), capture_output=True, text=True, timeout=300)
         if res.returncode != 0:
             pytest.skip(f"the go-vcr oracle does not build here: {res.stderr[-500:]}")
     return binary
