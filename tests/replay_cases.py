@@ -183,3 +183,15 @@ def duplicated(cassette: dict, mutation=None, same_response: bool = False) -> di
         extra["response"]["content_length"] = -1
     its.append(extra)
     return c
+
+
+def pair(cassette: dict, first, second) -> dict:
+    """``cassette`` whose first interaction is mutated by ``first``, followed by a second recording of
+    it mutated by ``second`` (its response differs): two recordings of one request that a matcher may
+    tell apart or not."""
+    c = duplicated(cassette)
+    its = c.get("interactions") or []
+    if len(its) > 1:
+        first(its[0])
+        second(its[-1])
+    return c
