@@ -33,6 +33,7 @@ from __future__ import annotations
 import collections
 import functools
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -66,9 +67,7 @@ def harness(request, tmp_path_factory) -> dict[str, pathlib.Path]:
     binaries = {v: cache / f"govcr-repeats-{v}-{tag}" for v in VERSIONS}
     if all(b.exists() for b in binaries.values()):
         return binaries
-    build = cache / "src"
-    shutil.rmtree(build, ignore_errors=True)
-    build.mkdir()
+    build = tmp_path_factory.mktemp("govcr-repeats-src")  # per session: parallel workers do not clash
     for name in ("go-vcr-v4", "yaml.v3"):
         shutil.copytree(THIRD_PARTY / name, build / "third_party" / name)
     for name in ("main.go", "go.mod"):
@@ -79,10 +78,12 @@ def harness(request, tmp_path_factory) -> dict[str, pathlib.Path]:
         if res.returncode != 0:
             pytest.skip(f"the go-vcr harness does not build here: {' '.join(cmd)}: {res.stderr[-500:]}")
 
-    run(go, "build", "-o", str(binaries["4.0.2"]), ".")
+    run(go, "build", "-o", "4.0.2", ".")
     # the upstream change of PR #122, on the copy (git apply works outside a repository)
     run("git", "apply", str(PATCH_404), cwd=build / "third_party" / "go-vcr-v4")
-    run(go, "build", "-o", str(binaries["4.0.4"]), ".")
+    run(go, "build", "-o", "4.0.4", ".")
+    for v, binary in binaries.items():
+        os.replace(build / v, binary)
     return binaries
 
 
