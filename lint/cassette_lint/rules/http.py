@@ -67,6 +67,15 @@ def _is_json_type(ct: str) -> bool:
     return (ct == "application/json" or ct.endswith("+json")) and ct not in dialects.NDJSON_TYPES
 
 
+def _matched(profile, field: str, what: str):
+    """``(severity, consequence)`` of a recorded request ``field`` that no live client sends as
+    recorded: it never replays when the profile's matcher compares the field, else it replays."""
+    if profile.compares(field):
+        return ERROR, f"{profile.matcher} compares the {what}, so this interaction never replays"
+    return WARNING, (f"{profile.matcher} does not compare the {what}, so it replays; the recording "
+                     "was edited")
+
+
 # -- H001 ---------------------------------------------------------------------------------------------
 
 def _ndjson(it) -> bool:
@@ -88,6 +97,20 @@ def invalid_json_body(cassette):
     Why: the client decodes the replayed body and fails (``json: invalid character``), or the
     test asserts on a value that was never there. A hand edit or a truncated recording is the
     usual cause.
+
+    Consequence per library profile (the severity follows it):
+
+    - a response body: **error** under every library — the recorder hands the stored bytes to the
+      client as they are (go-vcr ``Interaction.GetHTTPResponse``; vcrpy's httpx and requests
+      stubs; Ruby VCR; Polly, nock, the test-proxy, httprr), and the caller's JSON decode fails
+      (Go ``json.Unmarshal``: ``invalid character``; httpx/requests ``response.json()``:
+      ``JSONDecodeError``).
+    - a request body, when the matcher compares the body (go-vcr v4's default matcher compares the
+      bytes; vcrpy's ``body`` matcher falls back to the raw bytes when the JSON does not parse;
+      the test-proxy, httprr, nock): **error** — the client sends valid JSON, so no live request
+      equals it and the interaction never replays.
+    - a request body otherwise (go-vcr v1–v3, vcrpy's and Ruby VCR's default matchers, Polly,
+      ``custom``): **warning** — it replays; the recorded request is not what was sent.
 
     Fix: repair the JSON at the reported position, or re-record.
 
@@ -112,7 +135,13 @@ def invalid_json_body(cassette):
             body = msg.body
             if body.text is None:
                 if msg.content_encoding in ("", "identity"):
-                    yield Problem(body.pos(0), "body declared JSON is not UTF-8 text", interaction=it.index)
+                    if msg is it.response:
+                        severity, why = ERROR, (f"{cassette.profile.label} replays it as stored, so "
+                                                "the client's JSON decode of the response fails")
+                    else:
+                        severity, why = _matched(cassette.profile, "body", "request body")
+                    yield Problem(body.pos(0), f"body declared JSON is not UTF-8 text; {why}",
+                                  interaction=it.index, severity=severity)
                 continue
             if not body.text.strip() or msg.content_encoding not in ("", "identity"):
                 continue
@@ -122,14 +151,19 @@ def invalid_json_body(cassette):
             if msg is it.response and _ndjson(it):
                 continue  # one JSON value a line (Ollama): E006 checks each line
             off = getattr(err, "pos", 0) or 0
+            if msg is it.response:
+                severity, why = ERROR, (f"{cassette.profile.label} replays it as stored, so the "
+                                        "client's JSON decode of the response fails")
+            else:
+                severity, why = _matched(cassette.profile, "body", "request body")
             yield Problem(body.pos(off),
-                          f"body declared {msg.content_type} is not JSON: {err.msg}",
-                          interaction=it.index, value=err.msg)
+                          f"body declared {msg.content_type} is not JSON: {err.msg}; {why}",
+                          interaction=it.index, value=err.msg, severity=severity)
 
 
 # -- H002 / H003 ----------------------------------------------------------------------------------------
 
-@rule("H002", "status-code-mismatch", ERROR)
+@rule("H002", "status-code-mismatch", WARNING)
 def status_code_mismatch(cassette):
     """The status line's number differs from the response ``code`` (``status: 404 Not Found``, ``code: 200``).
 
@@ -139,6 +173,12 @@ def status_code_mismatch(cassette):
 
     Why: the two come from the same status line, so disagreement proves a hand edit of one of
     them — and the client sees the code while a human reading the cassette sees the text.
+
+    Consequence: **warning** under every library — it replays and no client fails. go-vcr (v1–v4,
+    ``Interaction.GetHTTPResponse``) builds the ``http.Response`` with ``StatusCode`` from ``code``
+    and ``Status`` from ``status``: Go's ``http.Client`` reads neither (only the caller does, and
+    callers test ``StatusCode``). The other formats record a reason phrase only (vcrpy's and Ruby
+    VCR's ``message``, HAR's ``statusText``), which never holds a number, so H002 cannot fire there.
 
     Fix: make them agree (normally the code is what you meant).
 
@@ -155,8 +195,9 @@ def status_code_mismatch(cassette):
     for it, r, code, text in _statuses(cassette):
         m = _STATUS.match(text)
         if m and int(m.group(1)) != code:
-            yield Problem(r.status.pos, f"status {text!r} but code is {code}", interaction=it.index,
-                          value=text)
+            yield Problem(r.status.pos, f"status {text!r} but code is {code}: {cassette.profile.label} "
+                          f"hands the client StatusCode {code} (the text is only Status), so it replays "
+                          "as code says; the status line was edited", interaction=it.index, value=text)
 
 
 @rule("H003", "status-phrase-mismatch", WARNING)
@@ -169,6 +210,10 @@ def status_phrase_mismatch(cassette):
     customisation. Custom phrases (``"429 rate-limited upstream"``) are fine.
 
     Why: a cassette whose status text says one thing and code another misleads the reader.
+
+    Consequence: **warning** (cosmetic) under every library: clients act on the code, never on the
+    phrase (go-vcr sets it as ``Response.Status``; vcrpy as the stub's ``reason`` / httpx's
+    ``reason_phrase``; Ruby VCR as ``status.message``), so it replays unchanged.
 
     Fix: use the phrase of the code (or drop the phrase).
 
@@ -194,7 +239,8 @@ def status_phrase_mismatch(cassette):
         if other is not None and other != code:
             expected = _PHRASES.get(code)
             hint = f" (the phrase of {code} is {expected!r})" if expected else ""
-            yield Problem(r.status.pos, f"reason phrase {phrase!r} belongs to {other}, but code is {code}{hint}",
+            yield Problem(r.status.pos, f"reason phrase {phrase!r} belongs to {other}, but code is {code}{hint}: "
+                          f"cosmetic, {cassette.profile.label} replays the code and clients ignore the phrase",
                           interaction=it.index, value=text)
 
 
@@ -210,6 +256,18 @@ def proto_version_mismatch(cassette):
     Why: the fields are parsed from the same string, so disagreement proves an edit; for a request,
     go-vcr's default matcher compares all three, so no live request can match it.
 
+    Consequence per library profile (the severity follows it):
+
+    - a request under go-vcr v4's default matcher (``defaultMatcher.matcher`` compares ``Proto``,
+      ``ProtoMajor`` and ``ProtoMinor``; ``http.NewRequest`` always sends ``HTTP/1.1``, 1, 1, so
+      at most one of two disagreeing fields can equal what the client sends), or a ``match-on``
+      naming ``proto``: **error**, never replays.
+    - a request under go-vcr v1–v3 (``DefaultMatcher``: method and URL) or another profile that
+      does not compare ``proto``: **warning** — it replays.
+    - a response: **warning** — go-vcr copies the three fields into the ``http.Response``
+      (``GetHTTPResponse``) and Go's ``http.Client`` reads none of them on a response it did not
+      parse from the wire.
+
     Fix: make the numbers agree with the string (or re-record).
 
     FAIL::
@@ -224,6 +282,7 @@ def proto_version_mismatch(cassette):
         proto_major: 2
         proto_minor: 0
     """
+    profile = cassette.profile
     for it in cassette.http:
         for msg in (it.request, it.response):
             if msg is None or msg.proto is None:
@@ -231,18 +290,23 @@ def proto_version_mismatch(cassette):
             proto = msg.proto.value
             if not isinstance(proto, str) or proto == "":
                 continue
+            if msg is it.request:
+                severity, why = _matched(profile, "proto", "request proto")
+            else:
+                severity, why = WARNING, (f"{profile.label} copies it into the replayed response, which "
+                                          "the client does not parse, so it replays; the recording was edited")
             m = _PROTO.match(proto)
             if m is None:
-                yield Problem(msg.proto.pos, f"proto {proto!r} is not HTTP/<major>.<minor>",
-                              interaction=it.index, value=proto)
+                yield Problem(msg.proto.pos, f"proto {proto!r} is not HTTP/<major>.<minor>: {why}",
+                              interaction=it.index, value=proto, severity=severity)
                 continue
             want = (int(m.group(1)), int(m.group(2) or 0))
             for val, expected, name in ((msg.proto_major, want[0], "proto_major"),
                                         (msg.proto_minor, want[1], "proto_minor")):
                 got = _int(val.value) if val is not None else None
                 if got is not None and got != expected:
-                    yield Problem(val.pos, f"{name} {got} but proto is {proto!r} ({name} {expected})",
-                                  interaction=it.index, value=f"{proto}/{got}")
+                    yield Problem(val.pos, f"{name} {got} but proto is {proto!r} ({name} {expected}): {why}",
+                                  interaction=it.index, value=f"{proto}/{got}", severity=severity)
 
 
 # -- H005 / H006 ----------------------------------------------------------------------------------------
@@ -257,6 +321,20 @@ def invalid_method(cassette):
     Why: recorders match on the method byte for byte (go-vcr: ``r.Method != i.Method``; vcrpy's
     ``method`` matcher), so the interaction never replays.
 
+    Consequence per library profile (the severity follows it):
+
+    - go-vcr (every version: ``DefaultMatcher`` and v4's ``defaultMatcher`` compare ``Method``),
+      vcrpy (``matchers.method``: ``r1.method != r2.method``; vcrpy keeps the recorded string as
+      it is, and httpx and requests send upper case), the test-proxy, httprr: **error**, never
+      replays.
+    - Ruby VCR: recorded methods are lower-case symbols (``method: post``), which the model reads
+      upper-cased: only a method that is not a token is reported, an **error**.
+    - nock: ``Interceptor`` upper-cases the recorded method and the request's
+      (``lib/interceptor.js``), so a known method in lower case replays: **warning**; one that is not
+      a token never matches: **error**.
+    - Polly (looks requests up by the stored ``_id``), ``custom``: **warning**, the recorded method is
+      not what decides.
+
     Fix: write the method the client sends, in upper case.
 
     FAIL::
@@ -267,6 +345,7 @@ def invalid_method(cassette):
 
         method: POST
     """
+    profile = cassette.profile
     for it in cassette.http:
         req = it.request
         if req is None or req.method is None:
@@ -275,11 +354,37 @@ def invalid_method(cassette):
         if not isinstance(m, str):
             continue
         if not _TOKEN.match(m):
-            yield Problem(req.method.pos, f"method {m[:40]!r} is not an HTTP method (not a token)",
-                          interaction=it.index, value=m)
+            severity, why = _matched(profile, "method", "method")
+            yield Problem(req.method.pos, f"method {m[:40]!r} is not an HTTP method (not a token), which "
+                          f"no client sends: {why}", interaction=it.index, value=m, severity=severity)
         elif m not in KNOWN_METHODS and m.upper() in KNOWN_METHODS:
-            yield Problem(req.method.pos, f"method {m!r} is case-sensitive: the client sends {m.upper()!r}",
-                          interaction=it.index, value=m)
+            if profile.library == "nock":
+                severity, why = WARNING, ("nock upper-cases the recorded method before it compares, so "
+                                          "it replays")
+            else:
+                severity, why = _matched(profile, "method", "method byte for byte")
+            yield Problem(req.method.pos, f"method {m!r} is case-sensitive, the client sends {m.upper()!r}: "
+                          f"{why}", interaction=it.index, value=m, severity=severity)
+
+
+def _url_defect_compared(profile, parts: set[str], where: str):
+    """``(severity, consequence)`` of a URL defect in ``parts`` (``scheme``, ``host``, ``port``,
+    ``path``, ``query``) under ``profile``. A matcher that compares the whole URL (go-vcr, Ruby VCR's
+    ``:uri``, vcrpy's ``uri``, the test-proxy, httprr) never matches it. vcrpy compares the parts it
+    names, each parsed by ``urlparse``; its ``query`` matcher compares ``parse_qsl`` of both queries,
+    which unquotes, so a space in a recorded query equals the ``%20`` the client sends."""
+    if profile.compares("uri"):
+        return ERROR, f"{profile.matcher} compares the URL, so this interaction never replays"
+    named = [p for p in ("scheme", "host", "port", "path", "query") if p in parts and profile.compares(p)]
+    if where == "query" and profile.library == "vcrpy":
+        named = [p for p in named if p != "query"]
+        if not named and profile.compares("query"):
+            return WARNING, (f"{profile.matcher} compares the query after parse_qsl unquotes it, so it "
+                             "replays; a client sends the space as %20")
+    if named:
+        return ERROR, (f"{profile.matcher} compares the {', '.join(named)}, so this interaction "
+                       "never replays")
+    return WARNING, f"{profile.matcher} does not compare the URL, so it replays; the recording was edited"
 
 
 @rule("H006", "invalid-url", ERROR)
@@ -292,6 +397,20 @@ def invalid_url(cassette):
     Why: matching compares the live request's absolute URL with the recorded one, so such an
     interaction never replays.
 
+    Consequence per library profile (the severity follows it):
+
+    - go-vcr (every version compares ``r.URL.String()`` with the recorded string), Ruby VCR
+      (``:uri``), vcrpy with ``uri`` in ``match_on``, the test-proxy, httprr, nock: **error**,
+      never replays — a client always sends an absolute http(s) URL, with a space as ``%20``.
+    - vcrpy's default ``match_on`` (method, scheme, host, port, path, query): **error** when the
+      defect is in a part it compares (a relative URL has no scheme and no host; a space in the
+      path; a port ``urlparse`` refuses raises inside the ``port`` matcher); **warning** for a space
+      only in the query: ``matchers.query`` compares ``parse_qsl`` of both queries, which unquotes
+      the ``%20`` httpx and requests send, so it replays (replayed through vcrpy 9.4.2 with both
+      clients in the tests).
+    - Polly (looks requests up by the stored ``_id``), ``custom``, or a ``match-on`` that compares
+      no part of the URL: **warning**.
+
     Fix: restore the absolute URL (a redaction tool may have cut it).
 
     FAIL::
@@ -302,6 +421,7 @@ def invalid_url(cassette):
 
         url: https://api.openai.com/v1/chat/completions
     """
+    profile = cassette.profile
     for it in cassette.http:
         req = it.request
         if req is None or req.url is None:
@@ -312,24 +432,38 @@ def invalid_url(cassette):
         if _PLAIN_URL.fullmatch(u):
             continue
         why = None
+        parts = {"scheme", "host", "port", "path", "query"}
+        where = ""
+        from urllib.parse import urlsplit
+
+        try:
+            split = urlsplit(u)
+            host = split.hostname
+            split.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as e:
+            split, bad = None, str(e)
         if _WHITESPACE.search(u):
             why = "contains whitespace"
-        else:
-            from urllib.parse import urlsplit
-
-            try:
-                parts = urlsplit(u)
-                host = parts.hostname
-                parts.port  # noqa: B018 - raises ValueError on a bad port
-            except ValueError as e:
-                why = str(e)
-            else:
-                if parts.scheme.lower() not in ("http", "https"):
-                    why = "is not absolute http(s)" if parts.scheme else "is relative (no scheme)"
-                elif not host:
-                    why = "has no host"
+            if split is not None and not _WHITESPACE.search(split.scheme + split.netloc):
+                # (a fragment is never sent: only the path and the query are compared)
+                parts = ({"path"} if _WHITESPACE.search(split.path) else set()) | \
+                        ({"query"} if _WHITESPACE.search(split.query) else set())
+                where = "query" if parts == {"query"} else "path"
+                if split.scheme.lower() not in ("http", "https") or not host:
+                    parts |= {"scheme", "host", "port"}
+                    where = ""
+        elif split is None:
+            why = bad
+        elif split.scheme.lower() not in ("http", "https"):
+            why = "is not absolute http(s)" if split.scheme else "is relative (no scheme)"
+            parts = {"scheme", "host", "port"} if not split.scheme else {"scheme", "port"}
+        elif not host:
+            why = "has no host"
+            parts = {"host"}
         if why:
-            yield Problem(req.url.pos, f"url {u[:80]!r} {why}", interaction=it.index, value=u)
+            severity, consequence = _url_defect_compared(profile, parts, where)
+            yield Problem(req.url.pos, f"url {u[:80]!r} {why}: {consequence}", interaction=it.index,
+                          value=u, severity=severity)
 
 
 # -- H007 ---------------------------------------------------------------------------------------------
@@ -344,6 +478,11 @@ def interaction_id_sequence(cassette):
 
     Why: a gap or a repeat means interactions were deleted, reordered or pasted by hand; go-vcr
     replays in file order, so the ids no longer say which recording is which.
+
+    Consequence: **warning** (informational) — it replays. go-vcr (v2–v4) never reads ``id`` on
+    replay: ``getInteraction`` walks ``Interactions`` in file order and ``Save`` renumbers them
+    (``pkg/cassette/cassette.go``); only ``TestServerReplay`` names its subtests after it. No other
+    format has the field.
 
     Fix: renumber the ids in order (or re-record).
 
@@ -365,7 +504,9 @@ def interaction_id_sequence(cassette):
             continue
         expected = prev + 1 if prev is not None else it.index
         if v != expected:
-            yield Problem(it.id.pos, f"id {v} but expected {expected} (ids run 0, 1, 2 … in order)",
+            yield Problem(it.id.pos, f"id {v} but expected {expected} (ids run 0, 1, 2 … in order): "
+                          f"{cassette.profile.label} replays in file order and does not read ids, so it "
+                          "replays; interactions were deleted or moved by hand",
                           interaction=it.index, value=str(v))
         prev = v
 
@@ -383,6 +524,10 @@ def error_response_recorded(cassette):
     usually an accident of recording: the test passes only because the client retried, and breaks
     when the retry policy changes. Tests of error handling do record errors on purpose: then
     suppress this rule for the file.
+
+    Consequence: **warning** (informational) under every library — it replays exactly as recorded;
+    the client sees the error the server sent then (httpx's and requests' ``raise_for_status`` and
+    the SDKs built on them raise it, as they did while recording).
 
     Fix: re-record when the provider is healthy, or delete the failed interaction (and renumber).
 
@@ -416,7 +561,8 @@ def error_response_recorded(cassette):
                          + (f" and gets {lc}" if lc is not None else ""))
                 break
         yield Problem(r.code.pos, f"recorded error response {code}{' ' + phrase if phrase else ''}"
-                      f"{retry}: a replayed error is usually an accident of recording",
+                      f"{retry}: {cassette.profile.label} replays the error as recorded, usually an "
+                      "accident of recording",
                       interaction=it.index, value=str(code))
 
 
@@ -433,8 +579,21 @@ def status_code_out_of_range(cassette):
 
     What: HTTP status codes are three digits from 100 to 599 (RFC 9110 §15).
 
-    Why: Go's client rejects such a status line (``malformed HTTP status code``) and replays of it
-    misbehave; ``0`` usually means the recorder stored a failed request (no response at all).
+    Why: no server sends such a code; ``0`` usually means the recorder stored a failed request (no
+    response at all), a larger one is a hand edit.
+
+    Consequence per client (the severity follows it; replayed through vcrpy 9.4.2 in the tests):
+
+    - httpx (and the OpenAI/Anthropic SDKs on it): **error** — ``raise_for_status`` raises
+      ``HTTPStatusError`` for any code outside 2xx, as the SDKs do, so the test meets an error
+      the server never sent.
+    - requests (urllib3 2): **error** for a code below 100 (code ``0``: the replayed body reads as
+      empty, ``response.json()`` raises); **warning** above 599 — the body reads, ``ok`` is true.
+    - Go's ``net/http`` through go-vcr: **warning** — ``GetHTTPResponse`` sets ``StatusCode`` as
+      recorded and ``http.Client`` hands it to the caller unchecked. Through httprr, whose
+      ``http.ReadResponse`` parses the stored status line: **error** unless the code has three digits
+      (``malformed HTTP status code``).
+    - other or unknown clients: **error**.
 
     Fix: write the code the server sent, or delete the interaction.
 
@@ -446,14 +605,41 @@ def status_code_out_of_range(cassette):
 
         code: 200
     """
+    client = None
     for it in cassette.http:
         r = it.response
         if r is None or r.code is None:
             continue
         code = _int(r.code.value)
         if code is not None and not 100 <= code <= 599:
-            yield Problem(r.code.pos, f"code {code} is not an HTTP status code (100-599)",
-                          interaction=it.index, value=str(code))
+            if client is None:
+                from ..replay import clients
+
+                client = clients.client_of(cassette)
+            severity, why = _status_consequence(cassette.profile, client, code)
+            yield Problem(r.code.pos, f"code {code} is not an HTTP status code (100-599): {why}",
+                          interaction=it.index, value=str(code), severity=severity)
+
+
+def _status_consequence(profile, client, code: int):
+    """``(severity, consequence)`` of replaying status ``code`` (outside 100-599) to ``client``."""
+    from ..replay import clients
+
+    if profile.library == "httprr":
+        if 100 <= code <= 999:
+            return WARNING, "httprr's http.ReadResponse accepts three digits and hands it to the caller"
+        return ERROR, "httprr's http.ReadResponse refuses it (malformed HTTP status code)"
+    if client.name == clients.GO:
+        return WARNING, (f"{profile.label} hands it to the caller as StatusCode, unchecked by Go's "
+                         "net/http, so it replays")
+    if client.name == clients.HTTPX:
+        return ERROR, ("httpx's raise_for_status (and the SDKs built on httpx) raise on it, an error "
+                       "the server never sent")
+    if client.name == clients.REQUESTS:
+        if code < 100:
+            return ERROR, "requests (urllib3 2) through vcrpy reads the body as empty"
+        return WARNING, "requests (urllib3 2) through vcrpy reads the body and calls it ok, so it replays"
+    return ERROR, f"a client replaying it through {profile.label} meets a status no server sends ({client.how})"
 
 
 # -- H010 mojibake ----------------------------------------------------------------------------------------
@@ -605,6 +791,11 @@ def mojibake(cassette):
     Why: the provider (or a proxy, or the recorder) decoded UTF-8 bytes with the wrong charset; the
     test then asserts on garbled text, and the cassette no longer shows what the model answered.
 
+    Consequence: **warning** under every library — it replays: the body is valid UTF-8, so the
+    client decodes it without error, and the caller gets the garbled text as stored (a response: not
+    what the provider meant to send; a request body: what the client sent while recording, which it
+    sends again).
+
     Fix: re-record, or replace the run with the original text named in the message.
 
     FAIL::
@@ -638,5 +829,6 @@ def mojibake(cassette):
                                   interaction=it.index)
                     break
                 yield Problem(msg.body.pos(s, e),
-                              f"mojibake {run!r}: UTF-8 text decoded as {page}; the original is likely {orig!r}",
+                              f"mojibake {run!r}: UTF-8 text decoded as {page}; the original is likely {orig!r}. "
+                              f"It replays as stored under {cassette.profile.label}: the text is garbled",
                               interaction=it.index, value=run)

@@ -1,0 +1,243 @@
+"""Severity follows consequence (issue 15): each rule of the X, Y, S, L, H, F and R families documents
+what happens under each library profile, its findings say which library or client they assume, and
+the severities that depend on the profile are those the real library shows (vcrpy with httpx and
+requests replaying here; go-vcr's behaviour cited from its source in each rule's doc).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pathlib
+
+import pytest
+
+from cassette_lint import rules
+from conftest import lint_file
+
+#: the families this test covers (the lead widens it to every family)
+FAMILIES = ("loading", "schema", "content_length", "http", "formats", "replay")
+
+#: what a message names when it names the library or client it assumes
+LIBRARIES = ("go-vcr", "vcrpy", "Ruby VCR", "ruby-vcr", "httpx", "requests", "net/http", "polly", "Polly",
+             "nock", "test-proxy", "httprr", "yaml.v3", "PyYAML", "Psych", "a custom matcher", "recorder",
+             "persister")
+
+
+def _rules():
+    return [r for r in rules.all_rules() if r.family in FAMILIES]
+
+
+@pytest.mark.parametrize("code", [r.code for r in _rules()])
+def test_every_rule_documents_its_consequence(code):
+    doc = rules.load_all()[code].doc
+    assert "\nConsequence" in doc, f"{code} has no Consequence section"
+    section = doc.split("\nConsequence", 1)[1].split("\n\n")[0]
+    assert any(lib in section for lib in LIBRARIES) or "every library" in section, section
+
+
+# -- one representative finding per rule ---------------------------------------------------------
+
+GOVCR = """\
+version: 2
+interactions:
+- id: {iid}
+  request:
+    proto: {proto}
+    proto_major: 1
+    proto_minor: 1
+    content_length: {req_len}
+    body: {req_body}
+    headers:
+      Content-Type:
+      - application/json
+    url: {url}
+    method: {method}
+  response:
+    proto: HTTP/2.0
+    proto_major: 2
+    proto_minor: 0
+    content_length: {resp_len}
+    body: {resp_body}
+    headers:
+      Content-Type:
+      - {resp_ct}
+    status: {status}
+    code: {code}
+    duration: 1ms
+"""
+
+
+def govcr(**kw) -> str:
+    d = dict(iid=0, proto="HTTP/1.1", req_len=-1, req_body="'{\"a\": 1}'", url="https://api.example.com/v1/x",
+             method="POST", resp_len=-1, resp_body="'{\"ok\": true}'", resp_ct="application/json",
+             status="200 OK", code=200)
+    d.update(kw)
+    return GOVCR.format(**d)
+
+
+def vcrpy_text(method="GET", uri="http://127.0.0.1:9/x", code=200, body='{"ok": true}', headers=None,
+               ua="python-httpx/0.28.1") -> str:
+    import yaml
+
+    return yaml.safe_dump({"version": 1, "interactions": [{
+        "request": {"method": method, "uri": uri, "body": None, "headers": {"User-Agent": [ua]}},
+        "response": {"status": {"code": code, "message": "OK"},
+                     "headers": {"Content-Type": ["application/json"], **(headers or {})},
+                     "body": {"string": body}}}]})
+
+
+#: code -> (file name, text, extra lint options): a cassette on which the rule fires
+REPRESENTATIVE = {
+    "H001": ("c.yaml", govcr(resp_body="'{\"ok\": true,}'"), {}),
+    "H002": ("c.yaml", govcr(status="404 Not Found"), {}),
+    "H003": ("c.yaml", govcr(status="200 Not Found"), {}),
+    "H004": ("c.yaml", govcr(proto="HTTP/2.0"), {}),
+    "H005": ("c.yaml", govcr(method="post"), {}),
+    "H006": ("c.yaml", govcr(url="/v1/x"), {}),
+    "H007": ("c.yaml", govcr(iid=3), {}),
+    "H008": ("c.yaml", govcr(status="429 Too Many Requests", code=429), {}),
+    "H009": ("c.yaml", govcr(status="0", code=0), {}),
+    "H010": ("c.yaml", govcr(resp_body="'{\"t\": \"OlÃ¡\"}'"), {}),
+}
+
+
+@pytest.mark.parametrize("code", sorted(REPRESENTATIVE))
+def test_a_representative_finding_names_the_library_or_client(tmp_path, code):
+    name, text, options = REPRESENTATIVE[code]
+    p = tmp_path / name
+    p.write_text(text, "utf-8")
+    found = [f for f in lint_file(p, **options) if f.rule == code]
+    assert found, f"{code} did not fire on its representative cassette"
+    for f in found:
+        assert any(lib in f.message for lib in LIBRARIES), f.message
+
+
+# -- severities that follow the profile --------------------------------------------------------------
+
+def _sev(tmp_path, text, code, name="c.yaml", **options) -> list[str]:
+    p = tmp_path / name
+    p.write_text(text, "utf-8")
+    return [f.severity.value for f in lint_file(p, **options) if f.rule == code]
+
+
+def _lib(name: str) -> dict:
+    return {"settings": {"replay": {"library": name}}}
+
+
+def test_status_text_against_code_replays_as_code_says(tmp_path):
+    """go-vcr's GetHTTPResponse: StatusCode from ``code``, Status from ``status``: a warning."""
+    assert _sev(tmp_path, govcr(status="404 Not Found"), "H002") == ["warning"]
+
+
+@pytest.mark.parametrize("library, severity", [("go-vcr-v4", "error"), ("go-vcr-v3", "warning"),
+                                               ("custom", "warning")])
+def test_request_proto_mismatch_breaks_only_a_matcher_that_compares_proto(tmp_path, library, severity):
+    text = govcr(proto="HTTP/2.0")  # proto_major/minor 1.1: at most one can equal what Go sends
+    assert _sev(tmp_path, text, "H004", **_lib(library)) == [severity, severity]
+
+
+def test_response_proto_mismatch_is_a_warning_under_go_vcr_v4(tmp_path):
+    text = govcr().replace("    proto_major: 2\n", "    proto_major: 3\n")
+    assert _sev(tmp_path, text, "H004") == ["warning"]
+
+
+@pytest.mark.parametrize("library, severity", [("go-vcr-v4", "error"), ("go-vcr-v2", "error"),
+                                               ("custom", "warning")])
+def test_lower_case_method_never_replays_where_the_method_is_compared(tmp_path, library, severity):
+    assert _sev(tmp_path, govcr(method="post"), "H005", **_lib(library)) == [severity]
+
+
+def test_lower_case_method_replays_under_nock_which_upper_cases_it(tmp_path):
+    text = json.dumps([{"scope": "https://api.example.com:443", "method": "post", "path": "/v1/x",
+                        "body": {"a": 1}, "status": 200, "response": {"ok": True}}])
+    assert _sev(tmp_path, text, "H005", name="c.json") == ["warning"]
+
+
+def test_request_json_body_matters_only_where_the_body_is_compared(tmp_path):
+    text = govcr(req_body="'{\"a\": 1,}'")
+    assert _sev(tmp_path, text, "H001") == ["error"]  # go-vcr v4 compares the body
+    assert _sev(tmp_path, text, "H001", **_lib("go-vcr-v3")) == ["warning"]
+    assert _sev(tmp_path, govcr(resp_body="'{\"ok\": true,}'"), "H001", **_lib("go-vcr-v3")) == ["error"]
+
+
+def test_out_of_range_status_is_a_warning_for_go_net_http(tmp_path):
+    assert _sev(tmp_path, govcr(status="0", code=0), "H009") == ["warning"]
+
+
+def test_ids_out_of_sequence_name_go_vcr_which_ignores_them(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text(govcr(iid=2), "utf-8")
+    [f] = [f for f in lint_file(p) if f.rule == "H007"]
+    assert f.severity.value == "warning" and "go-vcr v4 replays in file order" in f.message
+
+
+# -- the proof: vcrpy replaying with real httpx and requests clients -------------------------------------
+
+vcr = pytest.importorskip("vcr")
+httpx = pytest.importorskip("httpx")
+requests = pytest.importorskip("requests")
+
+
+def _replay(path: pathlib.Path, client: str, url: str, method: str = "GET"):
+    """``"not found"`` when vcrpy finds no recorded response, else ``(status, body)`` as the client and
+    its caller see them, or the exception the client or its caller raised."""
+    logging.disable(logging.WARNING)
+    try:
+        with vcr.use_cassette(str(path), record_mode="none"):
+            try:
+                if client == "httpx":
+                    with httpx.Client() as c:
+                        r = c.request(method, url)
+                        r.raise_for_status()
+                        return r.status_code, r.json()
+                r = requests.request(method, url)
+                r.raise_for_status()
+                return r.status_code, r.json()
+            except vcr.errors.CannotOverwriteExistingCassetteException:
+                return "not found"
+            except Exception as e:  # noqa: BLE001 - the client or its caller failed
+                return type(e).__name__
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+AGENT = {"httpx": "python-httpx/0.28.1", "requests": "python-requests/2.32.3"}
+
+
+@pytest.mark.parametrize("client", ["httpx", "requests"])
+@pytest.mark.parametrize("recorded, sent, severity", [
+    # a space in the query: vcrpy's query matcher compares parse_qsl of both, which unquotes %20
+    ("http://127.0.0.1:9/x?q=a b", "http://127.0.0.1:9/x?q=a b", "warning"),
+    # a space in the path: the path matcher compares the strings
+    ("http://127.0.0.1:9/a b", "http://127.0.0.1:9/a b", "error"),
+    # relative: no scheme, no host to compare with the live request's
+    ("/x", "http://127.0.0.1:9/x", "error"),
+])
+def test_url_shapes_under_vcrpy_as_vcrpy_replays_them(tmp_path, client, recorded, sent, severity):
+    p = tmp_path / "c.yaml"
+    p.write_text(vcrpy_text(uri=recorded, ua=AGENT[client]), "utf-8")
+    assert [f.severity.value for f in lint_file(p) if f.rule == "H006"] == [severity]
+    got = _replay(p, client, sent)
+    assert (got == "not found") == (severity == "error"), got
+
+
+@pytest.mark.parametrize("client, code, severity", [
+    ("httpx", 0, "error"), ("httpx", 600, "error"),
+    ("requests", 0, "error"), ("requests", 600, "warning"), ("requests", 1000, "warning"),
+])
+def test_out_of_range_status_as_each_client_reads_it_through_vcrpy(tmp_path, client, code, severity):
+    p = tmp_path / "c.yaml"
+    p.write_text(vcrpy_text(code=code, ua=AGENT[client]), "utf-8")
+    [f] = [f for f in lint_file(p) if f.rule == "H009"]
+    assert f.severity.value == severity and client in f.message
+    got = _replay(p, client, "http://127.0.0.1:9/x")
+    assert (got == (code, {"ok": True})) == (severity == "warning"), got
+
+
+@pytest.mark.parametrize("client", ["httpx", "requests"])
+def test_lower_case_method_never_replays_under_vcrpy(tmp_path, client):
+    p = tmp_path / "c.yaml"
+    p.write_text(vcrpy_text(method="get", ua=AGENT[client]), "utf-8")
+    assert [f.severity.value for f in lint_file(p) if f.rule == "H005"] == ["error"]
+    assert _replay(p, client, "http://127.0.0.1:9/x") == "not found"
