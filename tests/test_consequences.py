@@ -99,6 +99,9 @@ REPRESENTATIVE = {
     "H008": ("c.yaml", govcr(status="429 Too Many Requests", code=429), {}),
     "H009": ("c.yaml", govcr(status="0", code=0), {}),
     "H010": ("c.yaml", govcr(resp_body="'{\"t\": \"OlÃ¡\"}'"), {}),
+    "L001": ("c.yaml", govcr(req_len=3), {}),
+    "L002": ("c.yaml", govcr(resp_len=3), {}),
+    "L003": ("c.yaml", vcrpy_text(headers={"Content-Length": ["12 bytes"]}), {}),
 }
 
 
@@ -233,6 +236,16 @@ def test_out_of_range_status_as_each_client_reads_it_through_vcrpy(tmp_path, cli
     assert f.severity.value == severity and client in f.message
     got = _replay(p, client, "http://127.0.0.1:9/x")
     assert (got == (code, {"ok": True})) == (severity == "warning"), got
+
+
+@pytest.mark.parametrize("client", ["httpx", "requests"])
+@pytest.mark.parametrize("values", [["12 bytes"], ["12", "13"], ["-5"]])
+def test_a_bad_content_length_header_replays_through_vcrpy(tmp_path, client, values):
+    p = tmp_path / "c.yaml"
+    p.write_text(vcrpy_text(headers={"Content-Length": values}, ua=AGENT[client]), "utf-8")
+    found = [f for f in lint_file(p) if f.rule == "L003"]
+    assert found and all(f.severity.value == "warning" and "vcrpy" in f.message for f in found)
+    assert _replay(p, client, "http://127.0.0.1:9/x") == (200, {"ok": True})
 
 
 @pytest.mark.parametrize("client", ["httpx", "requests"])

@@ -250,8 +250,21 @@ def invalid_content_length(cassette):
     What: a recorded ``Content-Length`` header value must be digits (RFC 9110 §8.6); a message may
     repeat it only with the same value. (go-vcr's ``content_length`` field is typed by the schema.)
 
-    Why: clients reject such a response on replay (Go: "invalid Content-Length"; urllib3:
-    ``InvalidHeader``), or pick one of the values at random.
+    Why: a client that parses the header from the wire rejects it (Go's ``http.ReadResponse``:
+    "bad Content-Length", "message cannot contain multiple Content-Length headers"; urllib3:
+    ``InvalidHeader``). Replay mostly skips that parse.
+
+    Consequence per library profile (the severity follows it):
+
+    - httprr: **error** — ``replayRoundTrip`` returns ``http.ReadResponse`` of the stored bytes,
+      which refuses the header, so every replay of the interaction fails; in a request, the whole
+      request text is the key and the client sends its real length, so it never replays.
+    - go-vcr (v1–v4): **warning** — ``GetHTTPResponse`` sets ``Header`` as recorded and
+      ``ContentLength`` from its own field; Go's ``http.Client`` does not parse the header again.
+    - vcrpy with httpx or requests (urllib3 2): **warning** — the stubs build the response object
+      without parsing the header, and the body reads whole (replayed through vcrpy 9.4.2 in the
+      tests); Ruby VCR, Polly, nock, the test-proxy: **warning**, replay hands the headers over as
+      recorded.
 
     Fix: write the byte length of the body, once.
 
@@ -265,6 +278,14 @@ def invalid_content_length(cassette):
         headers:
           Content-Length: ["12"]
     """
+    profile = cassette.profile
+    if profile.library == "httprr":
+        severity = ERROR
+        why = "httprr's http.ReadResponse refuses it, so every replay of this interaction fails"
+    else:
+        severity = WARNING
+        why = (f"{profile.label} hands the recorded headers to the client without parsing them, so it "
+               "replays; a client reading it from the wire would refuse it")
     for it in cassette.http:
         for msg in (it.request, it.response):
             if msg is None or msg.headers is None:
@@ -273,14 +294,24 @@ def invalid_content_length(cassette):
             if not vals:
                 continue
             numbers = set()
+            # (a response is what the client parses; a request header is what the client sent, which
+            # only httprr compares byte for byte, and the client sends the real length)
+            if msg is it.response:
+                sev, tail = severity, why
+            elif profile.library == "httprr":
+                sev, tail = ERROR, ("httprr compares the request's bytes and the client sends its real "
+                                    "length, so this interaction never replays")
+            else:
+                sev, tail = WARNING, f"{profile.label} replays it (a request header is not parsed)"
             for v in vals:
                 n = _as_int(v.value)
                 if n is None or n < 0:
-                    yield Problem(v.pos, f"Content-Length header {str(v.value)[:40]!r} is not a byte count",
-                                  interaction=it.index, value=str(v.value))
+                    yield Problem(v.pos, f"Content-Length header {str(v.value)[:40]!r} is not a byte count: {tail}",
+                                  interaction=it.index, value=str(v.value), severity=sev)
                 else:
                     numbers.add(n)
             if len(numbers) > 1:
                 yield Problem(vals[1].pos, "Content-Length header repeated with different values: "
-                              + ", ".join(str(n) for n in sorted(numbers)),
-                              interaction=it.index, value=",".join(str(n) for n in sorted(numbers)))
+                              + ", ".join(str(n) for n in sorted(numbers)) + f": {tail}",
+                              interaction=it.index, value=",".join(str(n) for n in sorted(numbers)),
+                              severity=sev)
