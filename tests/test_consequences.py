@@ -254,3 +254,23 @@ def test_lower_case_method_never_replays_under_vcrpy(tmp_path, client):
     p.write_text(vcrpy_text(method="get", ua=AGENT[client]), "utf-8")
     assert [f.severity.value for f in lint_file(p) if f.rule == "H005"] == ["error"]
     assert _replay(p, client, "http://127.0.0.1:9/x") == "not found"
+
+
+# -- the proof for go-vcr: the real go-vcr v4 loading the file ---------------------------------------
+
+from test_replay_oracle_go import _oracle, govcr_oracle  # noqa: E402,F401 - the fixture, reused
+
+
+def test_go_vcr_refuses_a_quoted_code_and_drops_an_unknown_key(tmp_path, govcr_oracle):  # noqa: F811
+    quoted = tmp_path / "quoted.yaml"
+    quoted.write_text(govcr().replace("code: 200", 'code: "200"'), "utf-8")
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(govcr(req_len=8).replace("    url:", "    id: req-7\n    url:"), "utf-8")
+    rows = _oracle(govcr_oracle, [quoted, extra], "-lib", "v4", "-mode", "live")
+    assert [r["outcome"] for r in rows[str(quoted)]] == ["load_error"]
+    assert "cannot unmarshal !!str" in rows[str(quoted)][0]["detail"]
+    assert [r["outcome"] for r in rows[str(extra)]] == ["ok"]
+    [s001] = [f for f in lint_file(quoted) if f.rule == "S001"]
+    assert s001.severity.value == "error" and "yaml.v3 decoder refuses it" in s001.message
+    [s002] = [f for f in lint_file(extra) if f.rule == "S002"]
+    assert s002.severity.value == "warning" and "yaml.v3 decoder drops it" in s002.message

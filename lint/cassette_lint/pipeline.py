@@ -244,7 +244,9 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     if options.family_enabled("S") and adapter.SCHEMA:
         from . import schema
 
-        for r, p in schema.check(doc, adapter.SCHEMA):
+        from .replay import loaders
+
+        for r, p in schema.check(doc, adapter.SCHEMA, loaders.decoder(profile)):
             col.add(r, p)
     cassette = adapter.build(doc, target.path)
     cassette.profile = profile

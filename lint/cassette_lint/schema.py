@@ -398,18 +398,20 @@ def _message(err) -> str:
     return err.message
 
 
-def check(doc: Document, schema_name: str) -> Iterator[tuple[object, Problem]]:
-    """Yield ``(rule, problem)`` for every schema violation of ``doc``."""
+def check(doc: Document, schema_name: str, decoder: str = "the recorder's decoder"
+          ) -> Iterator[tuple[object, Problem]]:
+    """Yield ``(rule, problem)`` for every schema violation of ``doc``; messages name ``decoder``,
+    what reads the file under its library profile (``go-vcr v4's yaml.v3 decoder``)."""
     fast = fast_validator(schema_name)
     if fast is not None and fast(doc.data):
         return
     val = validator(schema_name)
     errors = sorted(val.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
     for err in errors:
-        yield from _problems(err, doc)
+        yield from _problems(err, doc, decoder)
 
 
-def _problems(err, doc: Document) -> Iterator[tuple[object, Problem]]:
+def _problems(err, doc: Document, decoder: str = "the recorder's decoder") -> Iterator[tuple[object, Problem]]:
     path = tuple(err.absolute_path)
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
         allowed = list((err.schema.get("properties") or {}).keys())
@@ -424,21 +426,32 @@ def _problems(err, doc: Document) -> Iterator[tuple[object, Problem]]:
             name = str(k)
             shown = repr(name) if len(name) <= 80 else f"{name[:60]!r}… ({len(name):,} characters)"
             if guess:  # a near-miss of a real key: the value meant for it is lost
-                msg = f"{where}: unknown key {shown} (the recorder's decoder silently ignores it){hint}"
+                msg = (f"{where}: unknown key {shown}: {decoder} silently ignores it, so the value meant "
+                       f"for the real key is lost on replay{hint}")
             else:  # an extra key a project's tooling wrote: dropped on load, nothing else changes
-                msg = (f"{where}: unknown key {shown}: the recorder's decoder drops it, replay does not "
-                       f"read it{hint}")
+                msg = (f"{where}: unknown key {shown}: {decoder} drops it, so it replays as if it were "
+                       f"absent{hint}")
             yield UNKNOWN_KEY, Problem(doc.key_pos(path + (k,)), msg, interaction=_interaction(path),
                                          value=str(k), severity=ERROR if guess else WARNING)
         return
     if err.validator in ("anyOf", "oneOf") and err.context:
         best = min(err.context, key=lambda e: len(list(e.absolute_path)))
-        yield from _problems(best, doc)
+        yield from _problems(best, doc, decoder)
         return
     pos = doc.pos(path)
+    if ("yaml.v" in decoder and err.validator == "type" and isinstance(err.instance, str)
+            and set(_types(err.validator_value)) <= {"integer", "number", "boolean"}):
+        # yaml.v2/v3 decode a !!str into an int, float or bool field with "cannot unmarshal"
+        why = f"{decoder} refuses it (cannot unmarshal !!str), so the cassette fails to load"
+    else:
+        why = f"{decoder} cannot read it as recorded: the cassette fails to load or replays a wrong value"
     yield SCHEMA_VIOLATION, Problem(Pos(pos.line, pos.column, pos.end_line, pos.end_column),
-                                      f"{format_path(path)}: {_message(err)}",
+                                      f"{format_path(path)}: {_message(err)}: {why}",
                                       interaction=_interaction(path), value=format_path(path))
+
+
+def _types(v) -> list:
+    return [v] if isinstance(v, str) else list(v) if isinstance(v, list) else []
 
 
 def _pattern_allowed(schema: dict, key: Any) -> bool:

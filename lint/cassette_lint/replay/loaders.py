@@ -75,6 +75,28 @@ class Verdict(Value):
         self.fix = fix
 
 
+def decoder(profile: Profile) -> str:
+    """How a message names what reads the cassette's structure under ``profile``: ``go-vcr v4's
+    yaml.v3 decoder``, ``vcrpy 9.4.2's YAML loader`` …"""
+    lib = profile.library
+    if lib == "go-vcr":
+        # go-vcr v3 and v4 require gopkg.in/yaml.v3 (go.mod); v1 and v2 gopkg.in/yaml.v2
+        return f"{profile.label}'s {'yaml.v3' if (profile.major or 4) >= 3 else 'yaml.v2'} decoder"
+    if lib == "vcrpy":
+        return f"{profile.label}'s {'JSON' if _serializer(profile) == 'json' else 'YAML'} loader"
+    if lib == "ruby-vcr":
+        return f"{profile.label}'s loader (Psych, HTTPInteraction.from_hash)"
+    if lib == "polly":
+        return "Polly's persister (JSON.parse)"
+    if lib == "nock":
+        return "nock.define"
+    if lib == "test-proxy":
+        return "the test-proxy's recording loader (System.Text.Json)"
+    if lib == "httprr":
+        return "httprr's Open"
+    return f"{profile.label}'s loader"
+
+
 def short_tag(tag: str) -> str:
     """``tag:yaml.org,2002:python/tuple`` → ``!!python/tuple`` (as written in a file)."""
     return "!!" + tag[len(_T):] if tag.startswith(_T) else tag
