@@ -102,6 +102,11 @@ REPRESENTATIVE = {
     "L001": ("c.yaml", govcr(req_len=3), {}),
     "L002": ("c.yaml", govcr(resp_len=3), {}),
     "L003": ("c.yaml", vcrpy_text(headers={"Content-Length": ["12 bytes"]}), {}),
+    "F001": ("c.yaml", vcrpy_text(headers={"Content-Encoding": ["br"]},
+                                   body=__import__("base64").b64decode("iwOAeyJvayI6IHRydWV9Aw==")), {}),
+    "F002": ("c.yaml", vcrpy_text(uri="wss://realtime.example.com/v1"), {}),
+    "S001": ("c.yaml", govcr(code='"200"'), {}),
+    "S002": ("c.yaml", govcr().replace("    url:", "    id: req-7\n    url:"), {}),
 }
 
 

@@ -25,6 +25,12 @@ def body_not_inspectable(cassette):
 
     Why: a silent skip would let a broken JSON or event stream inside the body go unnoticed.
 
+    Consequence: **warning** (informational) under every library — nothing is known to break; the
+    finding says only that cassette-lint could not look inside. Replay hands the stored bytes over
+    as they are (vcrpy's httpx stub, which decodes ``br``/``zstd`` only when brotli / zstandard is
+    installed; requests through vcrpy's ``VCRHTTPResponse``, which decodes nothing; Ruby VCR); a
+    body that does not decompress under its ``Content-Encoding`` is ``R010``'s business.
+
     Fix: nothing is wrong with the cassette as such. To have the body checked, record without
     compression (send ``Accept-Encoding: identity``, or let the client decode before recording), or
     ignore this rule for the file.
@@ -53,7 +59,9 @@ def body_not_inspectable(cassette):
             if body is None or not body.uninspectable:
                 continue
             yield Problem(body.pos(0), f"{'request' if msg is it.request else 'response'} body is "
-                          f"{body.uninspectable}: not checked", interaction=it.index, value=body.uninspectable)
+                          f"{body.uninspectable}: not checked by cassette-lint ({cassette.profile.label} "
+                          "replays the stored bytes as they are)", interaction=it.index,
+                          value=body.uninspectable)
 
 
 @rule("F002", "non-http-interaction", WARNING)
@@ -66,6 +74,11 @@ def non_http_interaction(cassette):
     apply; this note says which entries were skipped.
 
     Why: a reader of a clean report should know that part of the cassette was not checked.
+
+    Consequence: **warning** (informational) under every library — cassette-lint knows of nothing
+    it breaks: go-vcr's, vcrpy's and Ruby VCR's matchers compare the entry like any other request
+    (a live HTTP request never matches a ``wss://`` URL), and whatever replays the frames is the
+    project's own code; the finding only says that it was not checked.
 
     Fix: nothing to fix; ignore the rule (``--ignore F002``) when such entries are expected.
 
@@ -85,4 +98,5 @@ def non_http_interaction(cassette):
         if it.kind in ("http", "invalid"):
             continue
         yield Problem(it.pos, f"interaction {it.index} is a {it.kind} entry, not an HTTP exchange: "
-                      "not checked by the HTTP rules", interaction=it.index, value=it.kind)
+                      f"not checked by the HTTP rules (informational: {cassette.profile.label} does not "
+                      "match it as an HTTP request)", interaction=it.index, value=it.kind)
