@@ -32,7 +32,7 @@ def _rules():
 def test_every_rule_documents_its_consequence(code):
     doc = rules.load_all()[code].doc
     assert "\nConsequence" in doc, f"{code} has no Consequence section"
-    section = doc.split("\nConsequence", 1)[1].split("\n\n")[0]
+    section = doc.split("\nConsequence", 1)[1].split("\nFix", 1)[0]
     assert any(lib in section for lib in LIBRARIES) or "every library" in section, section
 
 

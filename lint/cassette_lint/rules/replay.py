@@ -119,8 +119,12 @@ def form_never_matches(cassette):
     difference that breaks under only some v4 releases is a warning naming them; one that breaks
     under all is an error.
 
-    Why (the consequence, per library): go-vcr v4: the interaction never replays
-    (``ErrInteractionNotFound``); go-vcr v1-v3 (method + URL), vcrpy, Ruby VCR: ``form`` is not
+    Why: the recorder stored one form and the matcher computes another for the same request.
+
+    Consequence per library: go-vcr v4 (default matcher, or a ``match-on`` with ``form``):
+    **error**, the interaction never replays (``ErrInteractionNotFound``; the go-vcr oracle agrees
+    in the tests); **warning** when it breaks under only some v4 releases and the patch version is
+    not known. go-vcr v1-v3 (method + URL), vcrpy, Ruby VCR and the other recorders: ``form`` is not
     compared — no finding.
 
     Fix: record ``form`` as the matcher computes it (the body's fields, then the query's), or
@@ -205,9 +209,12 @@ def url_not_as_go_writes_it(cassette):
     Go cannot parse at all (a bad ``%`` escape, a control character) makes ``http.NewRequest`` fail
     before anything is sent.
 
-    Why (the consequence, per library): go-vcr (all versions, any matcher that compares the URL):
-    the interaction never replays. vcrpy and Ruby VCR compare what their own clients send — not
-    checked here.
+    Why: the matcher compares strings, and the client's string is Go's rewriting of the URL.
+
+    Consequence per library: go-vcr (all versions, any matcher that compares the URL): **error**,
+    the interaction never replays (the go-vcr oracle agrees in the tests). vcrpy, Ruby VCR and the
+    other recorders compare what their own clients send — no finding here (``H006`` covers URLs no
+    client sends).
 
     Fix: write the URL as Go writes it (the message shows it), or re-record.
 
@@ -258,9 +265,11 @@ def request_not_reproducible(cassette):
     - a URL with user info (``https://user:pw@host``) and no ``Authorization`` header recorded under
       that exact key: ``http.Client`` adds ``Authorization: Basic …``, so the headers differ.
 
-    Why (the consequence, per library): go-vcr v4 (default matcher): the interaction never replays
-    (error, except the server-side fields: warning); go-vcr v1-v3, vcrpy, Ruby VCR: not compared —
-    no finding.
+    Why: the recorded field is one no client-side request carries, and the matcher compares it.
+
+    Consequence per library: go-vcr v4 (default matcher): **error**, the interaction never replays
+    (the go-vcr oracle agrees in the tests), except the server-side fields: **warning**; go-vcr
+    v1-v3, vcrpy, Ruby VCR and the other recorders: not compared — no finding.
 
     Fix: delete the server-side fields for client replay, correct the length or method, record the
     ``Authorization`` header as the client sends it; or re-record.
@@ -347,11 +356,13 @@ def request_body_stored_encoded(cassette):
     recorded ``content_length`` — a project hook encoded the body before saving (a ``!!binary`` body
     is decoded by the YAML loader and is not this).
 
-    Why (the consequence, per library): go-vcr compares the stored ``body`` string with the bytes
-    the client sends (``bodyMatches``), and v4 compares ``ContentLength`` too. The client sends the
-    decoded bytes, so under go-vcr v4's default matcher, or any ``match-on`` with ``body``, the
-    interaction never replays — and setting ``content_length`` to the stored string's length (L001's
-    fix) does not help: the body still differs. Not compared by go-vcr v1-v3's default matcher.
+    Why: go-vcr compares the stored ``body`` string with the bytes the client sends
+    (``bodyMatches``), and v4 compares ``ContentLength`` too; the client sends the decoded bytes.
+
+    Consequence per library: go-vcr v4's default matcher, or any ``match-on`` with ``body``:
+    **error**, the interaction never replays — and setting ``content_length`` to the stored string's
+    length (L001's fix) does not help: the body still differs. go-vcr v1-v3's default matcher,
+    vcrpy, Ruby VCR: no finding (the body is not compared, or the format has no such hook).
 
     Fix: store the body as the client sends it (decode it, or write it as ``!!binary``), or re-record
     without the encoding hook.
@@ -413,11 +424,13 @@ def shadowed_interaction(cassette):
     matches, played or not (go-vcr ``Cassette.getInteraction``, vcrpy ``Cassette.play_response``).
     A later interaction that the same request matches is never served.
 
-    Why (the consequence, per library): go-vcr, vcrpy with repeats allowed: the later interaction is
-    dead. If its response differs (a job polled until it is done, a list that grew), the test never
-    sees it — every call gets the first response: **error**. The same response: a dead copy,
-    **warning**. Ruby VCR plays unused interactions first even with ``allow_playback_repeats`` — no
-    finding; without repeats see R005.
+    Why: the library takes the first match, played or not, so the later one is never reached.
+
+    Consequence per library: go-vcr (``ReplayableInteractions``), vcrpy with
+    ``allow_playback_repeats``: the later interaction is dead. If its response differs (a job polled
+    until it is done, a list that grew), the test never sees it — every call gets the first
+    response: **error**. The same response: a dead copy, **warning**. Ruby VCR plays unused
+    interactions first even with ``allow_playback_repeats`` — no finding; without repeats see R005.
 
     Fix: make the requests differ where the matcher looks (a match-on field that tells them apart),
     turn repeats off for this cassette, or delete the dead copy.
@@ -459,10 +472,12 @@ def order_dependent_replay(cassette):
     ``HTTPInteractionList#response_for``). When two interactions have the same match key under the
     profile's matcher but different responses, the n-th such request gets the n-th response.
 
-    Why (the consequence, per library): every library: replay works while the test sends these
-    requests in the same order and number as when it was recorded; a reordered, retried or parallel
-    call gets the other response, and one call more finds nothing. A warning: nothing breaks as long
-    as the order holds.
+    Why: the library serves same-key requests strictly in recorded order.
+
+    Consequence per library: go-vcr, vcrpy, Ruby VCR (every library that plays the first unplayed
+    match): replay works while the test sends these requests in the same order and number as when
+    it was recorded; a reordered, retried or parallel call gets the other response, and one call
+    more finds nothing. A **warning**: nothing breaks as long as the order holds.
 
     Opt-in (``--select R005``, like ``K022``): a multi-turn conversation to one endpoint is the
     normal shape of an LLM test (every ``/chat/completions`` turn has the same method and URL under
@@ -733,8 +748,9 @@ def needs_project_serializer(cassette):
     matcher (``matchers._transform_json``) raises ``TypeError: the JSON object must be str, bytes or
     bytearray, not dict``: it matters only when ``match_on`` names ``body``.
 
-    Consequence: **warning** — the project's tests pass because it registers the serializer that
-    wrote the file (``vcr.register_serializer``); the file depends on it. Silent when the
+    Consequence: **warning** — vcrpy's own serializer would refuse the file, but the project's tests
+    pass because it registers the serializer that wrote the file (``vcr.register_serializer``); the
+    file depends on it. Silent when the
     configuration names that serializer (``serializer`` in ``[tool.cassette-lint.replay]``).
     Reported once per file, at the first such interaction.
 
@@ -1225,7 +1241,9 @@ def re_recorded_block(cassette):
     copy a run, and the suite is not offline. Copies that the matcher cannot tell apart are a test
     that repeats its calls on purpose: not reported.
 
-    Consequence: **warning** — the test passes, by going to the network; the cassette grows.
+    Consequence: **warning** under every library that appends (vcrpy ``new_episodes``, Ruby VCR
+    ``:new_episodes``, go-vcr ``ModeReplayWithNewEpisodes``) — the test passes, by going to the
+    network; the cassette grows. httprr, the test-proxy and nock write whole files: no finding.
 
     Fix: take the changing field out of the match (or filter it on both sides), delete the copies
     and re-record once.
