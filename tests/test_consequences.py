@@ -33,7 +33,8 @@ def test_every_rule_documents_its_consequence(code):
     doc = rules.load_all()[code].doc
     assert "\nConsequence" in doc, f"{code} has no Consequence section"
     section = doc.split("\nConsequence", 1)[1].split("\nFix", 1)[0]
-    assert any(lib in section for lib in LIBRARIES) or "every library" in section, section
+    assert (any(lib in section for lib in LIBRARIES) or "every library" in section
+            or "no library is involved" in section), section
 
 
 # -- one representative finding per rule ---------------------------------------------------------
@@ -189,23 +190,23 @@ requests = pytest.importorskip("requests")
 
 def _replay(path: pathlib.Path, client: str, url: str, method: str = "GET"):
     """``"not found"`` when vcrpy finds no recorded response, else ``(status, body)`` as the client and
-    its caller see them, or the exception the client or its caller raised."""
+    its caller see them, or the name of the exception vcrpy (loading the cassette), the client or its
+    caller raised."""
     logging.disable(logging.WARNING)
     try:
         with vcr.use_cassette(str(path), record_mode="none"):
-            try:
-                if client == "httpx":
-                    with httpx.Client() as c:
-                        r = c.request(method, url)
-                        r.raise_for_status()
-                        return r.status_code, r.json()
-                r = requests.request(method, url)
-                r.raise_for_status()
-                return r.status_code, r.json()
-            except vcr.errors.CannotOverwriteExistingCassetteException:
-                return "not found"
-            except Exception as e:  # noqa: BLE001 - the client or its caller failed
-                return type(e).__name__
+            if client == "httpx":
+                with httpx.Client() as c:
+                    r = c.request(method, url)
+                    r.raise_for_status()
+                    return r.status_code, r.json()
+            r = requests.request(method, url)
+            r.raise_for_status()
+            return r.status_code, r.json()
+    except vcr.errors.CannotOverwriteExistingCassetteException:
+        return "not found"
+    except Exception as e:  # noqa: BLE001 - vcrpy, the client or its caller failed
+        return type(e).__name__
     finally:
         logging.disable(logging.NOTSET)
 
@@ -279,3 +280,79 @@ def test_go_vcr_refuses_a_quoted_code_and_drops_an_unknown_key(tmp_path, govcr_o
     assert s001.severity.value == "error" and "yaml.v3 decoder refuses it" in s001.message
     [s002] = [f for f in lint_file(extra) if f.rule == "S002"]
     assert s002.severity.value == "warning" and "yaml.v3 decoder drops it" in s002.message
+
+
+# -- Y: what each library's loader does with the file ------------------------------------------------
+
+def _vcrpy_dup_body(ua="python-httpx/0.28.1") -> str:
+    """A vcrpy cassette whose response body holds ``string`` twice (the second wins in PyYAML)."""
+    text = vcrpy_text(body='{"a": 1}', ua=ua)
+    return text.replace("      string: '{\"a\": 1}'\n", "      string: '{\"a\": 1}'\n      string: '{\"a\": 2}'\n")
+
+
+def test_duplicate_key_replays_the_last_value_under_vcrpy(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text(_vcrpy_dup_body(), "utf-8")
+    [f] = [f for f in lint_file(p) if f.rule == "Y002"]
+    assert f.severity.value == "warning" and "vcrpy" in f.message and "keeps the last value" in f.message
+    assert _replay(p, "httpx", "http://127.0.0.1:9/x") == (200, {"a": 2})
+
+
+def test_several_documents_fail_under_vcrpy_and_say_so(tmp_path):
+    p = tmp_path / "c.yaml"
+    one = vcrpy_text()
+    p.write_text(one + "---\n" + one, "utf-8")
+    [f] = [f for f in lint_file(p) if f.rule == "Y004"]
+    assert f.severity.value == "error" and "ComposerError" in f.message
+    assert _replay(p, "httpx", "http://127.0.0.1:9/x") == "ComposerError"
+
+
+def test_an_unknown_version_of_a_vcrpy_layout_replays_under_vcrpy(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text(vcrpy_text().replace("version: 1", "version: 3"), "utf-8")
+    [f] = [f for f in lint_file(p) if f.rule == "Y014"]
+    assert f.severity.value == "warning" and "deserialize does not read the version" in f.message
+    assert _replay(p, "httpx", "http://127.0.0.1:9/x") == (200, {"ok": True})
+
+
+def test_go_vcr_refuses_a_duplicate_key_and_an_unknown_version_and_reads_the_first_document(
+        tmp_path, govcr_oracle):  # noqa: F811
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(govcr(req_len=8).replace("    method: POST\n", "    method: POST\n    method: POST\n"), "utf-8")
+    multi = tmp_path / "multi.yaml"
+    multi.write_text(govcr(req_len=8) + "---\n" + govcr(req_len=8), "utf-8")
+    version = tmp_path / "version.yaml"
+    version.write_text(govcr(req_len=8).replace("version: 2", "version: 3"), "utf-8")
+    rows = _oracle(govcr_oracle, [dup, multi, version], "-lib", "v4", "-mode", "live")
+    outcome = {p: [r["outcome"] for r in rows[str(p)]] for p in (dup, multi, version)}
+    assert outcome == {dup: ["load_error"], multi: ["ok"], version: ["load_error"]}
+
+    def judged(path, code):
+        return [(f.severity.value, "go-vcr v4" in f.message) for f in lint_file(path) if f.rule == code]
+
+    assert judged(dup, "Y002") == [("error", True)]
+    assert judged(multi, "Y004") == [("warning", True)]
+    assert judged(version, "Y014") == [("error", True)]
+
+
+@pytest.mark.parametrize("code, text", [
+    ("Y001", "version: 2\ninteractions: [\n"),
+    ("Y003", "# nothing recorded\n"),
+    ("Y005", "- a\n- b\n"),
+    ("Y007", govcr(resp_body="!!binary AAAA$$$$")),
+])
+def test_a_load_error_names_the_loaders_that_refuse_the_file(tmp_path, code, text):
+    p = tmp_path / "c.yaml"
+    p.write_text(text, "utf-8")
+    [f] = [f for f in lint_file(p) if f.rule == code]
+    assert f.severity.value == "error"
+    assert "go-vcr" in f.message and "vcrpy" in f.message, f.message
+
+
+def test_a_configured_severity_still_wins_over_the_loaders_verdict(tmp_path):
+    from cassette_lint.findings import ERROR
+
+    p = tmp_path / "c.yaml"
+    p.write_text(_vcrpy_dup_body(), "utf-8")
+    [f] = [f for f in lint_file(p, severity={"Y002": ERROR}) if f.rule == "Y002"]
+    assert f.severity.value == "error"

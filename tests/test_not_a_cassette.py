@@ -100,5 +100,6 @@ def test_an_unsupported_version_is_an_error_at_the_version_line(tmp_path):
         res = run(target, cwd=tmp_path)
         assert res.returncode == 1, res.stdout
         first = res.stdout.splitlines()[0]
-        assert first.removeprefix("./").startswith("v3.yaml:4:10: Y014 [error] cassette version 3: go-vcr reads version 2 only")
+        assert first.removeprefix("./").startswith("v3.yaml:4:10: Y014 [error] cassette version 3: go-vcr v4's "
+                                                   "cassette.Load refuses it")
         assert "Y011" not in res.stdout

@@ -182,7 +182,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     st: list | None = [] if options.record_source else None
     data, problem, code = reader.read_file(target.path, options.max_file_size, st)
     if problem is not None:
-        col.add(code, problem)
+        col.add(code, L.with_consequence(code, problem))
         return
     col.data = data
     if st:  # (the file's stat before it was read: never newer than the bytes)
@@ -214,7 +214,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     else:
         data_ok = doc is not None and isinstance(doc.data, dict)
     for r, p in loaded.problems:
-        col.add(r, p)
+        col.add(r, L.with_consequence(r, p))
     if not data_ok:
         if doc is not None and loader.old_vcrpy_layout(doc.data):
             col.format = "vcrpy"  # its pre-1.0 layout, which vcrpy refuses (Y005 says so)
@@ -222,9 +222,7 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     adapter = formats.detect(doc.data, options.cassette_format)
     if adapter is None:
         if formats.unsupported_version(doc.data):
-            col.add(L.UNSUPPORTED_VERSION, Problem(doc.pos(("version",)), f"cassette version {doc.data['version']!r}: "
-                                                   "go-vcr reads version 2 only (go-vcr v1: 1), vcrpy version 1; "
-                                                   "not checked further"))
+            col.add(L.UNSUPPORTED_VERSION, L.unsupported_version(doc, target.path, options.settings.get("replay")))
         elif target.explicit:
             _not_a_cassette(col)
         else:
@@ -238,6 +236,8 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
     if serializer:
         profile = replay.with_matcher(profile, {"serializer": serializer})
     col.profile = profile
+    if loaded.problems:  # (what a duplicate key or a second document does depends on the loader)
+        L.apply_profile(col.findings, profile, options.severity)
     if doc.tags or doc.key_tags:
         _unexpected_tags(doc, adapter, profile, col)
     col.reframe = getattr(doc, "reframe", None)

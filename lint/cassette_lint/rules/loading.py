@@ -10,12 +10,121 @@ from . import declare, rule
 
 _M = __name__
 
+#: what each loader does with a file the loading step refused, named per library (appended to the
+#: loader's message: the loading step runs before the file's library profile is known). Each clause
+#: was checked against the library: go-vcr v3/v4 through the go-vcr oracle (``cassette.Load``),
+#: vcrpy 9.4.2 through ``use_cassette``, Ruby VCR and yaml.v2 from their source.
+LOAD_CONSEQUENCE = {
+    "Y001": "go-vcr's yaml.v3, vcrpy's PyYAML and Ruby VCR's Psych all refuse it, so every test "
+            "using the cassette fails",
+    "Y001-json": "every JSON loader refuses it (vcrpy's json serializer, Polly's persister, nock, the "
+                 "test-proxy), so every test using the cassette fails",
+    "Y002": "go-vcr v3/v4's yaml.v3 refuses the file (mapping key already defined); vcrpy's PyYAML, "
+            "Ruby VCR's Psych and go-vcr v1/v2's yaml.v2 keep the last value",
+    "Y003": "go-vcr, vcrpy and Ruby VCR replay nothing from it: each request goes to the network or "
+            "fails",
+    "Y004": "vcrpy's PyYAML refuses a stream of documents (ComposerError); go-vcr's yaml.v3 and Ruby "
+            "VCR's Psych read the first document and ignore the rest",
+    "Y005": "go-vcr's yaml.v3 (cannot unmarshal into a Cassette), vcrpy and Ruby VCR all refuse it",
+    "Y006": "go-vcr's yaml.v3 (invalid UTF-8), vcrpy (reading the file raises UnicodeDecodeError) and "
+            "Ruby VCR refuse it",
+    "Y007": "go-vcr's yaml.v3 refuses the file (!!binary value contains invalid base64 data); vcrpy's "
+            "PyYAML refuses it or keeps what decodes: the body is lost either way",
+    "Y009": "go-vcr's yaml.v3 refuses it (document contains excessive aliasing); PyYAML (vcrpy) and "
+            "Psych expand it until memory or time runs out",
+    "Y010": "cassette-lint does not check it; go-vcr's yaml.v3 refuses nesting beyond 10,000 levels, "
+            "vcrpy's PyYAML beyond Python's recursion limit",
+    "Y013": "go-vcr, vcrpy and Ruby VCR load it as usual (a gzip bomb: the persister that inflates it "
+            "runs out of memory)",
+    "Y017": "the persister that reads it (LangChain's CustomPersister, any gzip persister) raises on "
+            "the first read, so every test using the cassette fails",
+    "Y021": "httprr's Open refuses the whole trace (corrupt httprr trace), so every test using it fails",
+}
+
+
+def with_consequence(code: str, problem: Problem) -> Problem:
+    """``problem`` (found by the reading or loading step) with what the libraries' loaders do with
+    the file appended to its message, when the message does not say it already."""
+    key = "Y001-json" if code == "Y001" and problem.message.startswith("JSON") else code
+    text = LOAD_CONSEQUENCE.get(key)
+    if text is None or "vcrpy" in problem.message or "go-vcr" in problem.message:
+        return problem
+    return Problem(problem.pos, f"{problem.message}: {text}", problem.interaction, problem.value,
+                   problem.fix, problem.severity)
+
+
+def _by_profile(code: str, profile):
+    """``(severity, consequence)`` of a Y002/Y004 under the loader of ``profile``, or None."""
+    lib, major = profile.library, profile.major
+    if code == "Y002":
+        if lib == "go-vcr" and (major or 4) >= 3:
+            return ERROR, (f"{profile.label}'s yaml.v3 decoder refuses the file (mapping key already "
+                           "defined), so every test using the cassette fails")
+        loader = {"go-vcr": "yaml.v2 decoder", "vcrpy": "YAML loader (PyYAML)",
+                  "ruby-vcr": "loader (Psych)"}.get(lib)
+        if loader:
+            return WARNING, (f"{profile.label}'s {loader} keeps the last value and replays it; the "
+                             "first is dead")
+        return None
+    if code == "Y004":
+        if lib == "vcrpy":
+            return ERROR, (f"{profile.label}'s YAML loader refuses a stream of documents (ComposerError), "
+                           "so every test using the cassette fails")
+        if lib in ("go-vcr", "ruby-vcr"):
+            loader = "yaml.v3 decoder" if lib == "go-vcr" else "loader (Psych)"
+            return WARNING, (f"{profile.label}'s {loader} reads the first document and ignores the rest, "
+                             "so it replays the first")
+    return None
+
+
+def unsupported_version(doc, path: str, settings: dict | None) -> Problem:
+    """Y014 for a cassette whose ``version`` no recorder writes, judged by the library its layout and
+    project say: go-vcr's ``Load`` refuses it; vcrpy's ``deserialize`` never reads the version."""
+    from .. import replay
+
+    items = doc.data.get("interactions") or []
+    vcrpy_layout = any(isinstance(i, dict) and isinstance(i.get("request"), dict) and "uri" in i["request"]
+                       for i in items)
+    profile = replay.resolve(path, "vcrpy" if vcrpy_layout else "go-vcr-v2", settings)
+    head = f"cassette version {doc.data['version']!r}: "
+    if profile.library == "vcrpy":
+        return Problem(doc.pos(("version",)), head + f"{profile.label}'s deserialize does not read the "
+                       "version, so it loads and replays; cassette-lint knows no layout for it and does not "
+                       "check it further (vcrpy writes version 1)", severity=WARNING)
+    if profile.library == "go-vcr":
+        return Problem(doc.pos(("version",)), head + f"{profile.label}'s cassette.Load refuses it "
+                       "(ErrUnsupportedCassetteFormat: it reads version 2 only, go-vcr v1 version 1), so "
+                       "every test using the cassette fails; not checked further", severity=ERROR)
+    return Problem(doc.pos(("version",)), head + "go-vcr reads version 2 only (go-vcr v1: 1) and refuses "
+                   f"others; {profile.label} is not modelled; not checked further")
+
+
+def apply_profile(findings, profile, configured: dict) -> None:
+    """Give the Y002/Y004 findings of a file, once its library profile is known, the severity and the
+    consequence of that library's loader (a severity the user configured still wins)."""
+    for f in findings:
+        if f.rule not in ("Y002", "Y004"):
+            continue
+        got = _by_profile(f.rule, profile)
+        if got is None:
+            continue
+        severity, text = got
+        generic = LOAD_CONSEQUENCE[f.rule]
+        if f.message.endswith(": " + generic):
+            f.message = f.message[:-len(generic)] + text
+        if f.rule not in configured:
+            f.severity = severity
+
 YAML_SYNTAX = declare("Y001", "yaml-syntax-error", ERROR, """
     The file is not well-formed YAML.
 
     Why: no recorder can load the cassette, so every test that replays it fails (go-vcr returns the
     parse error; vcrpy raises). A hand edit is the usual cause: a lost indentation, an unclosed quote,
     a tab where YAML expects spaces.
+
+    Consequence: **error** under every library — go-vcr's yaml.v3 decoder (``cassette.Load``),
+    vcrpy's PyYAML loader (``ParserError``/``ScannerError`` out of ``use_cassette``), Ruby VCR's Psych
+    and every JSON loader (vcrpy's json serializer, Polly, nock, the test-proxy) refuse the file.
 
     Fix: correct the YAML at the reported line, or re-record the cassette.
 
@@ -39,6 +148,14 @@ DUPLICATE_KEY = declare("Y002", "duplicate-key", ERROR, """
     value, so the cassette means different things to different tools. It almost always comes from a
     bad merge or a hand edit.
 
+    Consequence per library profile (the severity follows it; the message names the loader):
+
+    - go-vcr v3/v4 (gopkg.in/yaml.v3): **error** — ``yaml.Unmarshal`` fails with "mapping key
+      already defined" (the go-vcr oracle: ``load_error``), every test using the cassette fails.
+    - vcrpy (PyYAML), Ruby VCR (Psych), go-vcr v1/v2 (yaml.v2, not strict): **warning** — the last
+      value wins and replays (vcrpy 9.4.2 replays the second of two ``string`` keys in the tests).
+    - a file whose format is not known: **error**.
+
     Fix: delete one of the two keys (keep the value the recorder wrote).
 
     FAIL::
@@ -59,6 +176,12 @@ EMPTY_FILE = declare("Y003", "empty-file", ERROR, """
     Why: a cassette with no document replays nothing; the test that owns it will try to reach the
     network (or fail in replay-only mode). An interrupted recording usually leaves such a file.
 
+    Consequence: **error** under every library — nothing replays. go-vcr (``cassette.Load`` finds
+    no interactions, or no version), vcrpy (an empty file "couldn't be loaded": in ``record_mode``
+    ``none`` every request raises ``CannotOverwriteExistingCassetteException``, in ``once`` it goes to
+    the network; a file of only comments raises ``TypeError``), Ruby VCR (no interactions: an
+    unhandled request raises).
+
     Fix: re-record the cassette or delete the file.
     """, module=_M)
 
@@ -69,6 +192,14 @@ MULTIPLE_DOCUMENTS = declare("Y004", "multiple-documents", ERROR, """
     after the first ``---`` is dead weight or, worse, the interactions you meant to replay. Usually two
     cassettes were concatenated. Only the first document is checked.
 
+    Consequence per library profile (the severity follows it; the message names the loader):
+
+    - vcrpy: **error** — PyYAML's ``load`` refuses a stream ("expected a single document in the
+      stream", ``ComposerError``), so every test using the cassette fails (replayed in the tests).
+    - go-vcr (yaml.v3 ``Unmarshal`` decodes the first document; the go-vcr oracle replays it) and
+      Ruby VCR (Psych's ``load`` returns the first document): **warning** — the first document
+      replays, the rest is ignored.
+
     Fix: split the file, or drop the extra document.
     """, module=_M)
 
@@ -77,6 +208,10 @@ NOT_A_MAPPING = declare("Y005", "top-level-not-mapping", ERROR, """
 
     Why: every cassette format (go-vcr, vcrpy, Ruby VCR) is a mapping at the top level (``version``,
     ``interactions`` …). A file that is not cannot be replayed.
+
+    Consequence: **error** under every library — go-vcr's yaml.v3 decoder cannot unmarshal a list
+    into its ``Cassette``; vcrpy's ``deserialize`` raises (``TypeError``; a pre-1.0 list of
+    interactions: "generated in an older version of VCR"); Ruby VCR finds no ``http_interactions``.
 
     Fix: restore the top-level keys, or re-record.
     """, module=_M)
@@ -87,6 +222,10 @@ INVALID_ENCODING = declare("Y006", "invalid-encoding", ERROR, """
     Why: YAML must be Unicode. Recorders write non-UTF-8 bodies as ``!!binary`` base64, so raw
     invalid bytes mean the file was damaged (an editor that saved it as Latin-1, a bad merge).
 
+    Consequence: **error** under every library — go-vcr's yaml.v3 reader refuses invalid UTF-8;
+    vcrpy's filesystem persister reads the file as text and raises ``UnicodeDecodeError``; Ruby VCR's
+    Psych refuses the bytes.
+
     Fix: restore the file from version control or re-record; put binary bodies in ``!!binary``.
     """, module=_M)
 
@@ -95,6 +234,11 @@ INVALID_BINARY = declare("Y007", "invalid-binary", ERROR, """
 
     Why: go-vcr writes bodies that are not UTF-8 (gzip, protobuf, AWS event streams) as ``!!binary``
     base64; if the base64 is broken, decoding the cassette fails and the interaction cannot replay.
+
+    Consequence: **error** — go-vcr's yaml.v3 decoder refuses the file ("!!binary value contains
+    invalid base64 data", ``base64.StdEncoding``); vcrpy's PyYAML (``base64.decodebytes``) refuses
+    bad padding and silently drops characters outside the alphabet, so the body replays as other
+    bytes than recorded; Ruby VCR's Psych (``unpack1('m')``) likewise keeps what decodes.
 
     Fix: restore the value from version control or re-record.
 
@@ -117,6 +261,10 @@ UNEXPECTED_TAG = declare("Y008", "unexpected-tag", WARNING, """
     the plain value underneath), but a recorder loading the file with an unsafe loader would run
     whatever the tag names. Tags are never written by go-vcr.
 
+    Consequence: **warning** — where it is reported, what the replaying loader does is not modelled
+    (go-vcr's yaml.v3 decoder; a project serializer): it may load the plain value or refuse the
+    file. Under vcrpy and Ruby VCR, ``Y016`` reports the tags their loaders refuse, as errors.
+
     Fix: remove the tag (keep the plain value).
     """, module=_M)
 
@@ -129,6 +277,10 @@ ALIAS_BOMB = declare("Y009", "alias-bomb", ERROR, """
     cassette-lint builds each shared node once and counts its expansion: beyond 2,000,000 nodes the
     file is not read further.
 
+    Consequence: **error** under every library — go-vcr's yaml.v3 decoder refuses it ("document
+    contains excessive aliasing"); vcrpy's PyYAML and Ruby VCR's Psych (VCR 6.1.0+: ``unsafe_load``)
+    expand it until memory or time runs out; Ruby VCR before 6.1.0 refuses every alias (``Y016``).
+
     Fix: remove the anchors/aliases.
     """, module=_M)
 
@@ -138,6 +290,11 @@ TOO_DEEP = declare("Y010", "too-deep", ERROR, """
     Why: cassettes are about six levels deep; extreme nesting is damage or an attack and makes
     recursive loaders crash. The file is not read further.
 
+    Consequence: **error**, because cassette-lint cannot check the file — the one loading error that
+    is cassette-lint's own limit. The libraries' limits are deeper: go-vcr's yaml.v3 refuses more
+    than 10,000 levels ("exceeded max depth"), vcrpy's PyYAML fails at Python's recursion limit
+    (about 1,000), so a file between them may still replay.
+
     Fix: restore the file from version control or re-record.
     """, module=_M)
 
@@ -146,6 +303,10 @@ NOT_A_CASSETTE = declare("Y011", "not-a-cassette", WARNING, """
 
     Why: when you name a file explicitly (as pre-commit does) you expect it to be checked; this says
     it was not. Files found by walking a directory are skipped silently instead.
+
+    Consequence: **warning** (informational) — no library is involved: no recorder (go-vcr, vcrpy,
+    Ruby VCR, Polly, nock, the test-proxy, httprr) writes this layout, and cassette-lint only says it
+    did not check the file.
 
     Fix: exclude the file (``exclude`` in the configuration or the hook's ``files:``/``exclude:``),
     or fix its top-level keys if it was meant to be a cassette (``version`` and ``interactions``).
@@ -159,6 +320,15 @@ UNSUPPORTED_VERSION = declare("Y014", "unsupported-cassette-version", ERROR, """
     (``ErrUnsupportedCassetteFormat``); vcrpy loads ``version: 1`` only and raises otherwise. The
     cassette never replays. A hand edit, a merge, or a file copied from another tool is the usual
     cause. cassette-lint does not check the rest of the file: it knows no layout for that version.
+
+    Consequence per library (read from the file's layout and the project's manifest; the message
+    names it):
+
+    - go-vcr (a ``url`` layout): **error** — ``cassette.Load`` returns ``ErrUnsupportedCassetteFormat``
+      for any version but 2 (go-vcr v1: 1); the go-vcr oracle: ``load_error``.
+    - vcrpy (a ``uri`` layout): **warning** — vcrpy's ``serialize.deserialize`` never reads
+      ``version`` (vcrpy 9.4.2 replays such a file in the tests); cassette-lint knows no layout for
+      that version and does not check the rest.
 
     Fix: restore the version the recorder wrote (go-vcr: ``2``; vcrpy: ``1``), or re-record.
 
@@ -181,6 +351,10 @@ UNREADABLE = declare("Y012", "unreadable-file", ERROR, """
 
     Why: a file the linter cannot read is a file nobody checked.
 
+    Consequence: **error** — cassette-lint could not check the file; the recorder that opens it
+    (go-vcr's ``os.ReadFile``, vcrpy's ``open``) meets the same permission or I/O error, while a
+    file that vanished meanwhile is just gone.
+
     Fix: fix the permissions or the link, or exclude the path.
     """, module=_M)
 
@@ -199,6 +373,10 @@ FILE_TOO_LARGE = declare("Y013", "file-too-large", ERROR, """
     cassette (told from its plain decoded shape) is said to be none instead (``Y011``; skipped when
     met while walking).
 
+    Consequence: **error**, because cassette-lint did not check the file (its own limit: go-vcr,
+    vcrpy and Ruby VCR load large files as usual); a decompression bomb exhausts the memory of the
+    gzip persister that inflates it (LangChain's ``CustomPersister``).
+
     Fix: re-record without the large response, or raise ``--max-file-size``; a file too dense for
     its size is no cassette a recorder writes: exclude it.
     """, module=_M)
@@ -213,6 +391,10 @@ INVALID_COMPRESSION = declare("Y017", "invalid-compression", ERROR, """
     Why: the persister that reads it (LangChain's ``CustomPersister``, any gzip persister) raises on
     the first read, so every test that replays the cassette fails. An interrupted write or a bad
     merge of a binary file is the usual cause. Reported at 1:1, naming what is wrong.
+
+    Consequence: **error** under every persister that reads gzip'd cassettes (LangChain's
+    ``CustomPersister``: ``gzip.open(...).read()`` raises ``BadGzipFile``/``EOFError``); vcrpy's and
+    go-vcr's own persisters do not read gzip at all.
 
     Fix: restore the file from version control, or re-record it.
     """, module=_M)
@@ -252,6 +434,11 @@ def loader_refuses(cassette):
 
     Why: the test that replays the cassette fails before any request is matched, whatever the
     request; every other check passing is no comfort.
+
+    Consequence: **error** under the library named in the message (vcrpy's ``_CassetteLoader`` raises
+    ``ConstructorError``, wrapped by ``deserialize`` into ``ValueError``; Ruby VCR's Psych raises
+    ``Psych::DisallowedClass``/``BadAlias``; ``from_hash`` raises ``KeyError``/``NoMethodError``): the
+    cassette cannot be loaded, every test using it fails. Silent where the loader accepts it.
 
     Fix: per library, in the message. vcrpy: register a serializer whose loader constructs the tag
     (``vcr.serializers.yamlserializer.with_custom_tags``, vcrpy 8.3.0+), or re-record. Ruby VCR: use
@@ -300,6 +487,9 @@ INTERNAL_ERROR = declare("X001", "internal-error", ERROR, """
     the file's other rules and the other files are still checked. The message names the rule and the
     exception, or the signal.
 
+    Consequence: **error**, so that it is not missed — the file's other checks ran, but nothing is
+    known about what this rule would have found; no library is involved.
+
     Fix: please report it with the file (or a reduced copy) attached; meanwhile ignore the file with
     ``per-file-ignores``.
     """, module=_M)
@@ -319,6 +509,9 @@ CORRUPT_TRACE = declare("Y021", "corrupt-trace-framing", ERROR, """
     as the response. A hand edit of a body (a redaction) without updating the length line is the
     usual cause.
 
+    Consequence: **error** under httprr (google/adk-go, tmc/langchaingo ``internal/httprr``): ``Open``
+    fails for the whole trace, every test using it fails.
+
     Fix: set the record's length line to the byte lengths of its request and response (``--fix``
     does this for the redactions it makes), or re-record with ``-httprecord``.
 
@@ -326,11 +519,11 @@ CORRUPT_TRACE = declare("Y021", "corrupt-trace-framing", ERROR, """
 
         httprr trace v1
         10 19
-        GET / HTTP/1.1\r\n\r\nHTTP/1.1 200 OK\r\n\r\n
+        GET / HTTP/1.1\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\n\\r\\n
 
     PASS::
 
         httprr trace v1
         18 19
-        GET / HTTP/1.1\r\n\r\nHTTP/1.1 200 OK\r\n\r\n
+        GET / HTTP/1.1\\r\\n\\r\\nHTTP/1.1 200 OK\\r\\n\\r\\n
     """, module=_M)
