@@ -715,7 +715,7 @@ class _Builder:
         if memo is not None:  # an alias: reuse the value, count what it would expand to
             if id(node) in self._open:
                 raise _AliasBomb(self._pos(node), 0, "a YAML alias refers to a collection that contains it "
-                                 "(a recursive structure: go-yaml refuses it, other loaders may loop): file not read")
+                                 "(a recursive structure): file not read")
             self._expanded += memo[1]
             if self._expanded > MAX_EXPANDED_NODES:
                 raise _AliasBomb(self._pos(node), MAX_EXPANDED_NODES)
@@ -760,8 +760,7 @@ class _Builder:
                 if key in out:
                     self.problems.append((DUPLICATE_KEY, Problem(
                         self._pos(knode),
-                        f"duplicate key {key!r} in mapping{_where(path)}: go-yaml refuses the file, "
-                        "other loaders silently keep only the last value")))
+                        f"duplicate key {key!r} in mapping{_where(path)}")))
                 v, s = self._node(vnode, path + (key,), depth + 1)
                 out[key] = v
                 size += s

@@ -154,7 +154,9 @@ def _unexpected_tags(doc, adapter, profile: Profile, col: _Collector) -> None:
         if tag in adapter.ACCEPTED_TAGS and not note:
             continue
         col.add(L.UNEXPECTED_TAG, Problem(pos, f"value tagged {tag!r}: no cassette format uses this "
-                                          "tag (read as its plain value, never constructed)" + note))
+                                          "tag (read as its plain value, never constructed)"
+                                          + (note or f"; what {loaders.decoder(profile)} does with it is "
+                                             "not modelled")))
 
 
 def _json_serializer(options: Options) -> bool:

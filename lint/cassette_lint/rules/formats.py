@@ -98,5 +98,5 @@ def non_http_interaction(cassette):
         if it.kind in ("http", "invalid"):
             continue
         yield Problem(it.pos, f"interaction {it.index} is a {it.kind} entry, not an HTTP exchange: "
-                      f"not checked by the HTTP rules (informational: {cassette.profile.label} does not "
-                      "match it as an HTTP request)", interaction=it.index, value=it.kind)
+                      f"not checked by the HTTP rules (informational: {cassette.profile.label} replays "
+                      "HTTP exchanges; this entry is not one)", interaction=it.index, value=it.kind)

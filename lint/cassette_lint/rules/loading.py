@@ -30,10 +30,11 @@ LOAD_CONSEQUENCE = {
             "Ruby VCR refuse it",
     "Y007": "go-vcr's yaml.v3 refuses the file (!!binary value contains invalid base64 data); vcrpy's "
             "PyYAML refuses it or keeps what decodes: the body is lost either way",
-    "Y009": "go-vcr's yaml.v3 refuses it (document contains excessive aliasing); PyYAML (vcrpy) and "
-            "Psych expand it until memory or time runs out",
+    "Y009": "go-vcr's yaml.v3 refuses it (document contains excessive aliasing; anchor value contains "
+            "itself); vcrpy's PyYAML and Ruby VCR's Psych expand a bomb until memory or time runs out",
     "Y010": "cassette-lint does not check it; go-vcr's yaml.v3 refuses nesting beyond 10,000 levels, "
             "vcrpy's PyYAML beyond Python's recursion limit",
+    "Y012": "not checked; go-vcr's os.ReadFile and vcrpy's open meet the same error while it lasts",
     "Y013": "go-vcr, vcrpy and Ruby VCR load it as usual (a gzip bomb: the persister that inflates it "
             "runs out of memory)",
     "Y017": "the persister that reads it (LangChain's CustomPersister, any gzip persister) raises on "
@@ -47,7 +48,7 @@ def with_consequence(code: str, problem: Problem) -> Problem:
     the file appended to its message, when the message does not say it already."""
     key = "Y001-json" if code == "Y001" and problem.message.startswith("JSON") else code
     text = LOAD_CONSEQUENCE.get(key)
-    if text is None or "vcrpy" in problem.message or "go-vcr" in problem.message:
+    if text is None or any(name in problem.message for name in ("vcrpy", "go-vcr", "httprr")):
         return problem
     return Problem(problem.pos, f"{problem.message}: {text}", problem.interaction, problem.value,
                    problem.fix, problem.severity)
@@ -278,8 +279,9 @@ ALIAS_BOMB = declare("Y009", "alias-bomb", ERROR, """
     file is not read further.
 
     Consequence: **error** under every library — go-vcr's yaml.v3 decoder refuses it ("document
-    contains excessive aliasing"); vcrpy's PyYAML and Ruby VCR's Psych (VCR 6.1.0+: ``unsafe_load``)
-    expand it until memory or time runs out; Ruby VCR before 6.1.0 refuses every alias (``Y016``).
+    contains excessive aliasing", "anchor value contains itself"); vcrpy's PyYAML and Ruby VCR's
+    Psych (VCR 6.1.0+: ``unsafe_load``) expand a bomb until memory or time runs out; Ruby VCR before
+    6.1.0 refuses every alias (``Y016``).
 
     Fix: remove the anchors/aliases.
     """, module=_M)
