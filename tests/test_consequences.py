@@ -438,3 +438,63 @@ def test_a_configured_severity_still_wins_over_the_loaders_verdict(tmp_path):
     p.write_text(_vcrpy_dup_body(), "utf-8")
     [f] = [f for f in lint_file(p, severity={"Y002": ERROR}) if f.rule == "Y002"]
     assert f.severity.value == "error"
+
+
+# -- httprr: Go's http.ReadResponse on the stored response (L003, H009) ------------------------------
+
+GO_READ_RESPONSE = """\
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+)
+
+func main() {
+	for _, raw := range os.Args[1:] {
+		_, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), nil)
+		fmt.Println(err == nil)
+	}
+}
+"""
+
+
+def _httprr(response: str) -> str:
+    request = "GET /v1/x HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    return f"httprr trace v1\n{len(request.encode())} {len(response.encode())}\n{request}{response}"
+
+
+HTTPRR_RESPONSES = [
+    ("L003", "HTTP/1.1 200 OK\r\nContent-Length: 12 bytes\r\n\r\n{\"ok\": true}"),
+    ("L003", "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Length: 13\r\n\r\n{\"ok\": true}"),
+    ("H009", "HTTP/1.1 0 X\r\nContent-Length: 2\r\n\r\n{}"),
+    ("H009", "HTTP/1.1 600 X\r\nContent-Length: 2\r\n\r\n{}"),
+]
+
+
+def test_httprr_verdicts_are_what_go_read_response_does(tmp_path):
+    import shutil
+    import subprocess
+
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("the Go toolchain is not installed")
+    (tmp_path / "main.go").write_text(GO_READ_RESPONSE)
+    env = dict(__import__("os").environ, GOFLAGS="-mod=mod", GOPROXY="off", GO111MODULE="off",
+               GOCACHE=str(tmp_path / "gocache"))
+    res = subprocess.run([go, "run", "main.go", *[r for _, r in HTTPRR_RESPONSES]], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    if res.returncode != 0:
+        pytest.skip(f"go run fails here: {res.stderr[-300:]}")
+    go_reads = [line == "true" for line in res.stdout.split()]
+    for (code, response), reads in zip(HTTPRR_RESPONSES, go_reads, strict=True):
+        p = tmp_path / "t.httprr"
+        p.write_bytes(_httprr(response).encode())
+        found = [f for f in lint_file(p) if f.rule == code]
+        assert found and all(f.severity.value == ("warning" if reads else "error") for f in found), \
+            (response, reads, [(f.severity.value, f.message) for f in found])
+        assert all("httprr" in f.message for f in found)
+    assert go_reads == [False, False, False, True]
