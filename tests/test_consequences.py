@@ -475,16 +475,15 @@ HTTPRR_RESPONSES = [
 ]
 
 
-def test_httprr_verdicts_are_what_go_read_response_does(tmp_path):
-    import shutil
+def test_httprr_verdicts_are_what_go_read_response_does(request, tmp_path, tmp_path_factory):
     import subprocess
 
-    go = shutil.which("go")
-    if go is None:
-        pytest.skip("the Go toolchain is not installed")
+    import gobuild
+
+    go = gobuild.toolchain()
     (tmp_path / "main.go").write_text(GO_READ_RESPONSE)
-    env = dict(__import__("os").environ, GOFLAGS="-mod=mod", GOPROXY="off", GO111MODULE="off",
-               GOCACHE=str(tmp_path / "gocache"))
+    env = dict(gobuild.env(gobuild.cache_dir(request, tmp_path_factory, "go-read-response")),
+               GO111MODULE="off")
     res = subprocess.run([go, "run", "main.go", *[r for _, r in HTTPRR_RESPONSES]], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=300)
     if res.returncode != 0:
