@@ -462,9 +462,9 @@ def start_missing(cassette):
     events were reordered.
 
     Consequence: **error**, the client fails. The replaying library hands back the stored bytes;
-    anthropic's ``accumulate_event`` raises ``RuntimeError`` ("Unexpected event order, got … before
-    \"message_start\""), openai-python's ``ResponseStreamState`` raises ``RuntimeError`` ("Expected to
-    have received `response.created` before …").
+    anthropic's ``accumulate_event`` raises ``RuntimeError`` (``Unexpected event order, got … before
+    "message_start"``), openai-python's ``ResponseStreamState`` raises ``RuntimeError`` (``Expected
+    to have received `response.created` before …``).
 
     Fix: re-record.
 
