@@ -177,5 +177,6 @@ def test_the_console_script_prints_nothing_for_a_long_ollama_stream_declared_jso
     assert (res.returncode, res.stdout) == (0, "All checks passed (1 file checked).\n")
     (tmp_path / "ollama.yaml").write_text(cassette(lines[:-1], "application/json"))
     res = subprocess.run([cli, "check", "--isolated", "ollama.yaml"], capture_output=True, text=True, cwd=tmp_path)
-    assert res.returncode == 1
-    assert res.stdout.splitlines()[-1] == "Found 1 error and 0 warnings in 1 file (1 file checked)."
+    # cut before "done": true: T001, a warning (ollama-python yields the lines there are, no error)
+    assert res.returncode == 0 and "T001" in res.stdout
+    assert res.stdout.splitlines()[-1] == "Found 0 errors and 1 warning in 1 file (1 file checked)."

@@ -11,12 +11,15 @@ is finished (every chat choice has a ``finish_reason``; an Anthropic ``stop_reas
 ``response.completed``/``incomplete``/``failed``) and every tool call's arguments are a JSON object.
 
 The linter's verdict is *flagged* when the interaction has an error of families E, T or A, or any P
-finding. The claims:
+finding; it *reports* the interaction when it has any finding of those families, warnings included
+(a stream the SDK replays without an error but which is not what the provider sent, a truncated one,
+is a warning: severity follows consequence). The claims:
 
-- on the recordings: not flagged ⇒ sound, and the SDK's tool calls (id, name, arguments) are the
+- on the recordings: not reported ⇒ sound, and the SDK's tool calls (id, name, arguments) are the
   ones :func:`cassette_lint.rules.tool_calls.calls` reassembles; flagged ⇒ not sound or different;
 - on each defect mutation (missing required field, wrong type, unknown event type, broken JSON,
-  truncation): flagged, and the SDK fails or rebuilds something other than from the original;
+  truncation): reported, and the SDK fails or rebuilds something other than from the original; an
+  E, T or A *error* on a mutation ⇒ the SDK raises (an E/T/A warning ⇒ it does not);
 - on neutral mutations (an unknown extra field in every event): not flagged, and the SDK rebuilds
   the same message.
 
@@ -53,10 +56,9 @@ DIALECTS = (dialects.CHAT, dialects.RESPONSES, dialects.ANTHROPIC)
 
 #: the linter's codes on a stream → why the SDK's accumulator rebuilds the stream anyway. A disagreement
 #: is accepted only when it is listed here (or is a P-only verdict on a recording, see below).
-SDK_BLIND = {
-    # openai's Stream stops at [DONE] and never reads what follows; the events after it are lost in
-    # replay, which T003 reports (an error for the recording, invisible to the SDK)
-    ("T003",): "the SDK stops reading at the final event; what follows is silently dropped",
+SDK_BLIND: dict = {
+    # (T003, events after the final one, was here while it was an error: openai's Stream stops at
+    # [DONE] and drops what follows. It is a warning now, as its consequence section says.)
 }
 #: P findings on the *recordings* are drift (a field required since the recording date: openai 3.x
 #: requires usage.input_tokens_details.cache_write_tokens, which 2025 Responses recordings lack; Groq's
@@ -142,8 +144,8 @@ def sdk_responses(body: str):
                           "response.function_call_arguments.delta"):
                 seen.append((e.type, getattr(e, "snapshot", None)))
     final = state._completed_response  # what ResponseStream.get_final_response returns
-    if final is None:
-        return False, [], None
+    if final is None:  # ... and what it raises then
+        raise RuntimeError("Didn't receive a `response.completed` event.")
     calls = [(None, o.call_id, o.name, _args(o.arguments)) for o in final.output if o.type == "function_call"]
     return final.status in ("completed", "incomplete", "failed"), calls, (final.output_text, seen)
 
@@ -158,6 +160,12 @@ def sdk_verdict(d: str, body: str):
     except Exception as e:  # what the SDK raises is the SDK's verdict
         return ("fails", f"{type(e).__name__}: {str(e)[:80]}")
     return ("ok", finished, calls, text)
+
+
+def client_fails(v) -> bool:
+    """The SDK raises, or hands the client tool-call arguments that its ``json.loads`` (or a call with
+    them as keyword arguments) fails on: openai-python passes ``function.arguments`` through as text."""
+    return v[0] == "fails" or any(not isinstance(c[3], dict) for c in v[2])
 
 
 def sound(v) -> bool:
@@ -209,14 +217,15 @@ def _counts(message: str) -> str:
     return re.sub(r" \(and \d+ more like it\)$", "", message)
 
 
-def verdict(findings) -> set:
-    """The findings that make the linter's verdict on a stream: E/T/A errors and every P finding."""
-    return {(f.rule, _counts(f.message)) for f in findings if f.rule not in NOT_ABOUT_THE_STREAM
-            and (f.rule[0] == "P" or (f.rule[0] in "ETA" and str(f.severity) == "error"))}
+def verdict(findings, warnings: bool = False) -> set:
+    """The findings that make the linter's verdict on a stream: E/T/A errors (and warnings, with
+    ``warnings``) and every P finding, as (rule, message, severity)."""
+    return {(f.rule, _counts(f.message), str(f.severity)) for f in findings if f.rule not in NOT_ABOUT_THE_STREAM
+            and (f.rule[0] == "P" or (f.rule[0] in "ETA" and (warnings or str(f.severity) == "error")))}
 
 
-def flagged(findings) -> list[str]:
-    return sorted({rule for rule, _ in verdict(findings)})
+def flagged(findings, warnings: bool = False) -> list[str]:
+    return sorted({rule for rule, _, _ in verdict(findings, warnings)})
 
 
 def hard(codes) -> list[str]:
@@ -264,7 +273,7 @@ def corpus():
         if path not in findings:
             findings[path] = lint_file(path, select=("ALL", "P002", "P003"))
         mine = [f for f in findings[path] if f.interaction == it.index]
-        out.append((path, it, d, hard(flagged(mine))))
+        out.append((path, it, d, hard(flagged(mine)), hard(flagged(mine, warnings=True))))
     assert len(out) > 100, "the corpus has well over a hundred streamed interactions"
     return out
 
@@ -275,8 +284,8 @@ def _blind(codes: list[str]) -> str | None:
 
 def test_recorded_streams_the_linter_passes_are_rebuilt_by_the_sdk_with_the_same_tool_calls(corpus):
     checked, disagree, quirks = Counter(), [], set()
-    for path, it, d, codes in corpus:
-        if codes:
+    for path, it, d, codes, reported in corpus:
+        if reported:
             continue
         v = sdk_verdict(d, it.response.body.text)
         if not sound(v) or v[2] != ours(it):
@@ -293,7 +302,7 @@ def test_recorded_streams_the_linter_passes_are_rebuilt_by_the_sdk_with_the_same
 
 def test_recorded_streams_the_linter_flags_are_not_rebuilt_soundly_by_the_sdk(corpus):
     disagree = []
-    for path, it, d, codes in corpus:
+    for path, it, d, codes, reported in corpus:
         if not codes or _blind(codes):
             continue
         v = sdk_verdict(d, it.response.body.text)
@@ -439,9 +448,9 @@ def cassette(url: str, request: str, body: str) -> str:
 def _mutants(corpus, per_group: int = 3):
     """Clean recorded streams, a few per (dialect, provider folder, with/without tool calls)."""
     groups: dict = {}
-    for path, it, d, codes in corpus:
+    for path, it, d, codes, reported in corpus:
         body = it.response.body.text
-        if codes or not body or "\r" in body or body.startswith("\ufeff"):
+        if reported or not body or "\r" in body or body.startswith("\ufeff"):
             continue
         key = (d, path.parent.parent.name, bool(tool_calls.calls(it)))
         groups.setdefault(key, []).append((path, it, d))
@@ -453,7 +462,7 @@ def _lint_body(tmp_path, it, body: str) -> set:
     req = it.request.body.text if it.request.body is not None and it.request.body.text else "{}"
     f = tmp_path / "m.yaml"
     f.write_text(cassette(dialects.url_of(it), req, body), "utf-8")
-    return verdict(lint_file(f, select=("ALL", "P002", "P003")))
+    return verdict(lint_file(f, select=("ALL", "P002", "P003")), warnings=True)
 
 
 def test_defect_mutations_are_flagged_by_the_linter_and_break_the_sdk(corpus, tmp_path):
@@ -467,14 +476,22 @@ def test_defect_mutations_are_flagged_by_the_linter_and_break_the_sdk(corpus, tm
             mutated = mutate(body)
             if mutated is None or mutated == body:
                 continue
-            codes = sorted({rule for rule, _ in _lint_body(tmp_path, it, mutated) - base})
+            new = _lint_body(tmp_path, it, mutated) - base
+            codes = sorted({rule for rule, _, _ in new})
+            errors = sorted({rule for rule, _, sev in new if rule[0] in "ETA" and sev == "error"})
+            warned = sorted({rule for rule, _, sev in new if rule[0] in "ETA" and sev == "warning"})
             v = sdk_verdict(d, mutated)
             sdk_broke = not sound(v) or v[1:] != original[1:]
             seen[(d, mutate.__name__)] += 1
-            if codes and not sdk_broke and not _blind(codes) and mutate.__name__ not in MUTATION_BLIND:
+            if (errors or (codes and not warned)) and not sdk_broke and not _blind(codes) \
+                    and mutate.__name__ not in MUTATION_BLIND:
                 disagree.append((str(path), it.index, mutate.__name__, codes, v))  # the SDK copes
             elif not codes and sdk_broke:
                 disagree.append((str(path), it.index, mutate.__name__, "missed", v))  # the linter misses it
+            elif errors and not client_fails(v):
+                disagree.append((str(path), it.index, mutate.__name__, errors, "an error, but the SDK raises nothing", v))
+            elif warned and not errors and client_fails(v) and not [c for c in codes if c[0] == "P"]:
+                disagree.append((str(path), it.index, mutate.__name__, warned, "a warning, but the SDK raises", v))
     assert disagree == [], "\n".join(map(str, disagree))
     # every mutation ran on real recordings of its dialect
     assert {k[1] for k in seen} == {m.__name__ for ms in DEFECTS.values() for m in ms}, seen
@@ -536,7 +553,7 @@ def test_pinned_schemas_judge_every_recorded_event_and_body_as_the_sdks_strict_v
     root = needs_shared("corpus")
     n, disagree = Counter(), []
     payloads = []
-    for path, it, d, _ in corpus:
+    for path, it, d, _, _ in corpus:
         for ev in dialects.events(it) or ():
             v, err = ev.json()
             if err is None and isinstance(v, dict) and not isinstance(v.get("error"), dict) \
@@ -571,7 +588,7 @@ def test_pinned_schemas_and_strict_validation_agree_on_mutated_events(corpus, mu
     # numeric string "0" for an int: see MUTATION_BLIND)
     models = _models()
     disagree, n = [], 0
-    for path, it, d, _ in list(corpus)[::7]:
+    for path, it, d, _, _ in list(corpus)[::7]:
         for ev in (dialects.events(it) or ())[:12]:
             v, err = ev.json()
             if err is not None or not isinstance(v, dict) or isinstance(v.get("error"), dict) \

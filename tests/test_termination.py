@@ -185,7 +185,7 @@ def test_responses_sequence_number_must_increase(lint_text):
     seq = GOOD_RESPONSES[:2] + [("response.output_text.delta", 1), ("response.completed", 3)]
     f = lint(lint_text, responses(*seq), url=RESPONSES)
     assert at(f, "T005") == [(BODY + 7, 7)]
-    assert f[0].message == "sequence_number 1 does not increase (previous event had 1)"
+    assert f[0].message.startswith("sequence_number 1 does not increase (previous event had 1): ")
 
 
 def test_responses_incomplete_and_failed_are_ends(lint_text):

@@ -21,6 +21,27 @@ from ..streams.sse import KNOWN_FIELDS
 from . import rule
 
 
+#: the client each dialect's stream is read by, as the messages name it: the Python SDKs, whose stream
+#: code tests/test_consequences.py runs on the rules' own examples (the Go SDKs' bufio-based readers,
+#: openai-go's and anthropic-sdk-go's ``ssestream``, decode events the same way)
+CLIENTS = {
+    dialects.CHAT: "openai-python's Stream",
+    dialects.AUDIO: "openai-python's Stream",
+    dialects.ASSISTANTS: "openai-python's AssistantStream",
+    dialects.RESPONSES: "openai-python's ResponseStream",
+    dialects.ANTHROPIC: "anthropic's MessageStream",
+    dialects.GEMINI: "google-genai's stream",
+    dialects.OLLAMA: "ollama-python's stream",
+}
+#: what reads a stream of no known dialect
+ANY_SSE_CLIENT = "an SSE client (httpx-sse, a WHATWG EventSource)"
+
+
+def client(d) -> str:
+    """The client a consequence message names for dialect ``d``."""
+    return CLIENTS.get(d, ANY_SSE_CLIENT)
+
+
 def _carries_json(it, stream) -> bool:
     """Known LLM dialects carry JSON in every ``data``; for others, when some event already does."""
     if dialects.dialect(it) is not None:
@@ -95,6 +116,11 @@ def data_not_json(cassette):
     Why: the SDK decodes each event as JSON while replaying; a truncated or hand-edited chunk makes
     the test fail with a decoding error far away from the cassette.
 
+    Consequence: **error**, the client fails. Every replaying library (go-vcr, vcrpy, Ruby VCR,
+    polly, test-proxy, httprr, nock) hands back the stored bytes; the client then decodes the event:
+    openai-python's and anthropic's ``Stream`` call ``sse.json()`` and raise ``JSONDecodeError``
+    mid-stream, google-genai and the Go SDKs (``json.Unmarshal`` of each event) fail the same way.
+
     Fix: re-record the interaction, or repair the chunk (often a cut line or a lost quote).
 
     FAIL::
@@ -129,8 +155,10 @@ def data_not_json(cassette):
             if data == "[DONE]" and (d is None or d in dialects.OPENAI):
                 continue
             ln, off = _error_line(ev, err.pos)
+            who = client(d) if d is not None else "a client that decodes each event as JSON"
             yield Problem(body.pos(off), f"event data is not valid JSON: {err.msg} "
-                          f"(at character {err.pos + 1} of {_short(data)!r})",
+                          f"(at character {err.pos + 1} of {_short(data)!r}): {who} raises a JSON decode "
+                          "error on replay",
                           interaction=it.index, value=data[:200])
 
 
@@ -145,6 +173,13 @@ def events_run_together(cassette):
     Why: SSE joins all ``data`` lines of one event with a newline; the client receives one broken
     event (``{...}\\n{...}`` is not JSON) and loses both chunks, and the second ``event:`` silently
     renames the first.
+
+    Consequence: every replaying library hands back the stored bytes, and every SSE decoder
+    (openai-python's and anthropic's ``SSEDecoder``, httpx-sse, a WHATWG ``EventSource``, the Go
+    SDKs' ``ssestream``) joins the data lines: **error** when the joined data is not JSON, the
+    client's ``sse.json()`` raises ``JSONDecodeError`` ("Extra data"); **warning** when only a second
+    ``event:`` line renames the event and its data is still one JSON document (the SDKs build the
+    event from its data's ``type``, so nothing breaks; the first event's name is lost).
 
     Fix: insert the missing blank line before the reported line.
 
@@ -167,10 +202,16 @@ def events_run_together(cassette):
         if stream is None:
             continue
         body = it.response.body
+        who = client(dialects.dialect(it))
         for ev, ln in _broken_events(stream):
             what = "a second 'event:' field" if ln.field == "event" else "a second complete JSON 'data:' line"
+            if ev.json()[1] is not None:
+                severity, then = ERROR, f"the joined data is not JSON, so {who} raises a JSON decode error on replay"
+            else:
+                severity, then = WARNING, f"{who} reads one event, named by the last 'event:' line"
             yield Problem(body.pos(ln.offset), f"two events run together: {what} inside one event "
-                          "(a blank line is missing before this line)", interaction=it.index, value=ln.text[:200])
+                          f"(a blank line is missing before this line): {then}", interaction=it.index,
+                          value=ln.text[:200], severity=severity)
 
 
 @rule("E003", "sse-final-event-unterminated", ERROR)
@@ -182,6 +223,20 @@ def final_event_unterminated(cassette):
     Why: per the WHATWG SSE standard an event is dispatched only on a blank line; at the end of the
     stream a pending event is discarded. The last chunk (often ``data: [DONE]`` or the final
     ``message_stop``) is lost in replay, and the recording was usually cut short.
+
+    Consequence: every replaying library hands back the stored bytes; every SSE decoder drops the
+    pending event at the end of the body (openai-python's and anthropic's ``SSEDecoder`` dispatch
+    only on an empty line, as do httpx-sse, a WHATWG ``EventSource`` and the Go SDKs' ``ssestream``
+    readers). What that breaks depends on the event lost:
+
+    - ``response.completed`` / ``.incomplete`` / ``.failed`` (OpenAI Responses): **error**,
+      openai-python's ``ResponseStream.get_final_response()`` raises ``RuntimeError`` ("Didn't
+      receive a `response.completed` event");
+    - ``data: [DONE]``: **warning**, openai-python's ``Stream`` ends without it (as ``T002``);
+    - ``message_stop``: **warning**, anthropic's accumulator needs none (the ``stop_reason`` came
+      with ``message_delta``);
+    - any other event: **warning**, the client replays without the last chunk (as a truncated
+      stream, ``T001``).
 
     Fix: end the body with an empty line (in a ``|+`` block, one more line break), or re-record.
 
@@ -205,9 +260,29 @@ def final_event_unterminated(cassette):
         if ev.terminated or not ev.n_data:
             continue
         first = ev.data_lines[0]
+        d = dialects.dialect(it)
+        severity, then = WARNING, "the replayed stream lacks its last chunk"
+        if ev.data == "[DONE]":
+            then = "openai-python's Stream ends without [DONE] too, nothing else is lost"
+        elif d == dialects.RESPONSES and _type_of(ev) in _RESPONSES_END:
+            severity, then = ERROR, "openai-python's ResponseStream.get_final_response() then raises RuntimeError"
+        elif d == dialects.ANTHROPIC and _type_of(ev) == "message_stop":
+            then = "anthropic's MessageStream needs none, nothing else is lost"
+        who = "every SSE decoder (openai-python, anthropic, httpx-sse, a WHATWG EventSource)"
         yield Problem(it.response.body.pos(first.offset),
-                      f"final event has no terminating blank line: a conforming client drops it "
-                      f"({_short(first.text)!r})", interaction=it.index, value=first.text[:200])
+                      f"final event has no terminating blank line: {who} drops it on replay; {then} "
+                      f"({_short(first.text)!r})", interaction=it.index, value=first.text[:200], severity=severity)
+
+
+_RESPONSES_END = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+def _type_of(ev):
+    """The event's type: its ``event:`` name, else its data's ``"type"`` (as the OpenAI SDKs read it)."""
+    if ev.type is not None:
+        return ev.type
+    v, err = ev.json()
+    return v.get("type") if err is None and isinstance(v, dict) else None
 
 
 @rule("E004", "sse-unknown-field", WARNING)
@@ -217,8 +292,12 @@ def unknown_field(cassette):
     What: a line like ``dta: {...}`` or ``Data: {...}`` (field names are case-sensitive).
 
     Why: a client ignores unknown fields, so the chunk on that line never reaches the code under
-    test; it is almost always a typo from hand-editing. It is a warning because the standard allows
-    servers to send other fields.
+    test; it is almost always a typo from hand-editing.
+
+    Consequence: **warning**, nothing breaks. Every replaying library hands back the stored bytes;
+    every SSE decoder (openai-python's and anthropic's ``SSEDecoder``, httpx-sse, a WHATWG
+    ``EventSource``, the Go SDKs' ``ssestream``) ignores the line without an error, as the standard
+    says (servers may send other fields). The chunk on it is lost: the replayed answer lacks it.
 
     Fix: correct the field name (the message suggests the closest known one), or make the line a
     comment by starting it with ``:``.
@@ -246,8 +325,9 @@ def unknown_field(cassette):
 
             close = difflib.get_close_matches(ln.field.lower(), sorted(KNOWN_FIELDS), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            yield Problem(body.pos(ln.offset), f"unknown SSE field {_short(ln.field, 30)!r}: a client "
-                          f"ignores this line{hint}", interaction=it.index, value=ln.text[:200])
+            yield Problem(body.pos(ln.offset), f"unknown SSE field {_short(ln.field, 30)!r}: SSE decoders "
+                          f"(openai-python, anthropic, httpx-sse, a WHATWG EventSource) ignore this line, so "
+                          f"its chunk is lost on replay{hint}", interaction=it.index, value=ln.text[:200])
 
 
 @rule("E005", "aws-eventstream-frame-invalid", ERROR)
@@ -262,6 +342,11 @@ def aws_eventstream(cassette):
 
     Why: the AWS SDK verifies both checksums and aborts the stream on a mismatch; a truncated body
     means the recording was cut short.
+
+    Consequence: **error**, the client fails. The replaying library hands back the stored bytes;
+    botocore's ``EventStreamBuffer`` (boto3) raises ``ChecksumMismatch`` / ``InvalidHeadersLength``
+    on the frame, the other AWS SDKs (aws-sdk-go-v2's ``eventstream`` decoder, the JavaScript
+    ``@smithy/eventstream-codec``) reject it the same way; a frame cut at the end is never yielded.
 
     Fix: re-record; binary frames cannot be repaired by hand.
 
@@ -287,7 +372,8 @@ def aws_eventstream(cassette):
         bad = rs.body.aws_frames[1]
         if bad is not None:
             off, msg = bad
-            yield Problem(rs.body.byte_pos(off), f"{msg} at byte {off}", interaction=it.index)
+            yield Problem(rs.body.byte_pos(off), f"{msg} at byte {off}: botocore's EventStreamBuffer (and the "
+                          "other AWS SDKs' event-stream decoders) reject it on replay", interaction=it.index)
 
 
 @rule("E006", "ndjson-line-not-json", ERROR)
@@ -299,9 +385,12 @@ def ndjson_line_not_json(cassette):
     by line, each line one JSON value. The finding points at the line and column where the JSON goes
     wrong.
 
-    Why: Ollama's clients (``ollama`` for Python and JavaScript, LangChain, go clients) decode each
-    line as it arrives and raise on one that does not parse, so the replayed stream fails there. A
-    recording cut inside a line, or two lines run together by a hand edit, is the usual cause.
+    Why: a recording cut inside a line, or two lines run together by a hand edit, is the usual cause.
+
+    Consequence: **error**, the client fails. The replaying library hands back the stored bytes;
+    Ollama's clients (``ollama`` for Python, whose ``_stream`` calls ``json.loads`` on each line,
+    ``ollama-js``, LangChain, the Go client's ``bufio.Scanner`` + ``json.Unmarshal``) decode each line
+    as it arrives and raise on one that does not parse, so the replayed stream fails there.
 
     Fix: repair the line, or re-record the interaction.
 
@@ -325,4 +414,5 @@ def ndjson_line_not_json(cassette):
             _, err = rec.json()
             if err is not None:
                 yield Problem(body.pos(rec.offset + (getattr(err, "pos", 0) or 0)),
-                              f"NDJSON line is not JSON: {err.msg}", interaction=it.index, value=rec.data[:200])
+                              f"NDJSON line is not JSON: {err.msg}: ollama-python's stream (json.loads of each "
+                              "line) raises on replay", interaction=it.index, value=rec.data[:200])

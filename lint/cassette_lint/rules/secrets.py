@@ -42,7 +42,17 @@ from . import rule
 #: settings of the family and their defaults (validated by the configuration loader)
 SETTINGS = {"allowlist": [], "placeholder": S.DEFAULT_PLACEHOLDER, "placeholders": []}
 
-_ADVICE = "revoke it, then redact the cassette (--fix writes the placeholder)"
+#: the consequence and the fix, in every message of a credential: the leak is the same whatever replays the file
+_ADVICE = ("it leaks to every reader of the repository, whatever library replays the cassette: revoke it, then "
+           "redact the cassette (--fix writes the placeholder)")
+#: the consequence section of every rule of the family (what replays the file does not matter)
+_CONSEQUENCE = """
+    Consequence: **error**, a secret leaks. It is the same under every library (go-vcr, vcrpy, Ruby
+    VCR, polly, test-proxy, httprr, nock): each hands the file back as committed, and whoever reads
+    the repository, a clone, a fork or a CI log can use the credential until it is revoked.
+    Redacting the file does not end the leak: the value stays in the git history of every clone.
+    Revoke (rotate) the credential first, then redact; rewriting history is optional after that.
+"""
 _USERINFO = S._lazy(r"\A[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^/@?#:]*):(?P<pw>[^/@?#]*)@")
 _FORM_BODY = S._lazy(r"\A[A-Za-z0-9_.%+\-\[\]]+=[^\s]*\Z")
 
@@ -187,7 +197,8 @@ class _Scan:
                 if S.looks_real(cval):
                     self.add("K021", it, doc, path, a, b, cval,
                              f"{where} records cookie {cname[:40]!r} = {S.mask(cval)}: a session cookie "
-                             f"is a credential; redact it or filter the header when recording", name=cname, view=view)
+                             "is a credential until it expires, whatever library replays the cassette; redact it "
+                             "or filter the header when recording", name=cname, view=view)
             return
         if hk == _SENSITIVE:
             a, b, scheme = S.credential_span(text)
@@ -217,8 +228,8 @@ class _Scan:
         if S.looks_real(text.strip(), 4):  # an identifying header
             a, b = len(text) - len(text.lstrip()), len(text.rstrip())
             self.add("K022", it, doc, path, a, b, text[a:b],
-                     f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette; "
-                     f"redact it", name=name, view=view)
+                     f"{where} = {S.mask(text[a:b])} identifies the account that recorded the cassette (not a "
+                     "credential; disclosed whatever library replays it): redact it", name=name, view=view)
 
     def variable(self, name, v) -> None:
         """A recording's stored variable (test-proxy ``Variables``): tokens, or a credential by its name."""
@@ -240,7 +251,8 @@ class _Scan:
         if not found and S.looks_real(text):
             self.add("K021", it, v.doc, v.path, 0, len(text), text,
                      f"{side} cookies record cookie {cname[:40]!r} = {S.mask(text)}: a session cookie is a "
-                     "credential; redact it or filter cookies when recording")
+                     "credential until it expires, whatever library replays the cassette; redact it or filter "
+                     "cookies when recording")
 
     def url(self, it, v) -> None:
         text, doc, path = v.value, v.doc, v.path
@@ -342,7 +354,7 @@ _COMMON = """
     ``data:`` payloads, JSON strings with escapes, and base64 ``Basic`` credentials).
 
     Why: the cassette is committed; whoever reads the repository can use the key until it is revoked.
-
+""" + _CONSEQUENCE + """
     Fix: revoke the key at the provider first, then ``--fix`` replaces it with the placeholder
     (``REDACTED``; also updates ``content_length`` of a changed body). Filter it when recording
     (go-vcr ``AddHook``/``AddSaveFilter``, vcrpy ``filter_headers``) so the next recording stays clean.
@@ -532,6 +544,11 @@ def sensitive_header(cassette, settings):
 
     Why: whoever reads the repository can replay the credential until it is revoked.
 
+    Consequence: **error**, a secret leaks. It is the same under every library (go-vcr, vcrpy, Ruby
+    VCR, polly, test-proxy, httprr, nock): none needs the credential to replay, and whoever reads the
+    repository, a clone, a fork or a CI log can use it until it is revoked. Redacting the file does
+    not end the leak (the value stays in the git history of every clone): revoke (rotate) it first.
+
     Fix: revoke the credential; ``--fix`` replaces it with ``REDACTED`` (the scheme word stays);
     filter the header when recording (vcrpy ``filter_headers=["authorization"]``, go-vcr a hook
     that deletes it).
@@ -559,6 +576,13 @@ def session_cookie(cassette, settings):
     are not reported.
 
     Why: a session cookie logs whoever holds it in as the recording user until it expires.
+
+    Consequence: **warning**, a possible leak, the same under every library (none needs the cookie
+    to replay). A warning, not an error, because whether a cookie authenticates anyone cannot be
+    told from the file: most recorded API cookies are anonymous sessions or trackers the server set
+    in a response (``../shared/corpus``: Wikimedia's ``WMF-Uniq``), and sessions expire. If it is a
+    login session that has not expired, log it out (invalidate it) before redacting: the value stays
+    in the git history.
 
     Fix: ``--fix`` replaces the cookie's value with ``REDACTED``; better, drop cookies when
     recording (vcrpy ``filter_headers=["cookie", "set-cookie"]``).
@@ -597,6 +621,9 @@ def identifying_header(cassette, settings):
     Why it can matter: they tie the repository to an account (and an API key leaked elsewhere to its
     organisation), which helps target it.
 
+    Consequence: **warning**, an identifier (not a credential) is disclosed, the same under every
+    library (none needs the header to replay); nothing to revoke.
+
     Fix: ``--fix`` replaces the value with ``REDACTED``; or filter the header when recording.
 
     FAIL::
@@ -626,6 +653,11 @@ def credential_parameter(cassette, settings):
     Why: query strings and bodies are recorded verbatim; a password or a signed URL in them can be
     replayed by whoever reads the repository.
 
+    Consequence: **error**, a secret leaks. It is the same under every library (go-vcr, vcrpy, Ruby
+    VCR, polly, test-proxy, httprr, nock): none needs the credential to replay, and whoever reads the
+    repository, a clone, a fork or a CI log can use it until it is revoked. Redacting the file does
+    not end the leak (the value stays in the git history of every clone): revoke (rotate) it first.
+
     Fix: revoke it; ``--fix`` replaces the value with ``REDACTED`` (and updates ``content_length``
     of a changed body); filter it when recording (vcrpy ``filter_query_parameters``,
     ``filter_post_data_parameters``).
@@ -648,6 +680,11 @@ def url_password(cassette, settings):
     What: the userinfo part of the URL with a password that is not a placeholder.
 
     Why: the password is recorded verbatim and replays for whoever reads the repository.
+
+    Consequence: **error**, a secret leaks. It is the same under every library (go-vcr, vcrpy, Ruby
+    VCR, polly, test-proxy, httprr, nock): none needs the credential to replay, and whoever reads the
+    repository, a clone, a fork or a CI log can use it until it is revoked. Redacting the file does
+    not end the leak (the value stays in the git history of every clone): revoke (rotate) it first.
 
     Fix: change the password; ``--fix`` replaces it with ``REDACTED``.
 

@@ -17,7 +17,15 @@ Groq, xAI, z.ai, Avian, Hugging Face, llama.cpp, Anthropic, Vertex, Gemini): eve
 with ``[DONE]``, and some send ``finish_reason`` twice or a usage chunk after it.  Providers exist
 that end a finished stream without ``[DONE]`` (several OpenAI-compatible servers, and clients like
 the OpenAI SDKs accept it), so a stream that has its ``finish_reason`` but no ``[DONE]`` is only a
-warning (``T002``); one cut before any ``finish_reason`` is an error (``T001``).
+warning (``T002``).
+
+Consequences: every replaying library (go-vcr, vcrpy, Ruby VCR, polly, test-proxy, httprr, nock)
+hands back the stored bytes; what then happens is the client's. Each rule's ``Consequence`` section
+says which client does what, proven on the rules' own examples with the real SDKs
+(``tests/test_consequences.py``: openai-python's ``Stream``/``ChatCompletionStreamState``/
+``ResponseStreamState``, anthropic's ``accumulate_event``). Most of these rules report a stream that
+is not what the provider sends while the SDK replays it without an error: warnings. Errors are where
+the SDK raises.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from ..streams import dialects
 from ..findings import ERROR, WARNING, Problem
 from ..model import has_unicode_escape
 from . import rule
+from .event_stream import client
 
 RESPONSES_TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 #: OpenAI Assistants: the run statuses a stream ends in, before its final ``event: done``
@@ -185,8 +194,17 @@ def stream_truncated(cassette):
 
     A stream whose last event is an error is reported by ``T009`` instead.
 
-    Why: replaying a cut stream gives the code under test a half answer (and SDKs usually raise an
-    "unexpected end of stream" error), so the test exercises something that never happened.
+    Why: replaying a cut stream gives the code under test a half answer, so the test exercises
+    something that never happened.
+
+    Consequence per dialect (the replaying library hands back the stored bytes):
+
+    - OpenAI Responses: **error**, openai-python's ``ResponseStream.get_final_response()`` raises
+      ``RuntimeError`` ("Didn't receive a `response.completed` event").
+    - chat completions, Anthropic, Gemini, Ollama, Assistants: **warning**, the SDKs replay it without
+      an error and hand over a partial answer: openai-python's ``ChatCompletionStreamState`` a choice
+      whose ``finish_reason`` is None, anthropic's ``MessageStream`` a message whose ``stop_reason``
+      is None; google-genai and ollama-python yield the chunks there are.
 
     Fix: re-record the interaction.
 
@@ -236,17 +254,30 @@ def stream_truncated(cassette):
                 msg = (f"Assistants stream ends with {last.type or 'an untyped event'!r}, without 'event: done' "
                        f"('data: [DONE]') {state}")
         if msg:
-            yield Problem(_pos(it, last), msg + ": the recording was cut short", interaction=it.index)
+            if d == dialects.RESPONSES:
+                severity, then = ERROR, f"{client(d)}.get_final_response() raises RuntimeError on replay"
+            elif d == dialects.CHAT:
+                severity, then = WARNING, f"{client(d)} replays a partial answer (finish_reason None)"
+            elif d == dialects.ANTHROPIC:
+                severity, then = WARNING, f"{client(d)} replays a partial message (stop_reason None)"
+            else:
+                severity, then = WARNING, f"{client(d)} replays a partial answer without an error"
+            yield Problem(_pos(it, last), f"{msg}: the recording was cut short; {then}", interaction=it.index,
+                          severity=severity)
 
 
 @rule("T002", "chat-stream-missing-done", WARNING)
 def chat_missing_done(cassette):
     """A chat-completions stream has its ``finish_reason`` but no final ``data: [DONE]``.
 
-    Why a warning: OpenAI and most compatible servers end every stream with ``data: [DONE]``, and
-    some clients wait for it; but several compatible servers legitimately close the connection after
-    the ``finish_reason`` chunk, and the official SDKs accept that. A missing ``[DONE]`` after a
-    recorded ``[DONE]``-sending provider usually means the tail of the body was lost.
+    Why: OpenAI and most compatible servers end every stream with ``data: [DONE]``; several
+    compatible servers close the connection after the ``finish_reason`` chunk instead. A missing
+    ``[DONE]`` after a recorded ``[DONE]``-sending provider usually means the tail of the body was lost.
+
+    Consequence: **warning**, nothing breaks. The replaying library hands back the stored bytes;
+    openai-python's ``Stream`` ends at the end of the body as it would at ``[DONE]`` (its
+    ``ChatCompletionStreamState`` builds the same completion), and openai-go's ``ssestream`` likewise
+    ends without an error.
 
     Fix: if the provider does send ``[DONE]``, restore it (``data: [DONE]`` and a blank line) or
     re-record.
@@ -270,16 +301,23 @@ def chat_missing_done(cassette):
             continue
         done, finished, _ = _chat_summary(it)
         if done is None and finished and not _pending_end(it):
-            yield Problem(_pos(it, evs[-1]), "chat stream has a finish_reason but ends without 'data: [DONE]'",
+            yield Problem(_pos(it, evs[-1]), "chat stream has a finish_reason but ends without 'data: [DONE]': "
+                          f"{client(dialects.CHAT)} ends there as at [DONE], nothing is lost on replay",
                           interaction=it.index)
 
 
-@rule("T003", "stream-events-after-end", ERROR)
+@rule("T003", "stream-events-after-end", WARNING)
 def events_after_end(cassette):
     """Events follow the stream's final event (``[DONE]``, ``message_stop``, ``response.completed`` …).
 
-    Why: clients stop reading at the final event, so whatever follows never reaches the code under
-    test; in a recording it means two streams were spliced together or the body was edited.
+    Why: in a recording it means two streams were spliced together or the body was edited.
+
+    Consequence: **warning**, nothing raises; the replaying library hands back the stored bytes and
+    the client reads them its own way: openai-python's ``Stream`` stops at ``[DONE]`` (chat,
+    Assistants) and drops what follows; anthropic's ``MessageStream`` keeps accumulating events after
+    ``message_stop`` into the finished message (a text delta is appended to it); openai-python's
+    ``ResponseStream`` keeps the response of ``response.completed`` while later events still reach
+    code that iterates them; ollama-python yields lines after the ``"done": true`` one.
 
     Fix: delete the events after the final one, or re-record.
 
@@ -320,11 +358,14 @@ def events_after_end(cassette):
             continue
         nxt = evs[end + 1]
         if d == dialects.OLLAMA:
-            yield Problem(_pos(it, nxt), f'{len(evs) - end - 1} line(s) after the line with "done": true',
-                          interaction=it.index)
+            yield Problem(_pos(it, nxt), f'{len(evs) - end - 1} line(s) after the line with "done": true: '
+                          f"{client(d)} yields them on replay", interaction=it.index)
             continue
         final = evs[end].data if d in (dialects.CHAT, None) else evs[end].type
-        yield Problem(_pos(it, nxt), f"{len(evs) - end - 1} event(s) after the final {final!r} event",
+        then = {dialects.ANTHROPIC: f"{client(d)} adds them to the finished message on replay",
+                dialects.RESPONSES: f"{client(d)} keeps response.completed's response; code iterating the "
+                                    "events still sees them"}.get(d, f"{client(d)} stops at it and drops them on replay")
+        yield Problem(_pos(it, nxt), f"{len(evs) - end - 1} event(s) after the final {final!r} event: {then}",
                       interaction=it.index)
 
 
@@ -333,8 +374,12 @@ def usage_missing(cassette):
     """The request set ``stream_options.include_usage`` but no chunk of the stream carries ``usage``.
 
     Why: with ``include_usage`` OpenAI sends a last chunk (empty ``choices``) with the token usage;
-    code under test that records usage gets zeros in replay. A warning, because some compatible
-    servers ignore the option.
+    some compatible servers ignore the option.
+
+    Consequence: **warning**, the SDK does not break: the replaying library hands back the stored
+    bytes and openai-python's ``ChatCompletionStreamState`` builds a completion whose ``usage`` is
+    None; code under test that reads ``usage.total_tokens`` fails then (an ``AttributeError``),
+    code that only records usage records nothing.
 
     Fix: re-record, or drop ``include_usage`` from the request if the provider does not support it.
 
@@ -360,15 +405,20 @@ def usage_missing(cassette):
         done, finished, usage = _chat_summary(it)
         if not usage and (done is not None or finished):
             yield Problem(_pos(it, evs[-1]), "request set stream_options.include_usage but no chunk carries "
-                          "'usage'", interaction=it.index)
+                          f"'usage': {client(dialects.CHAT)} replays a completion whose usage is None",
+                          interaction=it.index)
 
 
-@rule("T005", "stream-sequence-out-of-order", ERROR)
+@rule("T005", "stream-sequence-out-of-order", WARNING)
 def sequence_out_of_order(cassette):
     """An OpenAI Responses event's ``sequence_number`` does not increase over the previous event's.
 
     Why: ``sequence_number`` numbers the events of one response 0, 1, 2 …; a repeat or a step back
     means events were duplicated, reordered or spliced from another recording.
+
+    Consequence: **warning**, nothing breaks in the SDK: the replaying library hands back the stored
+    bytes and openai-python's ``ResponseStream`` never reads ``sequence_number`` (it accumulates by
+    ``output_index``); only code that orders or de-duplicates events by it sees the repeat.
 
     Fix: re-record (or restore the original order).
 
@@ -396,7 +446,8 @@ def sequence_out_of_order(cassette):
                 continue
             if prev is not None and n <= prev:
                 yield Problem(it.response.body.pos(ev.data_lines[0].offset), f"sequence_number {n} does not increase "
-                              f"(previous event had {prev})", interaction=it.index, value=str(n))
+                              f"(previous event had {prev}): {client(dialects.RESPONSES)} does not read it; only "
+                              "code that orders events by it is misled", interaction=it.index, value=str(n))
             prev = n
 
 
@@ -407,8 +458,13 @@ def start_missing(cassette):
     Anthropic Messages streams open with ``message_start`` (it carries the message id, model and
     input usage); OpenAI Responses streams with ``response.created``.
 
-    Why: SDKs build the message from the opening event; without it replay fails or yields an empty
-    message. It means the head of the body was lost or events were reordered.
+    Why: SDKs build the message from the opening event. It means the head of the body was lost or
+    events were reordered.
+
+    Consequence: **error**, the client fails. The replaying library hands back the stored bytes;
+    anthropic's ``accumulate_event`` raises ``RuntimeError`` (``Unexpected event order, got … before
+    "message_start"``), openai-python's ``ResponseStreamState`` raises ``RuntimeError`` (``Expected
+    to have received `response.created` before …``).
 
     Fix: re-record.
 
@@ -434,7 +490,7 @@ def start_missing(cassette):
         want = {dialects.ANTHROPIC: "message_start", dialects.RESPONSES: "response.created"}.get(d)
         if want and first.type != want:
             yield Problem(_pos(it, first), f"stream opens with {first.type or 'an untyped event'!r}, "
-                          f"not with {want}", interaction=it.index)
+                          f"not with {want}: {client(d)} raises RuntimeError on replay", interaction=it.index)
 
 
 @rule("T007", "anthropic-content-block-unbalanced", ERROR)
@@ -444,8 +500,18 @@ def content_blocks_unbalanced(cassette):
     What: a block started twice, a delta or stop for a block that is not open, or a block still
     open at ``message_stop`` (or at the end of the stream).
 
-    Why: SDKs accumulate deltas into the open block; an unbalanced sequence loses text or tool
-    input, or raises while replaying.
+    Why: SDKs accumulate deltas into the open block; the stream was cut or edited.
+
+    Consequence (anthropic's ``accumulate_event`` indexes the message's content list by ``index``;
+    the replaying library hands back the stored bytes):
+
+    - a delta or stop for a block never started (an ``index`` past the blocks started so far):
+      **error**, anthropic's ``MessageStream`` raises ``IndexError`` (anthropic-sdk-go's
+      ``Message.Accumulate`` returns an error);
+    - a block started again: **warning**, the SDK appends a second block while the deltas still go to
+      the first (the replayed message has an extra empty block);
+    - a delta or stop for a block already stopped: **warning**, the SDK appends the delta to it;
+    - a block still open at ``message_stop``: **warning**, the SDK needs no ``content_block_stop``.
 
     Fix: re-record; the stream was cut or edited.
 
@@ -464,7 +530,9 @@ def content_blocks_unbalanced(cassette):
         if not evs or dialects.dialect(it) != dialects.ANTHROPIC:
             continue
         body = it.response.body
+        who = client(dialects.ANTHROPIC)
         open_: dict = {}
+        started = 0  # the length of the SDK's content list
         for ev in evs:
             t = ev.type
             if t not in ("content_block_start", "content_block_delta", "content_block_stop", "message_stop"):
@@ -472,8 +540,9 @@ def content_blocks_unbalanced(cassette):
             if t == "message_stop":
                 for idx, start in open_.items():
                     yield Problem(body.pos(ev.offset), f"content block {idx} (started on line "
-                                  f"{body.pos(start.offset).line}) is still open at message_stop",
-                                  interaction=it.index)
+                                  f"{body.pos(start.offset).line}) is still open at message_stop: {who} needs "
+                                  "no content_block_stop, nothing is lost on replay", interaction=it.index,
+                                  severity=WARNING)
                 open_.clear()
                 continue
             v = _obj(ev)
@@ -483,22 +552,33 @@ def content_blocks_unbalanced(cassette):
             if t == "content_block_start":
                 if idx in open_:
                     yield Problem(body.pos(ev.offset), f"content block {idx} started again before its "
-                                  "content_block_stop", interaction=it.index)
+                                  f"content_block_stop: {who} adds a second block on replay, the deltas still go "
+                                  "to the first", interaction=it.index, severity=WARNING)
                 open_[idx] = ev
+                started += 1
             elif idx not in open_:
-                yield Problem(body.pos(ev.offset), f"{t} for content block {idx}, which is not open",
-                              interaction=it.index)
+                if not isinstance(idx, int) or isinstance(idx, bool) or not 0 <= idx < started:
+                    severity, then = ERROR, f"{who} raises IndexError on replay"
+                else:
+                    severity, then = WARNING, f"{who} applies it to the stopped block on replay"
+                yield Problem(body.pos(ev.offset), f"{t} for content block {idx}, which is not open: {then}",
+                              interaction=it.index, severity=severity)
             elif t == "content_block_stop":
                 del open_[idx]
 
 
-@rule("T008", "sse-event-type-mismatch", ERROR)
+@rule("T008", "sse-event-type-mismatch", WARNING)
 def event_type_mismatch(cassette):
     """An ``event:`` name differs from the ``type`` inside its JSON data (Anthropic, OpenAI Responses).
 
-    Why: SDKs dispatch on the ``event:`` name (Anthropic) or the payload ``type`` (OpenAI); when they
-    disagree the two SDK families replay different things, and the mismatch proves an edit or two
-    events mixed up (often a missing blank line, ``E002``).
+    Why: the mismatch proves an edit or two events mixed up (often a missing blank line, ``E002``).
+
+    Consequence: **warning**, the SDKs do not break. The replaying library hands back the stored
+    bytes; anthropic's ``Stream`` and openai-python's ``Stream`` build each event from its data (the
+    payload ``type`` decides; the ``event:`` name only filters ``ping``/``error`` and, for OpenAI,
+    events not named ``response.*``), as do the Go SDKs. A client that dispatches on the ``event:``
+    name (a WHATWG ``EventSource`` listener, httpx-sse code switching on ``sse.event``) sees another
+    event than the SDKs.
 
     Fix: make the ``event:`` line match the payload's ``type``, or re-record.
 
@@ -525,8 +605,9 @@ def event_type_mismatch(cassette):
             if v is None or "type" not in v or v["type"] == ev.type:
                 continue
             line = next(ln for ln in ev.lines if ln.kind == "field" and ln.field == "event")
-            yield Problem(body.pos(line.value_offset), f"event {ev.type!r} carries data of type {v['type']!r}",
-                          interaction=it.index, value=ev.type)
+            yield Problem(body.pos(line.value_offset), f"event {ev.type!r} carries data of type {v['type']!r}: "
+                          f"{client(dialects.dialect(it))} follows the data's type on replay; a client that "
+                          "dispatches on the 'event:' name does not", interaction=it.index, value=ev.type)
 
 
 @rule("T009", "stream-error-event", WARNING)
@@ -536,9 +617,15 @@ def stream_error_event(cassette):
     What: an ``event: error`` (Anthropic ``overloaded_error``, OpenAI Responses ``error``), or a
     chunk whose JSON has an ``error`` object (OpenRouter, OpenAI-compatible servers, Gemini).
 
-    Why a warning: the provider failed while streaming; replaying it tests the error path, which is
-    fine only if that is what the test means to do. Usually it is an accident of recording
-    (overload, rate limit mid-stream).
+    Why: the provider failed while streaming; replaying it tests the error path, which is fine only
+    if that is what the test means to do. Usually it is an accident of recording (overload, rate
+    limit mid-stream).
+
+    Consequence: **warning**. The replaying library hands back the stored bytes and the client fails
+    exactly as it did when the stream was recorded: openai-python's ``Stream`` raises ``APIError`` on
+    a chunk with an ``error`` object, anthropic's raises ``APIStatusError`` on ``event: error``. A test
+    recorded this way was written against that failure, so replay reproduces the provider, not a
+    defect of the cassette.
 
     Fix: re-record when the provider is healthy, or keep it deliberately (and ignore this code for
     that file).
@@ -568,4 +655,7 @@ def stream_error_event(cassette):
                 kind = err.get("type") or err.get("code") or err.get("status")
                 msg = err.get("message")
                 detail = ": " + ", ".join(str(x) for x in (kind, msg) if x)[:160]
-            yield Problem(_pos(it, ev), f"error inside the stream{detail}", interaction=it.index)
+            raises = {dialects.ANTHROPIC: "raises APIStatusError", dialects.CHAT: "raises APIError"}.get(
+                d, "hands the code under test the provider's error")
+            yield Problem(_pos(it, ev), f"error inside the stream{detail}: {client(d)} {raises} on replay, as when "
+                          "it was recorded", interaction=it.index)

@@ -27,6 +27,7 @@ from ..streams import dialects
 from ..findings import ERROR, WARNING, Problem
 from ..streams.sse import parse_json
 from . import rule
+from .event_stream import client
 
 #: how many characters of reassembled arguments a message shows
 SHOW_CHARS = 80
@@ -401,8 +402,20 @@ def arguments_invalid(cassette):
     string. The result must parse as a JSON object. The finding points at the line of the fragment
     where the JSON goes wrong and shows the reassembled text (shortened).
 
-    Why: the SDK parses the arguments before calling your tool; broken arguments mean the recording
-    was cut (a fragment lost) or edited, and the replayed test fails or exercises an error path.
+    Why: broken arguments mean the recording was cut (a fragment lost) or edited.
+
+    Consequence (the replaying library hands back the stored bytes; the client parses the arguments
+    to call the tool):
+
+    - OpenAI (chat, Responses, Assistants), Ollama and the rest: **error**, the client fails.
+      openai-python hands ``function.arguments`` through as text, and the code that calls the tool
+      decodes it (``json.loads``, as every agent framework does) and raises; openai-python's own
+      ``parse()`` helpers raise for strict tools, and a JSON array or string cannot be passed as
+      keyword arguments.
+    - Anthropic streams: anthropic's ``MessageStream`` parses ``input_json_delta`` in jiter's partial
+      mode: arguments that merely end too early become a shorter ``input`` without an error
+      (**warning**: the tool is called with less than was recorded); JSON that is wrong, not cut,
+      raises ``ValueError`` ("Unable to parse tool parameter JSON") (**error**).
 
     Fix: re-record the interaction.
 
@@ -422,23 +435,42 @@ def arguments_invalid(cassette):
         for c in calls(it):
             if c.text is None:
                 continue
+            d = dialects.dialect(it) if c.error is not None or not isinstance(c.value, dict) else None
             if c.error is not None:
                 e = c.error
                 off = c.offset_of(min(e.pos, max(len(c.text) - 1, 0)))
-                why = "end before the JSON is complete" if e.pos >= len(c.text.rstrip()) else f"are not JSON: {e.msg}"
+                # cut short: the text is a prefix of JSON (an unterminated string runs to the end)
+                ended = e.pos >= len(c.text.rstrip())
+                cut = ended or e.msg.startswith("Unterminated string")
+                why = "end before the JSON is complete" if ended else f"are not JSON: {e.msg}"
+                severity, then = ERROR, _CLIENT_PARSE_FAILS
+                if d == dialects.ANTHROPIC and dialects.events(it) is not None:  # (Bedrock's frames too)
+                    then = (f"{client(d)} parses them in partial mode: the tool gets a shorter input on replay"
+                            if cut else f"{client(d)} raises ValueError on replay")
+                    severity = WARNING if cut else ERROR
                 yield Problem(body.pos(off), f"{_label(c)}: arguments {why} (character {e.pos + 1} of "
-                              f"{_short(c.text)!r})", interaction=it.index, value=c.text[:200])
+                              f"{_short(c.text)!r}): {then}", interaction=it.index, value=c.text[:200],
+                              severity=severity)
             elif not isinstance(c.value, dict):
                 yield Problem(body.pos(c.offset), f"{_label(c)}: arguments are a JSON {type(c.value).__name__}, "
-                              f"not an object ({_short(c.text)!r})", interaction=it.index, value=c.text[:200])
+                              f"not an object ({_short(c.text)!r}): the client cannot call the tool with them on "
+                              "replay", interaction=it.index, value=c.text[:200])
 
 
-@rule("A002", "tool-call-arguments-done-mismatch", ERROR)
+#: what happens to arguments that are not JSON, where the client decodes them (OpenAI, Ollama …)
+_CLIENT_PARSE_FAILS = "openai-python hands them through as text, and the client's json.loads raises on replay"
+
+
+@rule("A002", "tool-call-arguments-done-mismatch", WARNING)
 def done_mismatch(cassette):
     """OpenAI Responses: the joined ``function_call_arguments.delta`` fragments differ from ``.done``.
 
-    Why: SDKs that accumulate deltas and SDKs that read the ``.done`` event see different arguments;
-    the difference proves a lost or edited fragment.
+    Why: the difference proves a lost or edited fragment.
+
+    Consequence: **warning**, the SDK does not break. The replaying library hands back the stored
+    bytes; openai-python's ``ResponseStream`` takes the final response (and its arguments) from
+    ``response.completed``, so ``get_final_response()`` has the ``.done`` arguments, while code that
+    reads the ``function_call_arguments.delta`` events (their ``snapshot``) sees the deltas' text.
 
     Fix: re-record the interaction.
 
@@ -458,8 +490,9 @@ def done_mismatch(cassette):
         for c in calls(it):
             if c.frags and c.done_text is not None and c.text != c.done_text and c.frags[0][1] != c.done_offset:
                 yield Problem(it.response.body.pos(c.done_offset), f"{_label(c)}: deltas join to "
-                              f"{_short(c.text)!r} but .done has {_short(c.done_text)!r}", interaction=it.index,
-                              value=c.done_text[:200])
+                              f"{_short(c.text)!r} but .done has {_short(c.done_text)!r}: "
+                              f"{client(dialects.RESPONSES)}'s final response has .done's, code reading the deltas "
+                              "sees theirs", interaction=it.index, value=c.done_text[:200])
 
 
 @rule("A003", "tool-call-delta-incomplete", ERROR)
@@ -467,8 +500,15 @@ def delta_incomplete(cassette):
     """A streamed chat-completions tool call's first delta carries no ``id`` or no ``function.name``.
 
     Why: clients take the id and the name from the first delta of each tool-call index and only
-    append ``arguments`` afterwards; without them the call cannot be dispatched nor answered (the
-    ``tool`` message needs the id). The stream lost its first fragment or was edited.
+    append ``arguments`` afterwards. The stream lost its first fragment or was edited.
+
+    Consequence (the replaying library hands back the stored bytes):
+
+    - no delta of the call carries it: **error**, the client fails. openai-python's
+      ``ChatCompletionStreamState`` builds a tool call whose ``function.name`` or ``id`` is None: the
+      code under test cannot dispatch the call, nor answer it (the ``tool`` message needs the id).
+    - a later delta carries it: **warning**, openai-python's accumulator concatenates every string
+      of the deltas and finds it; a client that reads them from the first delta only loses them.
 
     Fix: re-record the interaction.
 
@@ -486,8 +526,16 @@ def delta_incomplete(cassette):
             continue
         for c in calls(it):
             if c.missing:
-                yield Problem(it.response.body.pos(c.offset), f"first delta of {_label(c)} has no {c.missing}",
-                              interaction=it.index)
+                never = [w for w in c.missing.split(" and ") if not getattr(c, w)]
+                if never:
+                    severity, then = ERROR, (f"no later delta has it either: openai-python's ChatCompletionStreamState "
+                                             f"builds a tool call without {' and '.join(never)}, which the client cannot "
+                                             "dispatch or answer")
+                else:
+                    severity, then = WARNING, ("a later delta has it: openai-python's ChatCompletionStreamState finds "
+                                               "it on replay, clients reading the first delta only do not")
+                yield Problem(it.response.body.pos(c.offset), f"first delta of {_label(c)} has no {c.missing}: {then}",
+                              interaction=it.index, severity=severity)
 
 
 # -- declared tools and their schemas ----------------------------------------------------------------
@@ -566,7 +614,12 @@ def undeclared(cassette):
 
     Why: models only call tools they were given; a call to an unknown name means the request and the
     response come from different recordings, or a tool was renamed in the code but not in the
-    cassette (the replayed call then hits "unknown tool").
+    cassette.
+
+    Consequence: **warning**. The replaying library hands back the stored bytes and the SDKs do not
+    compare the call with the request (openai-python, anthropic build it as recorded); the code under
+    test receives a call to a tool it does not have, which agent loops answer with an "unknown tool"
+    error to the model (or raise, if the test means to exercise that).
 
     Fix: re-record, or rename the tool consistently.
 
@@ -587,8 +640,9 @@ def undeclared(cassette):
         for c in cs:
             if c.name and c.name not in declared:
                 yield Problem(it.response.body.pos(c.offset), f"{_label(c)}: the request declares no tool named "
-                              f"{c.name!r} (declared: {', '.join(sorted(declared)) or 'none'})",
-                              interaction=it.index, value=c.name)
+                              f"{c.name!r} (declared: {', '.join(sorted(declared)) or 'none'}): "
+                              f"{client(dialects.dialect(it))} replays the call as recorded, the client has no "
+                              "such tool", interaction=it.index, value=c.name)
 
 
 @rule("A005", "tool-call-schema-violation", WARNING)
@@ -598,9 +652,13 @@ def schema_violation(cassette):
     What: ``tools[].function.parameters`` (chat completions), ``input_schema`` (Anthropic) or
     ``parameters`` (Responses), checked with ``jsonschema``.
 
-    Why a warning: models do produce invalid arguments, and the recording may be exactly that test;
-    but more often the schema in the code changed after recording, and the replayed call no longer
-    matches what the code would send.
+    Why: models do produce invalid arguments, and the recording may be exactly that test; but more
+    often the schema in the code changed after recording, and the replayed call no longer matches
+    what the code would send.
+
+    Consequence: **warning**. The replaying library hands back the stored bytes; the SDKs do not
+    validate arguments against the declared schema (openai-python only for strict tools through its
+    ``parse()`` helpers, anthropic never), so the tool receives them as recorded.
 
     Fix: re-record after changing a tool's schema.
 
@@ -634,7 +692,9 @@ def schema_violation(cassette):
             if err is not None:
                 where = "/".join(str(p) for p in err.absolute_path)
                 yield Problem(it.response.body.pos(c.offset), f"{_label(c)}: arguments violate the declared schema"
-                              f"{' at ' + where if where else ''}: {err.message[:160]}", interaction=it.index)
+                              f"{' at ' + where if where else ''}: {err.message[:160]} ("
+                              f"{client(dialects.dialect(it))} does not validate them: the tool gets them as "
+                              "recorded on replay)", interaction=it.index)
 
 
 # -- across interactions -----------------------------------------------------------------------------
