@@ -113,7 +113,11 @@ def form_never_matches(cassette):
       an older go-vcr (``form`` empty) never replays under the new one ("cassettes may need to be
       re-created", #122).
     - ``ParseForm`` fails (a malformed ``Content-Type``, a bad ``%`` escape or a ``;`` in the body's
-      or URL's query): the matcher rejects the request outright.
+      or URL's query): the matcher rejects the request at the first recording it is compared with.
+      ``http.Request.ParseForm`` returns its error only once per request (it keeps what it parsed),
+      so when that recording is an earlier copy of the same request, a later identical recording
+      still replays; R001 reports only a recording that ``getInteraction`` never serves (the
+      go-vcr oracle with ``ReplayableInteractions`` on and off agrees in the tests).
 
     When the version is not known (go.mod names v4 without a release, or the format's default), a
     difference that breaks under only some v4 releases is a warning naming them; one that breaks
