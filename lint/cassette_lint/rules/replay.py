@@ -118,6 +118,9 @@ def form_never_matches(cassette):
       so when that recording is an earlier copy of the same request, a later identical recording
       still replays; R001 reports only a recording that ``getInteraction`` never serves (the
       go-vcr oracle with ``ReplayableInteractions`` on and off agrees in the tests).
+    - two recordings of one form POST whose first ``form`` differs: ``ParseForm`` reads the body while
+      the matcher tries the first, so the second (whose form is right) sees an empty body and is never
+      served either; R001 reports it too.
 
     When the version is not known (go.mod names v4 without a release, or the format's default), a
     difference that breaks under only some v4 releases is a warning naming them; one that breaks
