@@ -22,7 +22,14 @@ trimmed to what the linter uses:
   schema, so the linter finds the one branch an event belongs to (and knows an unknown ``type``);
 - ``constrained`` lists the property names whose string values a schema constrains (``const``,
   ``enum``): the linter keeps those values and blanks every other one when it tells events' shapes
-  apart (events of one shape are checked once).
+  apart (events of one shape are checked once);
+- ``request``: of a request body's schema (the SDK's own request ``TypedDict`` — for Anthropic the
+  beta one, a superset of the GA types —, or for Gemini the
+  REST ``GenerateContentRequest`` of ``google-genai``'s ``Content`` and ``Tool``) only the fields
+  the linter checks are kept (``messages``/``input``/``contents`` and ``tools``), with those of
+  them the SDK's type requires;
+- google-genai's enums are ``CaseInSensitiveEnum``s: the SDK accepts any case of a member and builds
+  an unknown value with a warning (``_missing_``), so their definitions become ``{"type": "string"}``.
 """
 
 from __future__ import annotations
@@ -101,9 +108,9 @@ def _type_const(defs: dict, ref: dict) -> str:
 
 
 def build(dialect: str, sdk: str, stream=None, events=None, response=None, request=None,
-          extra_events: dict | None = None) -> dict:
-    """One provider file: the roots (``stream`` chunk, ``events`` union, ``response``, ``request``)
-    with the ``$defs`` they reach, trimmed."""
+          request_fields: tuple = (), request_model: str = "", extra_events: dict | None = None, loose_enums: frozenset = frozenset()) -> dict:
+    """One provider file: the roots (``stream`` chunk, ``events`` union, ``response``, ``request``
+    — of which only ``request_fields`` are kept) with the ``$defs`` they reach, trimmed."""
     defs: dict = {}
     roots: dict = {}
 
@@ -140,19 +147,39 @@ def build(dialect: str, sdk: str, stream=None, events=None, response=None, reque
         doc["response"] = add("response", response)
     if request is not None:
         doc["request"] = add("request", request)
+        body = defs.get(doc["request"].get("$ref", "").rsplit("/", 1)[-1], doc["request"])
+        props = body["properties"]
+        doc["request"] = {"type": "object",
+                          "properties": {k: props[k] for k in request_fields if k in props},
+                          "required": [k for k in body.get("required") or () if k in request_fields]}
+        doc["request_model"] = request_model or request.__name__
+        if not doc["request"]["required"]:
+            del doc["request"]["required"]
+    for name in loose_enums & set(defs):
+        defs[name] = {"type": "string"}
+    roots = {k: v for k, v in doc.items() if k in ("stream", "events", "response", "request")}
+    doc["$defs"] = {k: defs[k] for k in sorted(reachable(roots, defs))}
+    doc = _trim(doc)
+    # (only what stream events reach: the keys tell events' shapes apart)
+    events = {k: doc[k] for k in ("stream", "events") if k in doc}
+    if events:
+        doc["constrained"] = sorted(constrained_keys({**events, "$defs": {
+            k: doc["$defs"][k] for k in reachable(events, doc["$defs"])}}))
+    return doc
+
+
+def reachable(roots, defs: dict) -> set[str]:
+    """The names of the definitions ``roots`` reach."""
     keep: set = set()
-    todo = set()
-    _refs({k: v for k, v in doc.items() if k not in ("sdk", "dialect")}, todo)
+    todo: set = set()
+    _refs(roots, todo)
     while todo:
         name = todo.pop()
         if name in keep:
             continue
         keep.add(name)
         _refs(defs[name], todo)
-    doc["$defs"] = {k: defs[k] for k in sorted(keep)}
-    doc = _trim(doc)
-    doc["constrained"] = sorted(constrained_keys(doc))
-    return doc
+    return keep
 
 
 def constrained_keys(doc: dict) -> set[str]:
@@ -189,24 +216,51 @@ def constrained_keys(doc: dict) -> set[str]:
 
 def providers() -> dict[str, dict]:
     from anthropic.types import ErrorResponse, Message, RawMessageStreamEvent
+    from anthropic.types.beta.message_create_params import MessageCreateParamsBase as BetaMessageCreateParams
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from openai.types.chat.completion_create_params import CompletionCreateParamsBase
     from openai.types.responses import Response, ResponseStreamEvent
+    from openai.types.responses.response_create_params import ResponseCreateParamsBase
 
+    # request bodies in files of their own (``<dialect>.request.json``): read only when P004 runs
     out = {
         "openai-chat": build("openai-chat", "openai", stream=ChatCompletionChunk, response=ChatCompletion),
+        "openai-chat.request": build("openai-chat", "openai", request=CompletionCreateParamsBase,
+                                     request_fields=("messages", "tools"), request_model="CompletionCreateParams"),
         "openai-responses": build("openai-responses", "openai", events=ResponseStreamEvent, response=Response),
+        "openai-responses.request": build("openai-responses", "openai", request=ResponseCreateParamsBase,
+                                          request_fields=("input", "tools"), request_model="ResponseCreateParams"),
         # the SDK's transport skips ``ping`` and raises on ``error`` before parsing the union
         "anthropic": build("anthropic", "anthropic", events=RawMessageStreamEvent, response=Message,
                            extra_events={"ping": None, "error": ErrorResponse}),
+        # requests: the beta types (``client.beta.messages.create``), a superset of the GA ones — computer
+        # use, the newest server tools and content blocks are beta-only, recorded with ``anthropic-beta``
+        "anthropic.request": build("anthropic", "anthropic", request=BetaMessageCreateParams,
+                                   request_fields=("messages", "tools"), request_model="beta.MessageCreateParams"),
     }
     try:
-        from google.genai.types import GenerateContentResponse
+        from google.genai import _common, types
     except ImportError:
-        print("google-genai is not installed: schemas/providers/gemini.json left as it is", file=sys.stderr)
+        print("google-genai is not installed: schemas/providers/gemini*.json left as they are", file=sys.stderr)
     else:
-        out["gemini"] = build("gemini", "google-genai", stream=GenerateContentResponse,
-                              response=GenerateContentResponse)
+        loose = frozenset(n for n, v in vars(types).items()
+                          if isinstance(v, type) and issubclass(v, _common.CaseInSensitiveEnum))
+        out["gemini"] = build("gemini", "google-genai", stream=types.GenerateContentResponse,
+                              response=types.GenerateContentResponse, loose_enums=loose)
+        out["gemini.request"] = build("gemini", "google-genai", request=gemini_request(types),
+                                      request_fields=("contents", "tools"), request_model="GenerateContentRequest",
+                                      loose_enums=loose)
     return out
+
+
+def gemini_request(types):
+    """The REST body of ``generateContent`` / ``streamGenerateContent`` (``GenerateContentRequest``:
+    ``contents`` required, ``tools`` optional) made of google-genai's ``Content`` and ``Tool`` models,
+    which name their fields as the REST API does (camelCase aliases)."""
+    from typing_extensions import Required, TypedDict
+
+    return TypedDict("GenerateContentRequest", {"contents": Required[list[types.Content]],
+                                                "tools": list[types.Tool]}, total=False)
 
 
 def main(argv=None) -> int:
