@@ -7,6 +7,7 @@ import pathlib
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cassette_lint.rules import provider
 from cassette_lint.streams import dialects
@@ -255,7 +256,16 @@ def test_error_responses_are_not_checked_against_the_success_model(lint_text):
 
 # -- the pinned schemas ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["openai-chat.json", "openai-responses.json", "anthropic.json", "gemini.json"])
+#: the pinned files of stream events and responses, and those of request bodies (P004)
+EVENT_FILES = ["openai-chat.json", "openai-responses.json", "anthropic.json", "gemini.json"]
+ALL_FILES = EVENT_FILES + [n.replace(".json", ".request.json") for n in EVENT_FILES]
+
+
+def test_every_pinned_file_is_known():
+    assert sorted(p.name for p in SCHEMAS.glob("*.json")) == sorted(ALL_FILES)
+
+
+@pytest.mark.parametrize("name", ALL_FILES)
 def test_pinned_schemas_name_their_sdk_and_allow_unknown_fields(name):
     doc = json.loads((SCHEMAS / name).read_text())
     assert doc["sdk"] in ("openai", "anthropic", "google-genai") and re.fullmatch(r"\d+\.\d+\.\d+.*", doc["sdk_version"])
@@ -279,14 +289,15 @@ def _walk(x, key=None):
             yield from _walk(v, key)
 
 
-@pytest.mark.parametrize("name", ["openai-chat.json", "openai-responses.json", "anthropic.json", "gemini.json"])
+@pytest.mark.parametrize("name", ALL_FILES)
 def test_every_root_of_every_pinned_schema_compiles_to_the_fast_check(name):
     # at run time definitions compile lazily, on first use: here every one, eagerly (an unsupported
     # keyword would raise Unsupported)
     from cassette_lint.schema import _compile
 
-    p = provider.pinned(json.loads((SCHEMAS / name).read_text())["dialect"])
-    roots = [r for r in ("stream", "response") if p.schema(r)] + list(p.events)
+    p = provider.pinned(json.loads((SCHEMAS / name).read_text())["dialect"], request=".request." in name)
+    roots = [r for r in provider.ROOTS if p.schema(r)] + list(p.events)
+    assert roots == ["request"] if ".request." in name else "request" not in roots
     refs: dict = {}
     assert roots and all(callable(_compile(p.schema(r), p.doc, refs)) for r in roots)
     assert len(refs) == len(p.doc["$defs"])  # every definition is reached
@@ -304,27 +315,35 @@ def test_no_pinned_schema_constrains_an_integer_value():
 
 
 def constrained_keys(doc: dict) -> set[str]:
-    """An independent reading of which property names' string values a schema constrains."""
+    """An independent reading of which property names' string values the schemas of stream events
+    (``stream``, ``events``: what shapes tell apart) constrain, through every definition they reach."""
     defs = doc["$defs"]
     found: set[str] = set()
-    for _, sub in _walk(doc):
-        for name, prop in (sub.get("properties") or {}).items():
-            stack, seen = [prop], set()
-            while stack:
-                x = stack.pop()
-                if not isinstance(x, dict) or id(x) in seen:
-                    continue
-                seen.add(id(x))
-                if {"const", "enum", "pattern", "minLength", "maxLength"} & set(x):
-                    found.add(name)
-                    break
-                if "$ref" in x:
-                    stack.append(defs[x["$ref"].rsplit("/", 1)[-1]])
-                stack.extend(x.get("anyOf") or ())
+    todo = [doc[k] for k in ("stream", "events") if k in doc]
+    reached: set = set()
+    while todo:
+        for _, sub in _walk(todo.pop()):
+            ref = sub.get("$ref")
+            if ref and ref not in reached:
+                reached.add(ref)
+                todo.append(defs[ref.rsplit("/", 1)[-1]])
+            for name, prop in (sub.get("properties") or {}).items():
+                stack, seen = [prop], set()
+                while stack:
+                    x = stack.pop()
+                    if not isinstance(x, dict) or id(x) in seen:
+                        continue
+                    seen.add(id(x))
+                    if {"const", "enum", "pattern", "minLength", "maxLength"} & set(x):
+                        found.add(name)
+                        break
+                    if "$ref" in x:
+                        stack.append(defs[x["$ref"].rsplit("/", 1)[-1]])
+                    stack.extend(x.get("anyOf") or ())
     return found
 
 
-@pytest.mark.parametrize("name", ["openai-chat.json", "openai-responses.json", "anthropic.json", "gemini.json"])
+@pytest.mark.parametrize("name", EVENT_FILES)
 def test_the_constrained_keys_each_pinned_schema_lists_are_all_there_are(name):
     # shapes keep the string values of these keys and blank all others: a missing key would merge a
     # valid event with an invalid one
@@ -381,9 +400,9 @@ def test_rule_documentation_is_printed(tmp_path):
     assert "ChatCompletionChunk" in out and "FAIL" in out and "PASS" in out
 
 
-def test_streams_are_judged_and_explained_without_importing_jsonschema(tmp_path):
-    # the pre-commit case: the compiled check accepts conforming events and the explainer walks to a
-    # defect; importing jsonschema would cost more than the whole check
+def test_conforming_streams_are_judged_without_importing_jsonschema_and_defects_by_it(tmp_path):
+    # the pre-commit case: the compiled check accepts conforming events without importing jsonschema
+    # (whose import costs more than the whole check); a rejected event is judged by jsonschema
     import subprocess
     import sys
 
@@ -391,11 +410,11 @@ def test_streams_are_judged_and_explained_without_importing_jsonschema(tmp_path)
     good.write_text(stream_cassette(anthropic(text_delta("Hi")), url=ANTHROPIC) + "\n", "utf-8")
     bad.write_text(stream_cassette(anthropic(text_delta("Hi").replace('"index":0,', "")), url=ANTHROPIC), "utf-8")
     probe = ("import sys; from cassette_lint import discovery, pipeline; from cassette_lint.options import Options; "
-             "r = pipeline.check_file(discovery.Target(sys.argv[1], explicit=True), Options(select=('ALL', 'P002', 'P003'))); "
+             "r = pipeline.check_file(discovery.Target(sys.argv[1], explicit=True), Options(select=('ALL', 'P002', 'P003', 'P004'))); "
              "print(sorted({f.rule for f in r.findings}), 'jsonschema' in sys.modules)")
     out = [subprocess.run([sys.executable, "-c", probe, str(p)], capture_output=True, text=True, check=True).stdout
            for p in (good, bad)]
-    assert out == ["[] False\n", "['P002', 'T007'] False\n"]  # (T007: the delta's block is unknown)
+    assert out == ["[] False\n", "['P002', 'T007'] True\n"]  # (T007: the delta's block is unknown)
 
 
 def _paths(v, path=()):
@@ -442,7 +461,60 @@ EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("d,root,value", EXAMPLES, ids=[e[1] for e in EXAMPLES])
+from test_provider_request import ANTHROPIC_OK, CHAT_OK, GEMINI_OK, RESPONSES_OK  # noqa: E402
+
+#: conforming request bodies (P004's roots: a file of their own per dialect)
+REQUESTS = [(dialects.CHAT, "request", CHAT_OK), (dialects.ANTHROPIC, "request", ANTHROPIC_OK),
+            (dialects.RESPONSES, "request", RESPONSES_OK), (dialects.GEMINI, "request", GEMINI_OK)]
+
+
+def _pin(d: str, root: str):
+    return provider.pinned(d, request=root == "request")
+
+
+#: JSON values, with the discriminators and names the schemas test for (so that mutations also hit
+#: the branches of unions, not only their type checks)
+_WORDS = st.sampled_from(["type", "role", "index", "text", "text_delta", "user", "assistant", "tool",
+                          "function", "message", "content", "name", "parts", "0"])
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.floats(-1.5, 1.5) | _WORDS | st.text(max_size=3),
+                     lambda c: st.lists(c, max_size=3) | st.dictionaries(_WORDS, c, max_size=3), max_leaves=6)
+
+
+@given(st.data())
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_compiled_check_accepts_exactly_what_jsonschema_accepts(data):
+    # the property behind "jsonschema decides every finding": the compiled fast check (which alone
+    # runs on conforming values) never accepts a value jsonschema rejects, nor rejects one it accepts;
+    # and the findings of a rejected value are jsonschema's errors (none when it accepts)
+    d, root, value = data.draw(st.sampled_from(EXAMPLES + REQUESTS))
+    p = _pin(d, root)
+    path = data.draw(st.sampled_from(list(_paths(value))[1:]))
+    w = json.loads(json.dumps(value))
+    parent = w
+    for step in path[:-1]:
+        parent = parent[step]
+    if data.draw(st.booleans()) and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(_JSON)
+    valid = p.validator(root).is_valid(w)
+    assert p.fast(root)(w) == valid, (root, path, w)
+    assert bool(provider._defects(p, root, w)) != valid
+
+
+def test_jsonschema_decides_every_finding_the_compiled_check_proposes(lint_text, monkeypatch):
+    # a compiled check that rejected everything would report nothing by itself: jsonschema's validator
+    # has the last word, so conforming streams and bodies stay silent and a real defect is still found
+    monkeypatch.setattr(provider.Pinned, "fast", lambda self, root: lambda v: False)
+    provider._GOOD.clear()
+    assert lint(lint_text, anthropic(text_delta("Hi")), url=ANTHROPIC) == []
+    assert lint(lint_text, responses_stream(), url=RESPONSES) == []
+    f = lint(lint_text, anthropic(text_delta("Hi").replace('"index":0,', "")), url=ANTHROPIC)
+    assert codes(f) == ["P002"] and "missing required field 'index'" in f[0].message
+    provider._GOOD.clear()
+
+
+@pytest.mark.parametrize("d,root,value", EXAMPLES + REQUESTS, ids=[e[1] + "-" + e[0] for e in EXAMPLES + REQUESTS])
 def test_verdicts_and_explanations_agree_with_jsonschema_for_every_mutated_field(d, root, value):
     # the compiled check and the explainer stand in for jsonschema at run time: for every field of a
     # conforming payload dropped, given a wrong JSON type or (a discriminator) renamed, jsonschema
@@ -450,8 +522,9 @@ def test_verdicts_and_explanations_agree_with_jsonschema_for_every_mutated_field
     # point at the mutated place (or the object missing it)
     import jsonschema
 
-    p = provider.pinned(d)
+    p = _pin(d, root)
     js = jsonschema.Draft202012Validator(dict(p.schema(root), **{"$defs": p.doc["$defs"]}))
+    js.check_schema(js.schema)
     assert p.fast(root)(value) and js.is_valid(value)
     n = 0
     for path in list(_paths(value))[1:]:

@@ -15,11 +15,13 @@ they check types, required fields, nullability and the ``type`` discriminators. 
 warning: a recording is what the provider sent at the time, so a finding is drift since recording
 or a hand edit, and the SDK may rebuild a different message from it.
 
-Validation is compiled once per process and schema node, lazily (:func:`cassette_lint.schema._compile`:
-a "valid or not" exact for the keywords the pinned schemas keep, which ``tests/test_provider_sdk.py``
-checks against the SDKs' own pydantic validation and ``tests/test_provider.py`` against
-``jsonschema``); what it rejects is explained by walking down to the failing values (:func:`_explain`).
-No ``import jsonschema`` at run time: it costs more than checking a folder of cassettes.  Within one
+Validation has two layers, as :mod:`cassette_lint.schema`'s: a compiled fast check per process and
+schema node, lazily (:func:`cassette_lint.schema._compile`), answers "valid or not" and accepts a
+conforming value without importing ``jsonschema`` (the common case: its import costs more than
+checking a folder of cassettes); when it rejects one, ``jsonschema``'s validator of that root (one
+per root and process, made on first use: :meth:`Pinned.validator`) decides and describes it, so every
+reported finding is jsonschema's (``tests/test_provider.py`` proves the fast check never accepts what
+jsonschema rejects). Within one
 body, and across bodies for those that conform, events of the same shape (equal text once the values
 no schema constrains are blanked: :func:`shape_function`) are checked once.
 Events whose data is not JSON are ``E001``'s; error events and error objects ``T009``'s; only
@@ -52,6 +54,9 @@ FILES = {
 #: dialects whose stream events are a union told apart by the data's ``type``
 TYPED = frozenset({dialects.RESPONSES, dialects.ANTHROPIC})
 
+#: the roots of a pinned file besides its events (one schema per event ``type``)
+ROOTS = ("stream", "response", "request")
+
 #: how many distinct kinds of defect are reported per body (then one line sums up the rest)
 MAX_PER_BODY = 20
 
@@ -68,11 +73,14 @@ class Pinned:
         self.events: dict = self.doc.get("events") or {}
         self._refs = LazyRefs()  # (the definitions a run meets are compiled, on first use)
         self._sub: dict = {}
+        self._validators: dict = {}
 
     def schema(self, root: str) -> dict | None:
-        return self.doc.get(root) if root in ("stream", "response") else self.events.get(root)
+        return self.doc.get(root) if root in ROOTS else self.events.get(root)
 
     def model(self, root: str) -> str:
+        if root == "request":
+            return self.doc.get("request_model", root)
         sub = self.schema(root) or {}
         ref = sub.get("$ref", "")
         return ref.rsplit("/", 1)[-1] if ref else root
@@ -91,6 +99,16 @@ class Pinned:
             f = self._sub[id(schema)] = _compile(schema, self.doc, self._refs)
         return f
 
+    def validator(self, root: str):
+        """The ``jsonschema`` validator of ``root`` (Draft 2020-12, the file's ``$defs``), made on first
+        use and kept: it decides, and describes, every value the compiled check rejects."""
+        v = self._validators.get(root)
+        if v is None:
+            from jsonschema import Draft202012Validator  # (imported only when a value is rejected)
+
+            v = self._validators[root] = Draft202012Validator({**self.schema(root), "$defs": self.doc["$defs"]})
+        return v
+
     def resolve(self, schema: dict) -> dict:
         for _ in range(16):
             ref = schema.get("$ref")
@@ -105,11 +123,13 @@ _PINNED: dict[str, Pinned] = {}
 _SHAPES: dict = {}
 
 
-def pinned(d: str) -> Pinned:
-    """The pinned schema of dialect ``d`` (loaded on first use, then kept for the process)."""
-    p = _PINNED.get(d)
+def pinned(d: str, request: bool = False) -> Pinned:
+    """The pinned schema of dialect ``d``'s responses and events, or of its request bodies (a file of
+    its own, ``<dialect>.request.json``, read only when P004 runs), loaded on first use and kept."""
+    key = d + ".request" if request else d
+    p = _PINNED.get(key)
     if p is None:
-        p = _PINNED[d] = Pinned(FILES[d])
+        p = _PINNED[key] = Pinned(FILES[d].replace(".json", ".request.json") if request else FILES[d])
     return p
 
 
@@ -128,81 +148,113 @@ def _show(v: Any) -> str:
     return s if len(s) <= 40 else s[:39] + "…"
 
 
+#: the properties that tell the branches of an SDK union apart (events and content blocks by
+#: ``type``; chat and Anthropic messages by ``role``)
+DISCRIMINATORS = ("type", "role")
+
+
 def _kind(p: Pinned, schema: dict) -> tuple:
-    """(JSON types, ``type`` constant) a union branch stands for: what tells the branches apart."""
+    """(JSON types, {discriminator: allowed values}, required keys) a union branch stands for."""
     schema = p.resolve(schema)
     t = schema.get("type")
     types = tuple(t) if isinstance(t, list) else ((t,) if t else ())
-    tc = ((schema.get("properties") or {}).get("type") or {}).get("const")
-    return types, tc
+    props = schema.get("properties") or {}
+    tags = {}
+    for key in DISCRIMINATORS:
+        allowed: list = []
+        for sub in p.resolve(props.get(key) or {}).get("anyOf") or [props.get(key) or {}]:  # (Optional: X or null)
+            sub = p.resolve(sub)
+            if "const" in sub:
+                allowed.append(sub["const"])
+            elif isinstance(sub.get("enum"), list):
+                allowed.extend(sub["enum"])
+            elif sub.get("type") == "null":
+                allowed.append(None)
+            else:
+                allowed = []
+                break
+        if [x for x in allowed if x is not None]:
+            tags[key] = tuple(allowed)
+    return types, tags, frozenset(schema.get("required") or ())
 
 
-def _fits(p: Pinned, branch: dict, value) -> bool:
-    """The value is of the branch's kind (its JSON type, and its ``type`` discriminator if any)."""
+def _fits(p: Pinned, branch: dict, value) -> int:
+    """How well the value is of the branch's kind: 0 not at all (another JSON type, or a discriminator
+    it contradicts or lacks though the branch requires it), 1 loosely (no discriminator says), 2 by a
+    discriminator the value carries."""
     from ..schema import _is_type
 
-    types, tc = _kind(p, branch)
+    types, tags, required = _kind(p, branch)
     if types and not any(_is_type(t, value) for t in types):
-        return False
-    return tc is None or not isinstance(value, dict) or value.get("type") == tc
+        return 0
+    if not isinstance(value, dict) or not tags:
+        return 1
+    named = False
+    for key, allowed in tags.items():
+        if key in value:
+            if value[key] not in allowed:
+                return 0
+            named = True
+        elif key in required:
+            return 0
+    return 2 if named else 1
 
 
-def _explain(p: Pinned, schema: dict, value, path: tuple, out: list) -> None:
-    """Append ``(JSON path, message)`` for each cause of ``value`` failing ``schema`` (which the compiled
-    check rejected). Descends only into the properties and items the compiled checks reject, and into
-    the union branch of the value's kind: exact for the keywords the pinned schemas use (a test checks
-    it against ``jsonschema``), and no ``import jsonschema`` (whose start-up costs more than checking
-    a folder of cassettes)."""
-    from ..schema import _is_type, _json_equal
-
-    schema = p.resolve(schema)
-    if "anyOf" in schema:
-        branches = schema["anyOf"]
-        fitting = [b for b in branches if _fits(p, b, value)]
-        if fitting:  # the branch of the value's kind (the first, when several could be)
-            _explain(p, fitting[0], value, path, out)
+def _describe(p: Pinned, err, out: list) -> None:
+    """Append ``(JSON path, message)`` for a ``jsonschema`` error: a union's error is explained by the
+    errors of the branch of the value's kind (its ``type`` or ``role``), or as an unknown kind."""
+    path = tuple(err.absolute_path)
+    value = err.instance
+    v = err.validator
+    if v == "anyOf":
+        branches = err.validator_value
+        fit = [_fits(p, b, value) for b in branches]
+        if any(fit):
+            by: dict = {}
+            for e in err.context:
+                by.setdefault(e.relative_schema_path[0], []).append(e)
+            best = max(fit)
+            i = min((i for i, f in enumerate(fit) if f == best), key=lambda i: len(by.get(i, ())))
+            for e in by.get(i, ()):
+                _describe(p, e, out)
             return
         kinds = [_kind(p, b) for b in branches]
-        if isinstance(value, dict) and isinstance(value.get("type"), str) and all(k[1] for k in kinds):
-            names = ", ".join(sorted(_show(k[1]) for k in kinds))
-            out.append((path + ("type",), f"unknown type {_show(value['type'])} (expected one of {names})"))
-        else:
-            want = sorted({t for k in kinds for t in k[0]} | {f"object of type {_show(k[1])}" for k in kinds if k[1]})
-            out.append((path, f"expected {' or '.join(want)}, got {_type_name(value)} {_show(value)}".rstrip()))
-        return
-    t = schema.get("type")
-    types = t if isinstance(t, list) else ([t] if t else [])
-    if types and not any(_is_type(x, value) for x in types):
-        out.append((path, f"expected {' or '.join(types)}, got {_type_name(value)} {_show(value)}".rstrip()))
-        return
-    if "const" in schema and not _json_equal(value, schema["const"]):
-        out.append((path, f"must be {_show(schema['const'])}, got {_show(value)}"))
-        return
-    if "enum" in schema and not any(_json_equal(value, x) for x in schema["enum"]):
-        out.append((path, f"must be one of {', '.join(_show(x) for x in schema['enum'])}, got {_show(value)}"))
-        return
-    if isinstance(value, dict):
-        missing = [k for k in schema.get("required") or () if k not in value]
-        if missing:
-            out.append((path, f"missing required field {', '.join(repr(k) for k in missing)}"))
-        props = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
-        for k, x in value.items():
-            sub = props.get(k, extra if isinstance(extra, dict) else None)
-            if sub is not None and not p.check(sub)(x):
-                _explain(p, sub, x, path + (k,), out)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        item = schema["items"]
-        check = p.check(item)
-        for i, x in enumerate(value):
-            if not check(x):
-                _explain(p, item, x, path + (i,), out)
+        for key in DISCRIMINATORS:
+            if isinstance(value, dict) and isinstance(value.get(key), str) and all(key in k[1] for k in kinds):
+                names = ", ".join(sorted({_show(x) for k in kinds for x in k[1][key] if x is not None}))
+                out.append((path + (key,), f"unknown {key} {_show(value[key])} (expected one of {_cut(names)})"))
+                return
+        types = list(dict.fromkeys(t for k in kinds for t in k[0]))  # (in the order of the union)
+        typed = sorted({_show(x) for k in kinds for x in k[1].get("type", ()) if x is not None})
+        want = " or ".join(t for t in types if t != "object" or not typed)
+        if typed:
+            want += (" or " if want else "") + f"object of type {_cut(' or '.join(typed))}"
+        out.append((path, f"expected {want}, got {_type_name(value)} {_show(value)}".rstrip()))
+    elif v == "type":
+        want = err.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        out.append((path, f"expected {want}, got {_type_name(value)} {_show(value)}".rstrip()))
+    elif v == "const":
+        out.append((path, f"must be {_show(err.validator_value)}, got {_show(value)}"))
+    elif v == "enum":
+        out.append((path, f"must be one of {', '.join(_show(x) for x in err.validator_value)}, got {_show(value)}"))
+    elif v == "required":
+        missing = [k for k in err.validator_value if isinstance(value, dict) and k not in value]
+        out.append((path, f"missing required field {', '.join(repr(k) for k in missing)}"))
+    else:
+        out.append((path, err.message))
+
+
+def _cut(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:text.rfind(", ", 0, limit) + 1 or limit] + " …"
 
 
 def _defects(p: Pinned, root: str, value) -> list[tuple[tuple, str]]:
-    """The distinct causes of ``value`` failing the pinned schema of ``root``."""
+    """The distinct causes of ``value`` failing the pinned schema of ``root``, as ``jsonschema``'s
+    validator of it finds them (empty when it accepts the value: jsonschema decides every finding)."""
     out: list = []
-    _explain(p, p.schema(root), value, (), out)
+    for err in p.validator(root).iter_errors(value):
+        _describe(p, err, out)
     return list(dict.fromkeys(out))
 
 
@@ -668,3 +720,76 @@ def response_nonconforming(cassette):
                 f"(pinned {p.label} {p.model('response')})", interaction=it.index, value=_pattern(path)))
         yield from rep.problems("P003")
 
+
+
+#: the request fields P004 checks, per dialect (what the pinned ``request`` schema keeps)
+REQUEST_FIELDS = {dialects.CHAT: "messages, tools", dialects.RESPONSES: "input, tools",
+                  dialects.ANTHROPIC: "messages, tools", dialects.GEMINI: "contents, tools"}
+
+
+@rule("P004", "provider-request-nonconforming", WARNING, opt_in=True)
+def request_nonconforming(cassette):
+    """A request body's ``messages``/``input``/``contents`` or ``tools`` do not conform to the SDK's
+    request type.
+
+    What: the JSON body of a request of a known dialect whose recorded response is successful (2xx)
+    is checked against the pinned schema of the SDK's own request type, trimmed to the fields the
+    linter reads: ``openai`` ``CompletionCreateParams`` (chat completions: ``messages``, ``tools``),
+    ``ResponseCreateParams`` (OpenAI Responses: ``input``, ``tools``), ``anthropic``
+    ``MessageCreateParams`` (``messages``, ``tools``; Bedrock and Vertex bodies too) and the REST
+    ``GenerateContentRequest`` of ``google-genai``'s ``Content`` and ``Tool`` (``contents``,
+    ``tools``). Missing required fields (a tool message without ``tool_call_id``, a function tool
+    without ``name``), wrong JSON types and unknown ``role``/``type`` discriminators are reported with
+    the JSON path, what was expected and the pinned SDK version, at the value's line in the request
+    body. Unknown fields are allowed. A recorded 4xx answer is the API's own verdict on its request
+    and is not second-guessed.
+
+    Why a warning: the response was recorded, so the provider accepted the request then; a mismatch
+    is a hand edit or a fixture written without the API (copied from another provider, trimmed), or
+    drift of the request types since the recording date.
+
+    Consequence per SDK: the SDKs do not validate request bodies (``openai`` and ``anthropic`` send
+    the ``TypedDict`` they are given as JSON; ``google-genai`` builds its pydantic ``Content`` and
+    ``Tool`` and then sends camelCase JSON) — the provider's API does: OpenAI, Anthropic and the
+    Gemini API answer such a body with a 400 (``invalid_request_error``, ``INVALID_ARGUMENT``), so a
+    re-recording fails, and the test replays a conversation the real API would never have answered.
+    Under a matcher that compares bodies (go-vcr v4's default, vcrpy ``match_on`` with ``body``) the
+    SDK's own request, which conforms, differs from the recorded one: the interaction never replays.
+
+    Opt-in (``--select P004`` or ``extend-select``): under the usual matchers (method and URL) the
+    recorded request body is never compared, so nothing breaks on replay; on ``../shared/corpus`` its
+    findings are listed in the README's provider section.
+
+    Fix: write the request as the SDK sends it (re-record, or copy the body the test's client sends).
+
+    FAIL::
+
+        body: '{"model":"gpt-4o","messages":[{"role":"tool","content":"42"}]}'
+
+    PASS::
+
+        body: '{"model":"gpt-4o","messages":[{"role":"tool","tool_call_id":"call_1","content":"42"}]}'
+
+    """
+    for it in cassette.http:
+        rq, rs = it.request, it.response
+        if rq is None or rs is None or rq.body is None or not rq.body.text or not _ok_status(it):
+            continue
+        d = dialects.dialect(it)
+        if d not in FILES or dialects._from_url(dialects.url_of(it)) != d:
+            continue  # (only endpoints the URL names: another endpoint's body may look alike, ``input``)
+        v = rq.json_body
+        if not isinstance(v, dict) or not any(k in v for k in REQUEST_FIELDS[d].split(", ")):
+            continue  # (not a create call: a retrieval, a cancel, a count of tokens without its fields)
+        p = pinned(d, request=True)
+        if p.fast("request")(v):
+            continue
+        rep = _Report()
+        for path, msg in _defects(p, "request", v):
+            off = locate(rq.body.text, path)
+            rep.add(("P004", _pattern(path), _kind_of(msg)), lambda path=path, msg=msg, off=off: Problem(
+                rq.body.pos(off), f"request body does not conform: {_path_text(path)}: {msg} "
+                f"(pinned {p.label} {p.model('request')}; the SDK sends request bodies unvalidated: only the "
+                f"provider's API judges them)",
+                interaction=it.index, value=_pattern(path)))
+        yield from rep.problems("P004")
