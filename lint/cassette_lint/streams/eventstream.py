@@ -24,6 +24,9 @@ from .sse import Event
 #: header value types with a fixed length (bool true/false carry none); 6 (bytes) and 7 (string)
 #: have a two-byte length first
 _FIXED = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
+#: the longest headers and payload of a frame botocore reads (``_MAX_HEADERS_LENGTH``, ``_MAX_PAYLOAD_LENGTH``)
+MAX_HEADERS = 128 * 1024
+MAX_PAYLOAD = 24 * 1024 * 1024
 
 
 class Frame:
@@ -36,33 +39,43 @@ class Frame:
 
 
 def _headers(raw: bytes) -> dict | None:
-    """String headers of a frame; None when the headers do not parse."""
+    """String headers of a frame; None when the headers do not parse: a length past their end, an
+    unknown value type, a name or string value that is not UTF-8, a name given twice (botocore's
+    ``EventStreamMessage`` parser raises on each: ``tests/test_provider_sdk_aws.py``)."""
     out = {}
+    seen = set()
     i, n = 0, len(raw)
-    while i < n:
-        k = raw[i]
-        name = raw[i + 1:i + 1 + k]
-        i += 1 + k
-        if i >= n or len(name) != k:
-            return None
-        t = raw[i]
-        i += 1
-        if t in (6, 7):
-            if i + 2 > n:
+    try:
+        while i < n:
+            k = raw[i]
+            name = raw[i + 1:i + 1 + k]
+            i += 1 + k
+            if i >= n or len(name) != k or name in seen:
                 return None
-            (size,) = struct.unpack_from(">H", raw, i)
-            value = raw[i + 2:i + 2 + size]
-            i += 2 + size
-            if len(value) != size:
+            seen.add(name)
+            t = raw[i]
+            i += 1
+            if t in (6, 7):
+                if i + 2 > n:
+                    return None
+                (size,) = struct.unpack_from(">H", raw, i)
+                value = raw[i + 2:i + 2 + size]
+                i += 2 + size
+                if len(value) != size:
+                    return None
+                if t == 7:
+                    out[name.decode("utf-8")] = value.decode("utf-8")
+                else:
+                    name.decode("utf-8")
+            elif t in _FIXED:
+                i += _FIXED[t]
+                if i > n:
+                    return None
+                name.decode("utf-8")
+            else:
                 return None
-            if t == 7:
-                out[name.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
-        elif t in _FIXED:
-            i += _FIXED[t]
-            if i > n:
-                return None
-        else:
-            return None
+    except UnicodeDecodeError:
+        return None
     return out
 
 
@@ -79,6 +92,9 @@ def parse(data: bytes) -> tuple[list[Frame], tuple[int, str] | None]:
             return frames, (off, f"frame {i}: prelude CRC mismatch (corrupted frame or not an event stream)")
         if total < 16 or hlen > total - 16:
             return frames, (off, f"frame {i}: impossible lengths (total {total}, headers {hlen})")
+        if hlen > MAX_HEADERS or total - 16 - hlen > MAX_PAYLOAD:
+            return frames, (off, f"frame {i}: {hlen:,} bytes of headers and {total - 16 - hlen:,} of payload: more than "
+                                 f"an AWS SDK reads ({MAX_HEADERS:,} and {MAX_PAYLOAD:,}: botocore raises)")
         if off + total > n:
             return frames, (off, f"frame {i}: declares {total} bytes but only {n - off} remain (truncated)")
         (mcrc,) = struct.unpack_from(">I", data, off + total - 4)
