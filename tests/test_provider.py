@@ -254,6 +254,23 @@ def test_error_responses_are_not_checked_against_the_success_model(lint_text):
     assert p_only(lint_text(body_cassette(ANTHROPIC, {"oops": 1}, 500), dedent=False, select=ALL_P)) == []
 
 
+def test_bodies_of_other_calls_under_the_same_path_are_not_judged_as_the_create_calls(lint_text):
+    # a stored-completions listing and a deletion under /chat/completions, an embeddings answer to a
+    # body with "input" (which looks like a Responses request): not the SDK's create-call model
+    chat = "https://api.openai.com/v1/chat/completions"
+    listing = {"object": "list", "data": [], "has_more": False}
+    for url, body, method in [(chat, listing, "GET"), (chat + "/chatcmpl-1", {"object": "chat.completion.deleted",
+                              "id": "chatcmpl-1", "deleted": True}, "DELETE"),
+                              ("https://api.openai.com/v1/embeddings", {"object": "list", "data": []}, "POST")]:
+        text = body_cassette(url, body).replace("method: POST", f"method: {method}").replace(
+            "body: '{}'", "body: '{\"input\": [\"a\"]}'")
+        assert p_only(lint_text(text, dedent=False, select=ALL_P)) == [], url
+    # a body that says what it is, under a URL of its own (a proxy), is judged
+    bad = {"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": [{"index": 0}]}
+    f = p_only(lint_text(body_cassette("https://proxy.example/llm", bad), dedent=False, select=ALL_P))
+    assert codes(f) == ["P003"]
+
+
 # -- the pinned schemas ----------------------------------------------------------------------------
 
 #: the pinned files of stream events and responses, and those of request bodies (P004)

@@ -365,6 +365,30 @@ def _ok_status(it) -> bool:
     return not isinstance(code, int) or 200 <= code < 300
 
 
+def _create_call(it, d: str) -> bool:
+    """The request creates a message of dialect ``d``: a POST (or no method recorded) to the endpoint's
+    URL — ``…/chat/completions``, ``…/responses``, Anthropic's and Gemini's model URLs — not a listing,
+    retrieval or deletion under the same path, nor another endpoint whose body looks alike (an
+    embeddings or moderations request has an ``input`` too)."""
+    m = it.request.method.value if it.request is not None and it.request.method is not None else None
+    if isinstance(m, str) and m.upper() != "POST":
+        return False
+    url = dialects.url_of(it)
+    path = url.split("?", 1)[0].lower()
+    if d == dialects.CHAT:
+        return path.endswith("/chat/completions")
+    if d == dialects.RESPONSES:
+        return path.endswith("/responses")
+    return dialects._from_url(url) == d
+
+
+#: what a body of each dialect says it is (a body read under an unknown URL is judged by this)
+_SAYS = {dialects.CHAT: lambda v: v.get("object") == "chat.completion",
+         dialects.RESPONSES: lambda v: v.get("object") == "response",
+         dialects.ANTHROPIC: lambda v: v.get("type") == "message",
+         dialects.GEMINI: lambda v: "candidates" in v}
+
+
 def _is_error_object(v: dict) -> bool:
     return v.get("type") == "error" or isinstance(v.get("error"), dict)
 
@@ -709,6 +733,8 @@ def response_nonconforming(cassette):
         v, err = rs.body.json
         if err is not None or not isinstance(v, dict) or _is_error_object(v):
             continue
+        if not (_create_call(it, d) or _SAYS[d](v)):
+            continue  # (a listing, a deletion, another endpoint: not the model of the SDK's create call)
         p = pinned(d)
         if p.fast("response")(v):
             continue
@@ -776,8 +802,8 @@ def request_nonconforming(cassette):
         if rq is None or rs is None or rq.body is None or not rq.body.text or not _ok_status(it):
             continue
         d = dialects.dialect(it)
-        if d not in FILES or dialects._from_url(dialects.url_of(it)) != d:
-            continue  # (only endpoints the URL names: another endpoint's body may look alike, ``input``)
+        if d not in FILES or not _create_call(it, d):
+            continue  # (only the create call: another endpoint's body may look alike, ``input``)
         v = rq.json_body
         if not isinstance(v, dict) or not any(k in v for k in REQUEST_FIELDS[d].split(", ")):
             continue  # (not a create call: a retrieval, a cancel, a count of tokens without its fields)
