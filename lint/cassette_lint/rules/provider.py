@@ -8,7 +8,11 @@ the SDK's name and version into each file):
 - chat completions: ``openai`` ``ChatCompletionChunk`` (stream), ``ChatCompletion`` (body);
 - OpenAI Responses: ``openai`` ``ResponseStreamEvent`` (one schema per event ``type``), ``Response``;
 - Anthropic Messages (Bedrock's frames too): ``anthropic`` ``RawMessageStreamEvent``, ``Message``;
-- Gemini: ``google-genai`` ``GenerateContentResponse`` (every chunk and the body).
+- Gemini: ``google-genai`` ``GenerateContentResponse`` (every chunk and the body);
+- request bodies (P004, ``schemas/providers/<dialect>.request.json``, read only when P004 runs):
+  ``openai`` ``CompletionCreateParams`` / ``ResponseCreateParams``, ``anthropic``
+  ``beta.MessageCreateParams``, ``google-genai`` ``Content`` and ``Tool``, trimmed to
+  ``messages``/``input``/``contents`` and ``tools``.
 
 The schemas accept unknown fields, as the SDKs do (a recording may be newer than the pinned SDK);
 they check types, required fields, nullability and the ``type`` discriminators.  A mismatch is a
@@ -578,15 +582,22 @@ def unknown_event_type(cassette):
     told apart by the data's ``type``; the known types are those of the SDK's own union
     (``openai`` ``ResponseStreamEvent``, ``anthropic`` ``RawMessageStreamEvent``), pinned in
     ``schemas/providers/`` with the SDK version. The finding points at the ``type`` value inside
-    the event's data line and names the pinned SDK.
+    the event's data line and names the pinned SDK and version. Chat completions and Gemini chunks
+    have no event type (``P002`` judges them).
 
     Why a warning: the recording is what the provider sent then; an unknown type is a typo or hand
     edit (``content_block_deltas``), or an event newer than the pinned SDK.
 
-    Consequence per SDK: the Anthropic Python SDK builds such an event as a loose object and its
-    message accumulator ignores it (text or tool input silently missing from the final message);
-    the OpenAI SDK's Responses accumulator ignores unknown events too, and the typed ``event.type``
-    switch of application code never sees it.
+    Consequence per SDK:
+
+    - ``anthropic`` (Python; the Bedrock and Vertex clients share it): the event is built loosely
+      (``construct_type``, no validation) and ``accumulate_event`` matches on the types it knows
+      only: the event is ignored, and the text or tool input it carried is missing from the final
+      message (the differential tests rebuild a different message from such a stream);
+    - ``openai`` (Python) Responses: ``ResponseStreamState`` ignores an unknown event the same way,
+      and application code that switches on ``event.type`` never sees the one it expects;
+    - boto3 (Bedrock ``invoke_model_with_response_stream``) hands the application each event's raw
+      JSON: its own ``type`` switch skips the event.
 
     Fix: correct the ``type`` (and the ``event:`` line) or re-record; if the provider really added
     the event, regenerate the pinned schemas with a newer SDK (``scripts/gen_provider_schemas.py``).
@@ -643,30 +654,43 @@ def stream_event_nonconforming(cassette):
 
     What: each event's JSON is checked against the pinned schema of the SDK's model — chat chunks
     against ``openai`` ``ChatCompletionChunk``, Responses events against the ``ResponseStreamEvent``
-    member of their ``type``, Anthropic events against ``RawMessageStreamEvent``'s, Gemini chunks
-    against ``google-genai`` ``GenerateContentResponse``. Unknown fields are allowed (the SDKs keep
-    them); wrong JSON types, missing required fields and wrong ``type`` discriminators of nested
-    objects (a ``delta`` of type ``text_deltx``) are reported, with the JSON path, what was expected
-    and the SDK version of the pinned schema, at the offending value's line. One finding per
-    distinct defect and body ("and N more like it").
+    member of their ``type``, Anthropic events (Bedrock's frames too) against
+    ``RawMessageStreamEvent``'s, Gemini chunks against ``google-genai`` ``GenerateContentResponse``.
+    Unknown fields are allowed (the SDKs keep them); wrong JSON types, missing required fields and
+    wrong ``type`` discriminators of nested objects (a ``delta`` of type ``text_deltx``) are
+    reported, with the JSON path, what was expected and the pinned SDK's name and version, at the
+    offending value's line and column. One finding per distinct defect and body ("and N more like
+    it"). Error events are ``T009``'s, events that are not JSON ``E001``'s.
 
     Why a warning: a recording is what the provider sent; a mismatch is drift since the recording
     date or a hand edit — and the SDK may then rebuild a different message than the test assumes.
 
-    Consequence per SDK: the OpenAI SDK's ``ChatCompletionStreamState`` indexes choices and tool
-    calls by their ``index``: without it accumulation raises (a numeric string ``"0"`` the Python
-    SDK's lax construction coerces; strictly typed clients, Go's ``encoding/json``, fail); with
-    ``_strict_response_validation=True`` the SDK rejects every such event; the Anthropic SDK
-    adds ``text_delta`` text only to a text block and JSON only to a tool-use block, so a wrong
-    ``delta.type`` drops content silently; a missing ``sequence_number`` or ``output_index`` breaks
-    code that orders Responses events.
+    Consequence per SDK (what it does with a nonconforming event):
 
-    Opt-in (``--select P002,P003`` or ``extend-select``): the SDKs build events and responses
-    without validating them (``construct_type``), so drift since the recording date breaks nothing
-    they do — on ``../shared/corpus`` every one of the 111 findings of P002/P003 was such drift
-    (91 OpenAI Responses bodies without ``usage.input_tokens_details.cache_write_tokens``, a field
-    openai 3.x made required; 20 Groq/Hugging Face ``service_tier: "on_demand"``, outside OpenAI's
-    enum), and the SDK differential tests rebuild every one of those messages. Select them to
+    - ``openai`` (Python) builds each chunk without validation (``construct_type``;
+      ``_strict_response_validation=True`` would reject it); ``ChatCompletionStreamState`` then
+      indexes choices and tool calls by ``index``: without one, accumulation raises; a numeric string
+      ``"0"`` is coerced (pydantic's lax mode) while strictly typed clients (Go's ``encoding/json``)
+      fail to decode the chunk; ``ResponseStreamState`` looks items up by ``output_index``;
+    - ``anthropic`` (Python) builds events the same way; ``accumulate_event`` adds ``text_delta`` text
+      only to a text block and JSON only to a tool-use block, so a wrong ``delta.type`` drops content
+      silently, and a delta without ``index`` raises;
+    - ``google-genai`` validates: each chunk is converted and built by pydantic
+      (``GenerateContentResponse._from_response``), so a wrong type raises ``ValidationError`` in
+      ``generate_content_stream`` — or, where its converters iterate what they are given, is
+      silently dropped (a ``candidates`` object becomes one empty candidate); unknown fields are
+      removed and an unknown enum value is kept with a warning (so enums are not checked).
+
+    Opt-in (``--select P002,P003`` or ``extend-select``): ``openai`` and ``anthropic`` build events
+    and responses without validating them, so drift since the recording date breaks nothing they
+    do. On ``../shared/corpus`` (2026-12-08) the two rules find 179 warnings, none of which breaks
+    what the recording's client does: 122 OpenAI Responses payloads without
+    ``usage.input_tokens_details.cache_write_tokens`` (drift: a field openai 3.x made required);
+    22 chat payloads from other providers with values outside OpenAI's enums (Groq/Hugging Face
+    ``service_tier: "on_demand"``, Together ``finish_reason: "eos"``); 34 hand-written or
+    pre-2025 fixtures of opentelemetry-js-contrib's nock mocks (events without ``sequence_number``
+    or ``logprobs``, trimmed usage objects and output items); and one real OpenAI audio stream
+    whose last chunk has no ``choices`` (openai-dotnet, which recorded it, reads it). Select them to
     check hand-written fixtures against what the SDK declares.
 
     Fix: restore the field as the provider sends it, or re-record.
@@ -690,26 +714,37 @@ def stream_event_nonconforming(cassette):
 def response_nonconforming(cassette):
     """A non-streamed response body does not conform to the provider SDK's model of it.
 
-    What: a successful (2xx) JSON body of a known dialect is checked against the pinned schema of
-    ``openai`` ``ChatCompletion`` (chat completions), ``Response`` (OpenAI Responses),
-    ``anthropic`` ``Message`` or ``google-genai`` ``GenerateContentResponse``: JSON types, required
-    fields and ``type`` discriminators (content blocks, output items); unknown fields are allowed.
-    The finding names the JSON path, what was expected and the pinned SDK version, at the value's
-    line in the body.
+    What: the successful (2xx) JSON body of a create call of a known dialect (a POST to the
+    endpoint's URL, or a body that says what it is: ``"object": "chat.completion"`` …) is checked
+    against the pinned schema of ``openai`` ``ChatCompletion`` (chat completions), ``Response``
+    (OpenAI Responses), ``anthropic`` ``Message`` or ``google-genai`` ``GenerateContentResponse``:
+    JSON types, required fields and ``type`` discriminators (content blocks, output items); unknown
+    fields are allowed. Listings, retrievals and deletions under the same paths are other models and
+    are not judged. The finding names the JSON path, what was expected and the pinned SDK's name and
+    version, at the value's line and column in the body.
 
     Why a warning: drift since the recording date or a hand edit (a fixture copied from another
     provider, a trimmed body).
 
-    Consequence per SDK: the SDKs build the response without validating it; a missing
-    ``choices[].message`` or a ``content`` block of an unknown type surfaces later as an
-    ``AttributeError`` or a silently missing tool call in the code under test.
+    Consequence per SDK (what it does with a nonconforming body):
 
-    Opt-in (``--select P002,P003`` or ``extend-select``): the SDKs build events and responses
-    without validating them (``construct_type``), so drift since the recording date breaks nothing
-    they do — on ``../shared/corpus`` every one of the 111 findings of P002/P003 was such drift
-    (91 OpenAI Responses bodies without ``usage.input_tokens_details.cache_write_tokens``, a field
-    openai 3.x made required; 20 Groq/Hugging Face ``service_tier: "on_demand"``, outside OpenAI's
-    enum), and the SDK differential tests rebuild every one of those messages. Select them to
+    - ``openai`` and ``anthropic`` (Python) build the response without validating it
+      (``construct_type``): a missing ``choices[].message`` or a content block of an unknown type
+      surfaces later, as an ``AttributeError`` or a tool call silently missing in the code under
+      test; with ``_strict_response_validation=True`` the call raises ``APIResponseValidationError``;
+    - ``google-genai`` validates (``GenerateContentResponse._from_response``): a wrong type raises
+      ``pydantic.ValidationError`` from ``generate_content``, or is dropped by its converters.
+
+    Opt-in (``--select P002,P003`` or ``extend-select``): ``openai`` and ``anthropic`` build events
+    and responses without validating them, so drift since the recording date breaks nothing they
+    do. On ``../shared/corpus`` (2026-12-08) the two rules find 179 warnings, none of which breaks
+    what the recording's client does: 122 OpenAI Responses payloads without
+    ``usage.input_tokens_details.cache_write_tokens`` (drift: a field openai 3.x made required);
+    22 chat payloads from other providers with values outside OpenAI's enums (Groq/Hugging Face
+    ``service_tier: "on_demand"``, Together ``finish_reason: "eos"``); 34 hand-written or
+    pre-2025 fixtures of opentelemetry-js-contrib's nock mocks (events without ``sequence_number``
+    or ``logprobs``, trimmed usage objects and output items); and one real OpenAI audio stream
+    whose last chunk has no ``choices`` (openai-dotnet, which recorded it, reads it). Select them to
     check hand-written fixtures against what the SDK declares.
 
     Fix: restore the field as the provider sends it, or re-record.
@@ -758,33 +793,42 @@ def request_nonconforming(cassette):
     """A request body's ``messages``/``input``/``contents`` or ``tools`` do not conform to the SDK's
     request type.
 
-    What: the JSON body of a request of a known dialect whose recorded response is successful (2xx)
-    is checked against the pinned schema of the SDK's own request type, trimmed to the fields the
-    linter reads: ``openai`` ``CompletionCreateParams`` (chat completions: ``messages``, ``tools``),
-    ``ResponseCreateParams`` (OpenAI Responses: ``input``, ``tools``), ``anthropic``
-    ``MessageCreateParams`` (``messages``, ``tools``; Bedrock and Vertex bodies too) and the REST
-    ``GenerateContentRequest`` of ``google-genai``'s ``Content`` and ``Tool`` (``contents``,
-    ``tools``). Missing required fields (a tool message without ``tool_call_id``, a function tool
-    without ``name``), wrong JSON types and unknown ``role``/``type`` discriminators are reported with
-    the JSON path, what was expected and the pinned SDK version, at the value's line in the request
-    body. Unknown fields are allowed. A recorded 4xx answer is the API's own verdict on its request
-    and is not second-guessed.
+    What: the JSON body of a create call (a POST to the endpoint's URL) of a known dialect whose
+    recorded response is successful (2xx) is checked against the pinned schema of the SDK's own
+    request type, trimmed to the fields the linter reads: ``openai`` ``CompletionCreateParams``
+    (chat completions: ``messages``, ``tools``), ``ResponseCreateParams`` (OpenAI Responses:
+    ``input``, ``tools``), ``anthropic`` ``beta.MessageCreateParams`` (``messages``, ``tools``; the
+    beta type, a superset of the GA one: computer use and the newest tools; Bedrock and Vertex
+    bodies too) and the REST ``GenerateContentRequest`` of ``google-genai``'s ``Content`` and
+    ``Tool`` (``contents``, ``tools``). Missing required fields (a tool message without
+    ``tool_call_id``, a tool without ``name``), wrong JSON types and unknown ``role``/``type``
+    discriminators are reported with the JSON path, what was expected and the pinned SDK's name and
+    version, at the value's line and column in the request body. Unknown fields are allowed. A
+    recorded 4xx answer is the API's own verdict on its request and is not second-guessed.
 
-    Why a warning: the response was recorded, so the provider accepted the request then; a mismatch
-    is a hand edit or a fixture written without the API (copied from another provider, trimmed), or
-    drift of the request types since the recording date.
+    Why a warning: the response was recorded, so the provider answered the request then; a mismatch
+    is a hand edit or a fixture written without the API (copied from another provider, trimmed),
+    drift of the request types since the recording date, or a field the SDK's type requires and
+    the API defaults.
 
-    Consequence per SDK: the SDKs do not validate request bodies (``openai`` and ``anthropic`` send
-    the ``TypedDict`` they are given as JSON; ``google-genai`` builds its pydantic ``Content`` and
-    ``Tool`` and then sends camelCase JSON) — the provider's API does: OpenAI, Anthropic and the
-    Gemini API answer such a body with a 400 (``invalid_request_error``, ``INVALID_ARGUMENT``), so a
-    re-recording fails, and the test replays a conversation the real API would never have answered.
-    Under a matcher that compares bodies (go-vcr v4's default, vcrpy ``match_on`` with ``body``) the
-    SDK's own request, which conforms, differs from the recorded one: the interaction never replays.
+    Consequence per SDK (what it does with a nonconforming request):
 
-    Opt-in (``--select P004`` or ``extend-select``): under the usual matchers (method and URL) the
-    recorded request body is never compared, so nothing breaks on replay; on ``../shared/corpus`` its
-    findings are listed in the README's provider section.
+    - ``openai`` and ``anthropic`` (Python) do not validate request bodies: the ``TypedDict`` given
+      is sent as JSON, whatever it holds; ``google-genai`` builds its pydantic ``Content`` and
+      ``Tool`` from what it is given (a wrong type raises ``ValidationError`` before sending);
+    - the provider's API is the judge: a missing required field, a wrong type or an unknown role is
+      answered with a 400 (``invalid_request_error``, ``INVALID_ARGUMENT``), so re-recording the
+      test fails — but a field the SDK's type marks required and the API defaults passes;
+    - replay: under a matcher that compares bodies (go-vcr v4's default, vcrpy ``match_on`` with
+      ``body``) the SDK's own request differs from the recorded one and the interaction never
+      replays; under method-and-URL matchers nothing breaks.
+
+    Opt-in (``--select P004`` or ``extend-select``): on ``../shared/corpus`` (2026-12-08) its 16
+    warnings are all fields the SDK's types require and the API defaults — the recorded 200s prove
+    the API accepted them: 14 on Responses function tools without ``strict`` (simonw/llm sent them
+    through the openai SDK itself), one on an ``input_image`` without ``detail``, one on an
+    ``image_generation_call`` input item given by ``id`` alone. Select it to check hand-written
+    request fixtures.
 
     Fix: write the request as the SDK sends it (re-record, or copy the body the test's client sends).
 
