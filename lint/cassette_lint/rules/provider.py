@@ -104,13 +104,18 @@ class Pinned:
         return f
 
     def validator(self, root: str):
-        """The ``jsonschema`` validator of ``root`` (Draft 2020-12, the file's ``$defs``), made on first
-        use and kept: it decides, and describes, every value the compiled check rejects."""
-        v = self._validators.get(root)
+        """The ``jsonschema`` validator of ``root`` (Draft 2020-12, the file's ``$defs``)."""
+        return self.node_validator(self.schema(root))
+
+    def node_validator(self, schema: dict):
+        """The ``jsonschema`` validator of one schema node of the file (a root, a definition, a
+        property's schema: cached by identity, as the compiled checks are), made on first use and
+        kept: it decides, and describes, every value the compiled check rejects."""
+        v = self._validators.get(id(schema))
         if v is None:
             from jsonschema import Draft202012Validator  # (imported only when a value is rejected)
 
-            v = self._validators[root] = Draft202012Validator({**self.schema(root), "$defs": self.doc["$defs"]})
+            v = self._validators[id(schema)] = Draft202012Validator({**schema, "$defs": self.doc["$defs"]})
         return v
 
     def resolve(self, schema: dict) -> dict:
@@ -204,10 +209,11 @@ def _fits(p: Pinned, branch: dict, value) -> int:
     return 2 if named else 1
 
 
-def _describe(p: Pinned, err, out: list) -> None:
-    """Append ``(JSON path, message)`` for a ``jsonschema`` error: a union's error is explained by the
-    errors of the branch of the value's kind (its ``type`` or ``role``), or as an unknown kind."""
-    path = tuple(err.absolute_path)
+def _describe(p: Pinned, err, out: list, at: tuple = ()) -> None:
+    """Append ``(JSON path, message)`` for a ``jsonschema`` error (of a value at path ``at``): a
+    union's error is explained by the errors of the branch of the value's kind (its ``type`` or
+    ``role``), or as an unknown kind."""
+    path = at + tuple(err.absolute_path)
     value = err.instance
     v = err.validator
     if v == "anyOf":
@@ -220,7 +226,7 @@ def _describe(p: Pinned, err, out: list) -> None:
             best = max(fit)
             i = min((i for i, f in enumerate(fit) if f == best), key=lambda i: len(by.get(i, ())))
             for e in by.get(i, ()):
-                _describe(p, e, out)
+                _describe(p, e, out, at)
             return
         kinds = [_kind(p, b) for b in branches]
         for key in DISCRIMINATORS:
@@ -254,12 +260,38 @@ def _cut(text: str, limit: int = 300) -> str:
 
 
 def _defects(p: Pinned, root: str, value) -> list[tuple[tuple, str]]:
-    """The distinct causes of ``value`` failing the pinned schema of ``root``, as ``jsonschema``'s
-    validator of it finds them (empty when it accepts the value: jsonschema decides every finding)."""
+    """The distinct causes of ``value`` failing the pinned schema of ``root``, as ``jsonschema`` finds
+    them (empty when it accepts the value: jsonschema decides every finding).
+
+    Where a value fails only through some of its properties or items, the compiled checks point at
+    those and jsonschema judges each of them against its own schema node (:func:`_narrow`): a
+    Responses body missing one usage field is judged at ``usage.input_tokens_details``, not as a
+    whole ``Response`` through its unions of output items and tools."""
     out: list = []
-    for err in p.validator(root).iter_errors(value):
-        _describe(p, err, out)
+    _narrow(p, p.schema(root), value, (), out)
     return list(dict.fromkeys(out))
+
+
+def _narrow(p: Pinned, schema: dict, value, path: tuple, out: list) -> None:
+    node = p.resolve(schema)
+    keys = set(node) - {"properties", "items", "required", "type"}
+    t = node.get("type")
+    if not keys and isinstance(value, dict) and t == "object" and all(k in value for k in node.get("required") or ()):
+        props = node.get("properties") or {}
+        for k, x in value.items():
+            sub = props.get(k)
+            if sub is not None and not p.check(sub)(x):
+                _narrow(p, sub, x, path + (k,), out)
+        return
+    if not keys and isinstance(value, list) and t == "array" and isinstance(node.get("items"), dict):
+        item = node["items"]
+        check = p.check(item)
+        for i, x in enumerate(value):
+            if not check(x):
+                _narrow(p, item, x, path + (i,), out)
+        return
+    for err in p.node_validator(schema).iter_errors(value):
+        _describe(p, err, out, path)
 
 
 def _path_text(path: tuple) -> str:
