@@ -185,3 +185,61 @@ def test_each_field_given_a_wrong_type_is_rejected_exactly_when_the_sdk_fails_or
     assert disagree == [], disagree[:5]
     # the SDK raising, and the SDK dropping the value silently, both occur
     assert seen[(False, False, False)] > 100 and seen[(False, True, False)] > 10, seen
+
+
+# -- requests (P004): google-genai builds the caller's contents and tools with pydantic ----------------
+
+def sdk_builds_request(v: dict) -> bool:
+    """``Content`` and ``Tool`` accept every item of ``contents`` (required) and ``tools``, as the SDK
+    builds what a caller passes. Unknown fields are left out of the comparison: the SDK's models forbid
+    them in what its caller passes (``extra="forbid"``), while a recorded REST body may come from
+    another client (Go, JavaScript) and carry fields this SDK does not model; the API accepts them."""
+    import pydantic
+
+    if not isinstance(v.get("contents"), list):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for key, model in (("contents", types.Content), ("tools", types.Tool)):
+            items = v.get(key, [])
+            if not isinstance(items, list):
+                return False
+            for x in items:
+                try:
+                    model.model_validate(x)
+                except pydantic.ValidationError as e:
+                    if any(err["type"] != "extra_forbidden" for err in e.errors()):
+                        return False
+                except Exception:  # (a CaseInSensitiveEnum given a list: AttributeError)
+                    return False
+    return True
+
+
+def test_gemini_requests_and_each_field_given_a_wrong_type_are_judged_as_the_sdk_builds_them(corpus):
+    p = provider.pinned(dialects.GEMINI, request=True)
+
+    def mine(v):
+        return p.fast("request")(v) or not provider._defects(p, "request", v)
+
+    requests = {}
+    for path, it, _, _ in corpus:
+        v = it.request.json_body
+        if provider._create_call(it, dialects.GEMINI) and isinstance(v, dict):
+            requests[json.dumps(v, sort_keys=True)] = (str(path), v)
+    assert len(requests) > 20
+    seen, disagree = Counter(), []
+    for n, (path, v) in enumerate(requests.values()):
+        assert mine(v) and sdk_builds_request(v), path
+        for where in list(_paths(v))[1:60] if n % 2 == 0 else ():
+            w = copy.deepcopy(v)
+            parent = w
+            for step in where[:-1]:
+                parent = parent[step]
+            old = parent[where[-1]]
+            parent[where[-1]] = {"x": 1} if isinstance(old, list) else [old]
+            ours_ok, sdk_ok = mine(w), sdk_builds_request(w)
+            seen[(ours_ok, sdk_ok)] += 1
+            if ours_ok != sdk_ok:
+                disagree.append((path, where, ours_ok, sdk_ok))
+    assert disagree == [], disagree[:5]
+    assert seen[(False, False)] > 100 and seen[(True, True)] > 10, seen
