@@ -136,8 +136,8 @@ def test_gemini_parts_not_a_list_and_a_declaration_name_not_a_string(lint_text):
     bad["tools"][0]["functionDeclarations"][0]["name"] = ["add"]
     f = p004(lint_text, GEMINI, bad)
     assert at(f, "P004") == [(BODY_LINE, col(bad, '{"text":"Hi"}')), (BODY_LINE, col(bad, '["add"]'))]
-    assert "contents[0].parts: expected array or null, got object" in f[0].message
-    assert "tools[0].functionDeclarations[0].name: expected string or null, got array" in f[1].message
+    assert "contents[0].parts: expected array or null, got object (pinned" in f[0].message
+    assert "tools[0].functionDeclarations[0].name: expected string or null, got array (pinned" in f[1].message
     assert label("gemini.request.json") in f[0].message
 
 

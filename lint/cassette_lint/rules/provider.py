@@ -162,6 +162,11 @@ def _show(v: Any) -> str:
 DISCRIMINATORS = ("type", "role")
 
 
+def _got(v: Any) -> str:
+    """What a value is, for a message: its JSON type, and a scalar's text (``string "0"``, ``array``)."""
+    return _type_name(v) if isinstance(v, (dict, list)) else f"{_type_name(v)} {_show(v)}"
+
+
 def _kind(p: Pinned, schema: dict) -> tuple:
     """(JSON types, {discriminator: allowed values}, required keys) a union branch stands for."""
     schema = p.resolve(schema)
@@ -239,11 +244,11 @@ def _describe(p: Pinned, err, out: list, at: tuple = ()) -> None:
         want = " or ".join(t for t in types if t != "object" or not typed)
         if typed:
             want += (" or " if want else "") + f"object of type {_cut(' or '.join(typed))}"
-        out.append((path, f"expected {want}, got {_type_name(value)} {_show(value)}".rstrip()))
+        out.append((path, f"expected {want}, got {_got(value)}"))
     elif v == "type":
         want = err.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
-        out.append((path, f"expected {want}, got {_type_name(value)} {_show(value)}".rstrip()))
+        out.append((path, f"expected {want}, got {_got(value)}"))
     elif v == "const":
         out.append((path, f"must be {_show(err.validator_value)}, got {_show(value)}"))
     elif v == "enum":
@@ -574,7 +579,7 @@ def _judge(it, d: str, p: Pinned, body, ev) -> list:
         t = v.get("type")
         if not isinstance(t, str):
             path, msg = ((), "missing required field 'type'") if t is None else (
-                ("type",), f"expected string, got {_type_name(t)} {_show(t)}")
+                ("type",), f"expected string, got {_got(t)}")
             off = locate(data, path)
             return [("P002", _pattern(path), msg, lambda: Problem(
                 _event_pos(body, ev, off), f"event does not conform: {_path_text(path)}: {msg} (pinned "
