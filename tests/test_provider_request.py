@@ -170,3 +170,91 @@ def test_request_conformance_is_opt_in(lint_text):
     assert [f for f in lint_text(cassette(CHAT, bad), dedent=False, select=("P",)) if f.rule == "P004"] == []
     assert codes([f for f in lint_text(cassette(CHAT, bad), dedent=False, select=("ALL", "P004"))
                   if f.rule[0] == "P"]) == ["P004"]
+
+
+# -- the pinned request schemas against the SDKs' own request types --------------------------------------
+
+def _sdk_request_types():
+    """pydantic validators of the SDKs' request ``TypedDict``s, cut to the fields P004 checks (strict:
+    no coercion; lazily validated iterables consumed)."""
+    import typing
+
+    from pydantic import TypeAdapter
+    from typing_extensions import TypedDict
+
+    openai_chat = pytest.importorskip("openai.types.chat.completion_create_params")
+    openai_responses = pytest.importorskip("openai.types.responses.response_create_params")
+    anthropic_beta = pytest.importorskip("anthropic.types.beta.message_create_params")
+    from cassette_lint.streams import dialects
+
+    out = {}
+    for d, tp, fields in [(dialects.CHAT, openai_chat.CompletionCreateParamsBase, ("messages", "tools")),
+                          (dialects.RESPONSES, openai_responses.ResponseCreateParamsBase, ("input", "tools")),
+                          (dialects.ANTHROPIC, anthropic_beta.MessageCreateParamsBase, ("messages", "tools"))]:
+        hints = typing.get_type_hints(tp, include_extras=True)
+        out[d] = (TypeAdapter(TypedDict("Request", {f: hints[f] for f in fields}, total=False)), fields)
+    return out
+
+
+def _sdk_type_accepts(adapter, fields, v: dict) -> bool:
+    from pydantic import ValidationError
+
+    def consume(x):
+        if isinstance(x, dict):
+            x = x.values()
+        elif not isinstance(x, (list, tuple)) and not hasattr(x, "__next__"):
+            return
+        for y in x:
+            consume(y)
+
+    try:
+        consume(adapter.validate_python({k: v[k] for k in fields if k in v}, strict=True))
+    except ValidationError:
+        return False
+    return True
+
+
+def test_pinned_request_schemas_judge_recorded_requests_and_mutations_as_the_sdk_types_do():
+    # the request schemas come from the SDKs' TypedDicts: on every recorded create-call request of the
+    # corpus (chat, Responses, Anthropic) and on each of its fields given a wrong type, the pinned schema
+    # (its compiled check: test_provider's property test holds it equal to jsonschema's verdict) and
+    # pydantic's validation of the SDK's own type agree
+    import copy
+
+    from cassette_lint.rules import provider
+    from cassette_lint.streams import dialects
+    from conftest import needs_shared
+    from test_provider import _paths
+    from test_provider_sdk_gemini import cassettes
+
+    types = _sdk_request_types()
+    requests: dict = {d: {} for d in types}
+    for path, cassette in cassettes(needs_shared("corpus")):
+        for it in cassette.http:
+            d = dialects.dialect(it)
+            v = it.request.json_body if it.request is not None else None
+            if d in types and isinstance(v, dict) and provider._create_call(it, d) \
+                    and any(k in v for k in types[d][1]):
+                requests[d][json.dumps(v, sort_keys=True)] = (str(path), v)
+    seen, disagree = {}, []
+    for d, found in requests.items():
+        p = provider.pinned(d, request=True)
+        adapter, fields = types[d]
+        for n, (path, v) in enumerate(found.values()):
+            variants = [((), v)]
+            for where in list(_paths(v))[1:50] if n < 30 else ():
+                w = copy.deepcopy(v)
+                parent = w
+                for step in where[:-1]:
+                    parent = parent[step]
+                old = parent[where[-1]]
+                parent[where[-1]] = {"x": 1} if isinstance(old, list) else [old]
+                variants.append((where, w))
+            for where, w in variants:
+                ours = p.fast("request")(w)
+                sdk = _sdk_type_accepts(adapter, fields, w)
+                seen[(d, ours)] = seen.get((d, ours), 0) + 1
+                if ours != sdk:
+                    disagree.append((path, where, ours, sdk))
+    assert disagree == [], disagree[:5]
+    assert all(seen.get((d, False), 0) > 100 and seen.get((d, True), 0) > 20 for d in types), seen
