@@ -494,3 +494,37 @@ def test_a_gzipd_cassette_is_cached_and_its_change_seen(tmp_path):
     f.write_bytes(gzip.compress(CASSETTE.replace("content_length: 5", "content_length: 2").encode(), mtime=0))
     r = cli("check", "cassettes", cwd=root, cache_dir=cd)
     assert "L002" not in r.stdout and r.stdout == cli("check", "--no-cache", "cassettes", cwd=root).stdout
+
+
+# -- the per-file context: the manifests, read once per directory and run ------------------------------
+
+def test_a_run_reads_each_directory_s_manifests_once(tmp_path, monkeypatch):
+    from cassette_lint import run
+    from cassette_lint.replay import manifest
+
+    root = project(tmp_path, files=4)
+    (root / "go.mod").write_text("module m\n\nrequire gopkg.in/dnaeon/go-vcr.v3 v3.2.0\n", "utf-8")
+    reads: list = []
+    real = manifest._in_dir
+    monkeypatch.setattr(manifest, "_in_dir", lambda d, eco: reads.append((d, eco)) or real(d, eco))
+    targets = discovery.discover([str(root / "cassettes")])
+    results = run.check(targets, Options(), cache=cache.Cache(str(tmp_path / "c")))
+    assert {r.profile.version for r in results} == {"3.2.0"}
+    assert reads and len(reads) == len(set(reads))  # every (directory, ecosystem) asked once
+    assert (str(root), "go") in reads
+
+
+def test_a_manifest_edited_between_two_runs_of_one_process_is_read_again(tmp_path):
+    # the answers remembered within a run are forgotten when the next run starts (run.check clears them)
+    from cassette_lint import run
+
+    root = project(tmp_path, files=2)
+    targets = discovery.discover([str(root / "cassettes")])
+    c = cache.Cache(str(tmp_path / "c"))
+    assert {r.profile.name for r in run.check(targets, Options(), cache=c)} == {"go-vcr-v4"}
+    c.save()
+    (root / "go.mod").write_text("module m\n\nrequire gopkg.in/dnaeon/go-vcr.v3 v3.2.0\n", "utf-8")
+    again = cache.Cache(str(tmp_path / "c"))
+    assert {r.profile.version for r in run.check(targets, Options(), cache=again)} == {"3.2.0"}
+    assert again.hits == 0  # another context: checked again, not served from the cache
+    assert {r.profile.version for r in run.check(targets, Options())} == {"3.2.0"}  # (without a cache too)

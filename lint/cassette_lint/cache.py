@@ -6,8 +6,8 @@ SHA-256 of them; a file whose size, times and inode are those recorded, not modi
 tool (its version, the Python version and a checksum of the package's own sources and schemas: a
 development edit invalidates too), the effective options for the file (a fingerprint of
 :class:`~cassette_lint.options.Options`), the per-file context key
-(:func:`cassette_lint.pipeline.context_key`: the replay profile, asked once per directory, as it
-depends on the manifest nearest the file), whether the file was named or found by walking, and
+(:func:`cassette_lint.pipeline.context_key`: the profiles the manifests nearest the file give it,
+read once per directory and run), whether the file was named or found by walking, and
 its path (as given and absolute: a renamed file is a new file).  The result is the pipeline's,
 before per-file-ignores, inline suppressions and the baseline, which the command applies after:
 changing those needs no re-check.  Secrets found are never written (only the hash the findings

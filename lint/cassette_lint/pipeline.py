@@ -102,11 +102,12 @@ class _Collector:
 
 
 def context_key(path: str, options: Options) -> str:
-    """What, besides the file's bytes and ``options``, decides its findings: the library profile
-    its project's manifests give it (for each format's ecosystem, since the format is known only once
-    the file is read). A result cache keys on it."""
-    settings = options.settings.get("replay")
-    return "|".join(replay.resolve(path, fmt, settings).described for fmt in replay.FORMAT_DEFAULT)
+    """What, besides the file's bytes and ``options``, decides its findings: the library profiles its
+    project's manifests give it (:func:`cassette_lint.replay.manifest.key`; the configuration's replay
+    settings are among the options). A result cache keys on it."""
+    from .replay import manifest
+
+    return manifest.key(path)
 
 
 def check_file(target: Target, options: Options) -> FileResult:

@@ -48,7 +48,12 @@ def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
 
     With a ``cache``, the cached results are looked up here, in this process, before any worker
     starts; only the other files are scheduled, and their results stored (the caller saves it).
+    The projects' manifests are read afresh by each call (once per directory: the lookup's answers
+    are inherited by the forked workers).
     """
+    from .replay import manifest
+
+    manifest.clear()
     if cache is not None:
         from .pipeline import context_key
 
