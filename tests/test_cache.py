@@ -350,15 +350,32 @@ def test_no_cache_touches_nothing_on_disk(tmp_path, monkeypatch):
     assert sorted(os.listdir(cd)) == ["results.bin"]
 
 
-def test_fix_and_diff_check_every_file_afresh(tmp_path):
+def test_fix_and_diff_check_every_file_afresh_and_replace_a_damaged_cache(tmp_path):
     root = project(tmp_path, files=1)
     cd = tmp_path / "c"
     cd.mkdir()
     (cd / "results.bin").write_bytes(b"garbage")
-    for flag in ("--diff", "--fix"):
-        r = cli("check", flag, "cassettes", cwd=root, cache_dir=cd)
-        assert "note" not in r.stderr, r.stderr  # the cache was not even read
-    assert (cd / "results.bin").read_bytes() == b"garbage"
+    r = cli("check", "--diff", "cassettes", cwd=root, cache_dir=cd)
+    assert "note" not in r.stderr and "content_length: 2" in r.stdout, r.stderr  # not read: checked afresh
+    assert set(entries(cd)) and all(e[4][3] for e in entries(cd).values())  # the results found, stored
+
+
+def test_fix_refreshes_the_cache_with_the_fixed_files_fresh_results(tmp_path):
+    root = project(tmp_path, files=2)
+    cd = tmp_path / "c"
+    fixed, kept = root / "cassettes" / "c0.yaml", root / "cassettes" / "c1.yaml"
+    kept.write_text(CASSETTE.replace("content_length: 5", "content_length: 7").replace("'{}'", "'abcdefg'"), "utf-8")
+    assert "L002" in cli("check", "cassettes", cwd=root, cache_dir=cd).stdout  # c0's L002, cached
+    r = cli("check", "--fix", "cassettes", cwd=root, cache_dir=cd)
+    assert "Fixed 1 finding in 1 file" in r.stdout and "L002" not in r.stdout, r.stdout + r.stderr
+    # the cache holds each file's result for the bytes now on disk: the fixed file's fresh one
+    by_file = {k.split("\0")[1]: e for k, e in entries(cd).items()}
+    assert set(by_file) == {os.path.join("cassettes", "c0.yaml"), os.path.join("cassettes", "c1.yaml")}
+    assert by_file[os.path.join("cassettes", "c0.yaml")][0] == cache.content_hash(fixed.read_bytes())
+    assert by_file[os.path.join("cassettes", "c0.yaml")][4][3] == ()  # no finding left
+    assert not warm_imports_loader(root, "cassettes", cache_dir=cd)  # the next run checks nothing again
+    assert cli("check", "cassettes", cwd=root, cache_dir=cd).stdout == \
+        cli("check", "--no-cache", "cassettes", cwd=root).stdout
 
 
 def test_clean_removes_the_cache_and_nothing_else(tmp_path, monkeypatch):

@@ -177,10 +177,14 @@ def _load_result(payload: tuple, path: str, result_cls):
 
 
 class Cache:
-    """One run's view of the cache directory ``directory``; ``note(text)`` receives every note."""
+    """One run's view of the cache directory ``directory``; ``note(text)`` receives every note.
 
-    def __init__(self, directory: str, note=None):
+    With ``refresh``, nothing is looked up (every file is checked afresh: ``--fix`` and ``--diff``
+    need each result's secrets and bytes) but every result is stored, replacing what was there."""
+
+    def __init__(self, directory: str, note=None, refresh: bool = False):
         self.directory = directory
+        self.refresh = refresh
         self.path = os.path.join(directory, RESULTS)
         self.note = note or (lambda text: None)
         #: entries read from disk: key -> (hash, stat signature, options key, context key, payload)
@@ -192,7 +196,9 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._pending: list = []
-        self._load()
+        self._dirty = False
+        if not refresh:  # (a refresh reads the file only to merge into it, when it saves)
+            self._load()
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -272,7 +278,8 @@ class Cache:
                 ctx = contexts[d] = context_key(t.path, options)
             k = _entry_key(cwd, t.path, t.explicit)
             ap = _file_of(k)
-            res = self._hit(k, ap, t.path, okey, ctx, now, result_cls, options.max_file_size)
+            res = None if self.refresh else self._hit(k, ap, t.path, okey, ctx, now, result_cls,
+                                                      options.max_file_size)
             out.append(res)
             pending.append(None if res is not None else (k, ap, okey, ctx))
             if res is None:

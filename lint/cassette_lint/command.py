@@ -140,12 +140,13 @@ def project_root(cfg) -> str:
     return os.path.dirname(os.path.abspath(cfg.path)) if cfg.path else _repo_root(os.getcwd())
 
 
-def _open_cache(cache_dir, cfg):
+def _open_cache(cache_dir, cfg, refresh: bool = False):
     """The results cache (:mod:`cassette_lint.cache`) in ``--cache-dir``, ``$CASSETTE_LINT_CACHE_DIR``
     or the project root."""
     from . import cache
 
-    return cache.Cache(cache.location(cache_dir, project_root(cfg)), note=lambda text: _err(f"cassette-lint: note: {text}"))
+    return cache.Cache(cache.location(cache_dir, project_root(cfg)), note=lambda text: _err(f"cassette-lint: note: {text}"),
+                       refresh=refresh)
 
 
 def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEFAULTS["max_file_size"],
@@ -343,14 +344,14 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
             and not quiet and _isatty(sys.stderr)):
         progress = _Progress(len(targets))
     # --fix and --diff check every file afresh (their fixes need the bytes and secrets a cached
-    # result does not keep)
-    results_cache = None if no_cache or fix or diff or stdin else _open_cache(cache_dir, cfg)
+    # result does not keep) and refresh the cache with what they find
+    results_cache = None if no_cache or stdin else _open_cache(cache_dir, cfg, refresh=fix or diff)
     try:
         files = _check_grouped(run, targets, for_path, jobs or run.default_jobs(), progress, results_cache)
     finally:
         if progress:
             progress.close()
-    if results_cache is not None:
+    if results_cache is not None and not fix:
         results_cache.save()
     files = [postprocess(fr) for fr in files]
     if verbose:
@@ -373,10 +374,13 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         roots = [os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)))
                  for p in (paths or (".",))]
 
-        def recheck(path):
-            return postprocess(run.check_one(discovery.Target(path, explicit.get(path, True)), for_path(path)[1]))
+        def recheck(path):  # (a file rewritten: its fresh result refreshes the cache)
+            return postprocess(run.check_one(discovery.Target(path, explicit.get(path, True)), for_path(path)[1],
+                                             results_cache))
 
         files, outcome = fixer.fix_files(files, recheck, roots, write=not diff)
+        if results_cache is not None:
+            results_cache.save()
         for msg in outcome.errors:
             _err(f"cassette-lint: {msg}")
         if diff:

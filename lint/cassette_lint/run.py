@@ -78,9 +78,12 @@ def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
     return [r if r is not None else next(it) for r in cached]
 
 
-def check_one(target: Target, options: Options) -> FileResult:
-    """Check one file here and now (``--fix`` re-checks a file it rewrote)."""
-    return check_file(target, options)
+def check_one(target: Target, options: Options, cache: Cache | None = None) -> FileResult:
+    """Check one file here and now (``--fix`` re-checks a file it rewrote; its fresh result is stored
+    in the ``cache``, when there is one)."""
+    if cache is None:
+        return check_file(target, options)
+    return check([target], options, cache=cache)[0]
 
 
 def run(paths: Iterable[str], options: Options, jobs: int = 1, progress=None) -> RunResult:
