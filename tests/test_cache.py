@@ -239,6 +239,36 @@ def test_an_edit_to_the_package_s_sources_or_schemas_is_another_tool(tmp_path, m
     assert len(set(keys)) == 3
 
 
+def test_a_wheel_install_is_keyed_on_the_hashes_its_installer_recorded(tmp_path, monkeypatch):
+    # site-packages/cassette_lint/... beside cassette_lint-<version>.dist-info/RECORD (one file read
+    # instead of every source); a RECORD that lists no source (an editable install) is not used
+    site = tmp_path / "site-packages"
+    pkg = site / "cassette_lint"
+    shutil.copytree(pathlib.Path(cache.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    record = site / f"cassette_lint-{cassette_lint.__version__}.dist-info" / "RECORD"
+    record.parent.mkdir()
+    monkeypatch.setattr(cache, "__file__", str(pkg / "cache.py"))
+
+    def key():
+        monkeypatch.setattr(cache, "_TOOL_KEY", None)
+        return cache.tool_key()
+
+    walked = key()
+    lines = ["cassette_lint/__init__.py,sha256=AAAA,10", "cassette_lint/cache.py,sha256=BBBB,20",
+             "cassette_lint/__pycache__/cache.cpython-311.pyc,,", "../../../bin/cassette-lint,sha256=CCCC,5"]
+    record.write_text("\n".join(lines) + "\n", "utf-8")
+    recorded = key()
+    assert recorded != walked
+    (pkg / "rules" / "http.py").write_text("# edited in site-packages: not the installer's business\n", "utf-8")
+    assert key() == recorded
+    record.write_text("\n".join([lines[0], "cassette_lint/cache.py,sha256=DDDD,20", *lines[2:]]) + "\n", "utf-8")
+    assert key() not in (recorded, walked)  # another wheel installed
+    record.write_text("\n".join([lines[0], *lines[2:], "../../../bin/cassette-lint,sha256=EEEE,5"]), "utf-8")
+    assert key() != recorded  # no cache.py listed: the sources are read
+    record.write_text("__editable__.cassette_lint.pth,sha256=FFFF,97\n", "utf-8")
+    assert key() == key() != recorded
+
+
 def test_a_renamed_file_is_checked_as_a_new_file(tmp_path):
     root = project(tmp_path, files=1)
     cd = tmp_path / "c"

@@ -8,16 +8,16 @@ into output.
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING, Iterable
-
 from .discovery import Target, discover
 from .findings import Finding
 from .options import Options
 from .pipeline import FileResult, check_file
 from .records import Record
 
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: importing typing costs a start-up ~4 ms)
 if TYPE_CHECKING:
+    from typing import Iterable
+
     from .cache import Cache
 
 
@@ -67,6 +67,8 @@ def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
 
     if cache is None:
         return scheduler.check_targets(targets, options, jobs, progress)
+    import copy  # (not imported when every result comes from the cache)
+
     keyed = copy.copy(options)
     keyed.record_source = True
     from .reader import content_hash

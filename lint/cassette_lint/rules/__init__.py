@@ -16,7 +16,9 @@ family.
 from __future__ import annotations
 
 import importlib
-from typing import Callable, Iterable, Iterator
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: importing typing costs a start-up ~4 ms)
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Iterator
 
 from ..findings import Problem, Severity
 from ..records import Value
