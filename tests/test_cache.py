@@ -453,6 +453,33 @@ def test_two_processes_writing_at_once_leave_a_valid_cache_with_both_their_resul
     assert both.stdout == cli("check", "--no-cache", "a", "b", cwd=root).stdout
 
 
+def test_a_run_merges_the_results_another_run_saved_after_it_started(tmp_path, monkeypatch):
+    from cassette_lint import run
+
+    files = []
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        files.append(tmp_path / name)
+        files[-1].write_text(CASSETTE.replace("x\n", f"{name}\n"), "utf-8")
+        os.utime(files[-1], (1_600_000_000, 1_600_000_000))
+    d = str(tmp_path / "c")
+    first = cache.Cache(d)
+    run.check([discovery.Target(str(files[0]), True)], Options(), cache=first)
+    first.save()
+    mine, theirs = cache.Cache(d), cache.Cache(d)  # both read the file holding a.yaml
+    run.check([discovery.Target(str(files[1]), True)], Options(), cache=theirs)
+    theirs.save()  # renamed over the file `mine` read
+    run.check([discovery.Target(str(files[2]), True)], Options(), cache=mine)
+    mine.save()  # so it reads the file again and merges into it
+    assert sorted(k.split("\0")[1] for k in entries(d)) == [str(f) for f in files]
+    # and a run whose file nobody replaced writes what it read, without reading it again
+    last = cache.Cache(d)
+    files[0].write_text(CASSETTE, "utf-8")
+    run.check([discovery.Target(str(f), True) for f in files], Options(), cache=last)
+    monkeypatch.setattr(last, "_read_quiet", lambda: pytest.fail("read again"))
+    assert last.save()
+    assert sorted(k.split("\0")[1] for k in entries(d)) == [str(f) for f in files]
+
+
 def test_readers_never_see_a_partly_written_cache(tmp_path):
     # the file is replaced by a rename: any read sees one whole version, old or new
     root = project(tmp_path, files=20)

@@ -225,6 +225,8 @@ class Cache:
         self.misses = 0
         self._pending: list = []
         self._dirty = False
+        #: the stat of the file :attr:`entries` were read from (unchanged at :meth:`save`: not read again)
+        self._read_sig: bytes | None = None
         if not refresh:  # (a refresh reads the file only to merge into it, when it saves)
             self._load()
 
@@ -233,9 +235,11 @@ class Cache:
     def _read(self) -> dict | None:
         """The entries on disk ({} when there is no cache yet), None when the file is unusable (with
         a note)."""
+        self._read_sig = None
         try:
             with open(self.path, "rb") as fh:
                 raw = fh.read()
+                sig = stat_bytes(os.fstat(fh.fileno()))
         except FileNotFoundError:
             return {}
         except OSError as e:
@@ -252,6 +256,7 @@ class Cache:
         except Exception:  # any damage marshal reports (the checksum makes this unlikely)
             self.note(f"the cache {self.path} is damaged: ignored, rewritten after this run")
             return None
+        self._read_sig = sig
         return entries
 
     @staticmethod
@@ -370,7 +375,9 @@ class Cache:
         try:
             _prepare(self.directory)
             with _Lock(os.path.join(self.directory, LOCK)):
-                current = self._read_quiet()
+                current = self._unchanged_on_disk()
+                if current is None:
+                    current = self._read_quiet()
                 current.update(self.changed)
                 entries = self._pruned(current)
                 body = marshal.dumps(entries)
@@ -382,6 +389,17 @@ class Cache:
         self.changed = {}
         self._dirty = False
         return True
+
+    def _unchanged_on_disk(self) -> dict | None:
+        """:attr:`entries` when the file they were read from is still the one on disk (no other run
+        replaced it since: it is renamed over, never written in place), else None."""
+        if self._read_sig is None or self._dirty:
+            return None
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return self.entries if stat_bytes(st) == self._read_sig else None
 
     def _read_quiet(self) -> dict:
         note, self.note = self.note, (lambda text: None)  # already noted when this run started

@@ -21,10 +21,19 @@ if TYPE_CHECKING:
     from .cache import Cache
 
 
-def default_jobs() -> int:
-    from .scheduler import default_jobs
+#: from this many files to check, they are hashed with OpenSSL's SHA-256 (:func:`reader.content_hash`)
+FAST_HASH_FILES = 16
 
-    return default_jobs()
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (``--jobs`` 0): here, not in the scheduler, which a run whose
+    every result is cached never imports."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 class RunResult(Record):
@@ -71,9 +80,10 @@ def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
 
     keyed = copy.copy(options)
     keyed.record_source = True
-    from .reader import content_hash
+    if len(todo) >= FAST_HASH_FILES:
+        from .reader import fast_hash
 
-    content_hash(b"")  # imports hashlib here, once, for every forked worker to inherit
+        fast_hash()  # imports hashlib here, once, for every forked worker to inherit
     fresh = scheduler.check_targets(todo, keyed, jobs, progress)
     cache.store(fresh)
     it = iter(fresh)
