@@ -93,3 +93,16 @@ def test_a_re_run_with_one_file_changed_imports_neither_hashlib_nor_inspect(tmp_
     again = modules_after(["check", "."], tmp_path, env)
     assert "cassette_lint.loader" in again  # (it was checked)
     assert not {"hashlib", "_hashlib", "inspect"} & again, {"hashlib", "_hashlib", "inspect"} & again
+
+
+def test_a_file_named_by_two_overlapping_paths_is_checked_once(tmp_path, monkeypatch):
+    # (paths walked below a root already written as normpath writes it are not normalised again)
+    from cassette_lint import discovery
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    for p in ("a/x.yaml", "a/b/y.yaml"):
+        (tmp_path / p).write_text(CASSETTE, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    for paths in ([".", "a"], ["a", "./a/", "a/b", "a/b/y.yaml"], ["a/b/../b", "a"]):
+        found = discovery.discover(paths)
+        assert len(found) == len({os.path.realpath(t.path) for t in found}) == 2, (paths, found)

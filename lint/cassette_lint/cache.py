@@ -49,7 +49,7 @@ OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
 TMP_PREFIX = ".results-"
 MAGIC = b"cassette-lint cache\n"
 #: the entry layout; bumped when it changes
-LAYOUT = 5
+LAYOUT = 6
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by cassette-lint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")

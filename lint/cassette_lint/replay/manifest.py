@@ -64,7 +64,7 @@ def _find(cwd: str, d: str, eco: str) -> Profile | None:
             break
         walked.append(key)
         found = _in_dir(d, eco)
-        if found is not None or os.path.isdir(os.path.join(d, ".git")):
+        if found is not None or (".git" in _names(d) and os.path.isdir(os.path.join(d, ".git"))):
             break
         parent = os.path.dirname(d)
         if parent == d:
@@ -90,16 +90,31 @@ def key(path: str) -> str:
     return got
 
 
+#: directory -> the names in it (listed once for the three ecosystems)
+_LISTED: dict[str, frozenset[str]] = {}
+
+
 def clear() -> None:
     """Forget every manifest read and every answer found (the next lookup reads the disk again)."""
     _FOUND.clear()
     _KEYS.clear()
+    _LISTED.clear()
+
+
+def _names(d: str) -> frozenset[str]:
+    got = _LISTED.get(d)
+    if got is None:
+        try:
+            got = frozenset(os.listdir(d))
+        except OSError:
+            got = frozenset()
+        _LISTED[d] = got
+    return got
 
 
 def _in_dir(d: str, eco: str) -> Profile | None:
-    try:
-        names = set(os.listdir(d))
-    except OSError:
+    names = _names(d)
+    if not names:
         return None
     if eco == "go":
         return _go(d, names)
