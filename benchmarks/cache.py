@@ -51,6 +51,7 @@ def bench(label: str, src: pathlib.Path, tmp: pathlib.Path, runs: int, jobs: int
     root = tmp / "folder"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(src, root)
+    (root / ".git").mkdir(exist_ok=True)  # a project's work tree, as users run it (manifests are looked up to it)
     files = files_of(root)
     old = time.time() - 3600  # checked out an hour ago
     for p in files:

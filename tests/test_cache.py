@@ -516,7 +516,7 @@ def test_lookup_and_store_in_process(tmp_path):
     assert hit.findings == [setattr(x, "secret", None) or x for x in plain.findings]
     assert (hit.path, hit.format, hit.skipped, hit.digest) == (plain.path, plain.format, plain.skipped, plain.digest)
     # another context (the replay profile of the nearest manifest) is another key
-    assert again.lookup([t], opts, lambda path, o: "profile:other", pipeline.FileResult) == [None]
+    assert again.lookup([t], opts, lambda path, fmt: "profile:other", pipeline.FileResult) == [None]
 
 
 def test_the_replay_profile_is_part_of_the_key_and_of_the_cached_result(tmp_path):

@@ -7,8 +7,8 @@ as git does), the tool (its version, the Python version and a checksum of the pa
 sources and schemas, or of the hashes the installer recorded of them: a development edit
 invalidates too), the effective options for the file (a fingerprint of
 :class:`~cassette_lint.options.Options`), the per-file context key
-(:func:`cassette_lint.pipeline.context_key`: the profiles the manifests nearest the file give it,
-read once per directory and run), whether the file was named or found by walking, and
+(:func:`cassette_lint.pipeline.context_key`: the profile the manifests nearest the file give a
+cassette of its format, read once per directory and run), whether the file was named or found by walking, and
 its path (as given and absolute: a renamed file is a new file).  The result is the pipeline's,
 before per-file-ignores, inline suppressions and the baseline, which the command applies after:
 changing those needs no re-check.  Secrets found are never written (only the hash the findings
@@ -29,6 +29,7 @@ and never a stale result.  Nothing here prints: the notes go to the caller.
 
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import sys
@@ -49,7 +50,7 @@ OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
 TMP_PREFIX = ".results-"
 MAGIC = b"cassette-lint cache\n"
 #: the entry layout; bumped when it changes
-LAYOUT = 6
+LAYOUT = 7
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by cassette-lint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -224,6 +225,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._pending: list = []
+        self._context = None
         self._dirty = False
         #: the stat of the file :attr:`entries` were read from (unchanged at :meth:`save`: not read again)
         self._read_sig: bytes | None = None
@@ -291,30 +293,26 @@ class Cache:
 
     def lookup(self, targets, options, context_key, result_cls) -> list:
         """The cached result of each target, None for each that must be checked (remembered, with
-        its keys, for :meth:`store`)."""
+        its keys, for :meth:`store`).  ``context_key(path, format)``: what else decides the result
+        of a file of that format (asked only for a file whose entry is there: its format is the
+        entry's; a changed file is another format only when its bytes changed, a miss anyway)."""
         okey = options_key(options)
+        self._context = context_key
         out = []
         pending = []
         now = time.time()
         cwd = os.getcwd()
-        contexts: dict[str, str] = {}
         for t in targets:
             if t.error is not None:  # nothing to read: checked (reported) again, at no cost
                 out.append(None)
                 pending.append(None)
                 continue
-            # the context (the manifest nearest the file) is the same for every file of a directory:
-            # asked once per directory (~80 us a file otherwise, a third of a warm run)
-            d = t.path.rpartition(os.sep)[0]
-            ctx = contexts.get(d)
-            if ctx is None:
-                ctx = contexts[d] = context_key(t.path, options)
             k = _entry_key(cwd, t.path, t.explicit)
             ap = _file_of(k)
-            res = None if self.refresh else self._hit(k, ap, t.path, okey, ctx, now, result_cls,
+            res = None if self.refresh else self._hit(k, ap, t.path, okey, now, result_cls,
                                                       options.max_file_size)
             out.append(res)
-            pending.append(None if res is not None else (k, ap, okey, ctx))
+            pending.append(None if res is not None else (k, ap, okey))
             if res is None:
                 self.misses += 1
             else:
@@ -323,13 +321,13 @@ class Cache:
         self._pending = [p for p, r in zip(pending, out) if r is None]
         return out
 
-    def _hit(self, k: str, ap: str, path: str, okey: str, ctx: str, now: float, result_cls, max_size: int):
+    def _hit(self, k: str, ap: str, path: str, okey: str, now: float, result_cls, max_size: int):
         e = self.entries.get(k)
         if e is None:
             return None
         try:
             digest, sig, e_okey, e_ctx, payload = e
-            if e_okey != okey or e_ctx != ctx:
+            if e_okey != okey or e_ctx != self._context(path, payload[0]):
                 return None
             try:
                 st = os.stat(path)
@@ -346,7 +344,7 @@ class Cache:
                     return None
                 new_sig = stat_signature(st, now)
                 if new_sig is not None:  # now trusted: no re-read next time
-                    self.changed[k] = (digest, new_sig, okey, ctx, payload)
+                    self.changed[k] = (digest, new_sig, okey, e_ctx, payload)
             else:
                 self.seen[ap] = digest
             return _load_result(payload, path, result_cls)
@@ -357,13 +355,17 @@ class Cache:
 
     def store(self, results) -> None:
         """Record the results of the targets :meth:`lookup` returned None for, in the same order."""
+        with _NoCollection():
+            self._store(results)
+
+    def _store(self, results) -> None:
         for p, r in zip(self._pending, results):
             if p is None or r is None or getattr(r, "source", None) is None:
                 continue
-            k, ap, okey, ctx = p
+            k, ap, okey = p
             digest, sig = r.source[:16], r.source[16:] or None
             self.seen[ap] = digest
-            self.changed[k] = (digest, sig, okey, ctx, _dump_result(r))
+            self.changed[k] = (digest, sig, okey, self._context(r.path, r.format), _dump_result(r))
         self._pending = []
 
     # -- writing -------------------------------------------------------------------------------------
@@ -374,7 +376,7 @@ class Cache:
             return True
         try:
             _prepare(self.directory)
-            with _Lock(os.path.join(self.directory, LOCK)):
+            with _Lock(os.path.join(self.directory, LOCK)), _NoCollection():
                 current = self._unchanged_on_disk()
                 if current is None:
                     current = self._read_quiet()
@@ -428,6 +430,21 @@ class Cache:
                     continue
             out[k] = e
         return out
+
+
+class _NoCollection:
+    """The cyclic garbage collector paused while entries (plain tuples: no cycle) are made: otherwise
+    their number triggers a full collection of a run's every object (~8 ms at the end of a cold run
+    of 650 files, a cost of the cache alone)."""
+
+    def __enter__(self):
+        self.paused = gc.isenabled()
+        if self.paused:
+            gc.disable()
+
+    def __exit__(self, *exc):
+        if self.paused:
+            gc.enable()
 
 
 def _prepare(directory: str) -> None:

@@ -75,21 +75,6 @@ def _find(cwd: str, d: str, eco: str) -> Profile | None:
     return found
 
 
-#: (current directory, directory) -> :func:`key`
-_KEYS: dict[tuple[str, str], str] = {}
-
-
-def key(path: str) -> str:
-    """What the manifests say of the cassette at ``path`` for every ecosystem (its format is known only
-    once it is read): equal for two files whenever their manifests give them the same profiles."""
-    cwd = os.getcwd()
-    d = os.path.dirname(os.path.abspath(path))
-    got = _KEYS.get((cwd, d))
-    if got is None:
-        got = _KEYS[(cwd, d)] = "|".join(repr(_find(cwd, d, eco)) for eco in ("go", "python", "ruby"))
-    return got
-
-
 #: directory -> the names in it (listed once for the three ecosystems)
 _LISTED: dict[str, frozenset[str]] = {}
 
@@ -97,7 +82,6 @@ _LISTED: dict[str, frozenset[str]] = {}
 def clear() -> None:
     """Forget every manifest read and every answer found (the next lookup reads the disk again)."""
     _FOUND.clear()
-    _KEYS.clear()
     _LISTED.clear()
 
 
