@@ -359,13 +359,18 @@ class Cache:
             self._store(results)
 
     def _store(self, results) -> None:
+        contexts: dict = {}  # (directory, format) -> context: the same for a directory's files
         for p, r in zip(self._pending, results):
             if p is None or r is None or getattr(r, "source", None) is None:
                 continue
             k, ap, okey = p
             digest, sig = r.source[:16], r.source[16:] or None
             self.seen[ap] = digest
-            self.changed[k] = (digest, sig, okey, self._context(r.path, r.format), _dump_result(r))
+            where = (r.path.rpartition(os.sep)[0], r.format)
+            ctx = contexts.get(where)
+            if ctx is None:
+                ctx = contexts[where] = self._context(r.path, r.format)
+            self.changed[k] = (digest, sig, okey, ctx, _dump_result(r))
         self._pending = []
 
     # -- writing -------------------------------------------------------------------------------------
