@@ -297,7 +297,16 @@ class Cache:
         of a file of that format (asked only for a file whose entry is there: its format is the
         entry's; a changed file is another format only when its bytes changed, a miss anyway)."""
         okey = options_key(options)
-        self._context = context_key
+        contexts: dict = {}  # (directory, format) -> context: the same for a directory's files
+
+        def context(path: str, fmt: str | None) -> str:
+            where = (path.rpartition(os.sep)[0], fmt)
+            got = contexts.get(where)
+            if got is None:
+                got = contexts[where] = context_key(path, fmt)
+            return got
+
+        self._context = context
         out = []
         pending = []
         now = time.time()
@@ -359,18 +368,13 @@ class Cache:
             self._store(results)
 
     def _store(self, results) -> None:
-        contexts: dict = {}  # (directory, format) -> context: the same for a directory's files
         for p, r in zip(self._pending, results):
             if p is None or r is None or getattr(r, "source", None) is None:
                 continue
             k, ap, okey = p
             digest, sig = r.source[:16], r.source[16:] or None
             self.seen[ap] = digest
-            where = (r.path.rpartition(os.sep)[0], r.format)
-            ctx = contexts.get(where)
-            if ctx is None:
-                ctx = contexts[where] = self._context(r.path, r.format)
-            self.changed[k] = (digest, sig, okey, ctx, _dump_result(r))
+            self.changed[k] = (digest, sig, okey, self._context(r.path, r.format), _dump_result(r))
         self._pending = []
 
     # -- writing -------------------------------------------------------------------------------------
