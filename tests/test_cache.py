@@ -602,3 +602,24 @@ def test_a_manifest_edited_between_two_runs_of_one_process_is_read_again(tmp_pat
     assert {r.profile.version for r in run.check(targets, Options(), cache=again)} == {"3.2.0"}
     assert again.hits == 0  # another context: checked again, not served from the cache
     assert {r.profile.version for r in run.check(targets, Options())} == {"3.2.0"}  # (without a cache too)
+
+
+def test_a_result_is_keyed_on_the_manifest_of_its_own_format_s_ecosystem(tmp_path):
+    # a go-vcr cassette's result stands when a Python manifest appears beside it, not when go.mod does
+    from cassette_lint import run
+
+    root = project(tmp_path, files=1)
+    targets = discovery.discover([str(root / "cassettes")])
+
+    def again() -> cache.Cache:
+        c = cache.Cache(str(tmp_path / "c"))
+        run.check(targets, Options(), cache=c)
+        c.save()
+        return c
+
+    again()
+    (root / "requirements.txt").write_text("vcrpy==6.0.1\n", "utf-8")
+    assert again().hits == 1
+    (root / "go.mod").write_text("module m\n\nrequire gopkg.in/dnaeon/go-vcr.v3 v3.2.0\n", "utf-8")
+    assert again().hits == 0
+    assert again().hits == 1
