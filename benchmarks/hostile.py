@@ -6,7 +6,9 @@
     python benchmarks/hostile.py --only bombs       # bombs and deep nesting only
 
 Each case is a fresh ``cassette-lint check --isolated -j1 --max-file-size 0 FILE`` process; wall time
-is measured around it and peak memory is the child's maximum resident set size (``wait4`` rusage).
+is measured around it and peak memory is the child's own high-water mark (``VmHWM`` read from
+``/proc/self/status`` as it leaves, on Linux; elsewhere ``wait4``'s ``ru_maxrss``, which on Linux
+would carry over the parent's resident set through fork).
 The size series repeats one real-looking streamed interaction (a go-vcr v2 OpenRouter stream from
 ``tests/fixtures/seeds``) until the file reaches the size, with one broken ``content_length`` at the
 end so the run has a finding to report; the single-line case is one interaction whose body is one
@@ -28,18 +30,36 @@ SEED = ROOT / "tests" / "fixtures" / "seeds" / "openrouter_fireworks_streaming.y
 MB = 1024 * 1024
 
 
+#: the console script, run with the high-water mark of its own resident set printed as it leaves
+MEASURED = ("import os, sys\n"
+            "real = os._exit\n"
+            "def leave(code):\n"
+            "    try:\n"
+            "        hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0].split()[1]\n"
+            "        os.write(2, f'\\nVmHWM={hwm}\\n'.encode())\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "    real(code)\n"
+            "os._exit = leave\n"
+            "sys.argv = ['cassette-lint', *sys.argv[1:]]\n"
+            "from cassette_lint.console import entry\n"
+            "entry()\n")
+
+
 def run(path: pathlib.Path, *extra: str) -> tuple[float, float, int, str]:
     """(seconds, peak RSS in MB, exit status, first output line) of one CLI process."""
-    cmd = [sys.executable, "-m", "cassette_lint", "check", "--isolated", "-j1", "--max-file-size", "0",
-           *extra, str(path)]
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = p.stdout.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    secs = time.perf_counter() - t
-    p.returncode = os.waitstatus_to_exitcode(status)
-    first = out.decode("utf-8", "replace").splitlines()[0] if out else ""
-    return secs, usage.ru_maxrss / 1024, p.returncode, first
+    cmd = [sys.executable, "-c", MEASURED, "check", "--isolated", "-j1", "--max-file-size", "0", *extra, str(path)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        secs = time.perf_counter() - t
+        out.seek(0)
+        err.seek(0)
+        lines = out.read().decode("utf-8", "replace").splitlines()
+        hwm = [ln for ln in err.read().decode("utf-8", "replace").splitlines() if ln.startswith("VmHWM=")]
+    peak = int(hwm[-1].split("=")[1]) / 1024 if hwm else usage.ru_maxrss / 1024
+    return secs, peak, os.waitstatus_to_exitcode(status), lines[0] if lines else ""
 
 
 def big_cassette(path: pathlib.Path, size: int) -> None:
@@ -74,6 +94,19 @@ def write_lines(path: pathlib.Path, parts) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for part in parts:
             fh.write(part)
+
+
+def interaction(headers: dict) -> str:
+    """A vcrpy interaction (JSON serializer, compact) whose response has ``headers`` and the body ``ok``."""
+    import json
+
+    return json.dumps({"request": {"method": "GET", "uri": "https://api.example.com/", "body": None, "headers": {}},
+                       "response": {"status": {"code": 200, "message": "OK"}, "headers": headers,
+                                    "body": {"string": "ok"}}}, separators=(",", ":"))
+
+
+def vcrpy_json(interactions: list[str]) -> str:
+    return '{"version":1,"interactions":[' + ",".join(interactions) + "]}"
 
 
 def laughs(path: pathlib.Path, levels: int) -> None:
@@ -139,6 +172,19 @@ def main() -> int:
                     p, ['{"interactions":[', ",".join(["[[[[[[[[1]]]]]]]]"] * (mb // 18)), "]}"]),
                 "yaml nested 150 deep, repeated": lambda p: write_lines(
                     p, ["interactions:\n", ("- " + "[" * 150 + "1" + "]" * 150 + "\n") * (mb // 305)]),
+                # dense JSON cassettes with findings (the C decoder's path, positions composed for them)
+                "json cassette: one interaction of 500k headers, a finding": lambda p: write_lines(
+                    p, [vcrpy_json([interaction({**{f"h{i}": ["1"] for i in range(mb // 12)},
+                                                 "Content-Length": ["5"]})])]),
+                "json cassette: 33k tiny interactions, findings": lambda p: write_lines(
+                    p, [vcrpy_json([interaction({"Content-Length": ["5"]})] * (mb // 190))]),
+                "json cassette: a body array of 3M numbers, a finding": lambda p: write_lines(
+                    p, [vcrpy_json([interaction({"Content-Length": ["5"]})[:-1] + ',"x":['
+                                    + ",".join(["1"] * (mb // 2)) + "]}"])]),
+                "json cassette: 70 chars a value, a finding (read in full)": lambda p: write_lines(
+                    p, [vcrpy_json([interaction({**{f"X-Header-Long-Name-Padding-Padding-Padding-Padding-"
+                                                    f"Padding-{i:08d}": ["v" * 110] for i in range(mb // 190)},
+                                                 "Content-Length": ["5"]})])]),
             })
             for name, make in cases.items():
                 p = d / ("case.json" if name.startswith("json") else "case.yaml")

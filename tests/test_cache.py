@@ -239,6 +239,36 @@ def test_an_edit_to_the_package_s_sources_or_schemas_is_another_tool(tmp_path, m
     assert len(set(keys)) == 3
 
 
+def test_a_wheel_install_is_keyed_on_the_hashes_its_installer_recorded(tmp_path, monkeypatch):
+    # site-packages/cassette_lint/... beside cassette_lint-<version>.dist-info/RECORD (one file read
+    # instead of every source); a RECORD that lists no source (an editable install) is not used
+    site = tmp_path / "site-packages"
+    pkg = site / "cassette_lint"
+    shutil.copytree(pathlib.Path(cache.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    record = site / f"cassette_lint-{cassette_lint.__version__}.dist-info" / "RECORD"
+    record.parent.mkdir()
+    monkeypatch.setattr(cache, "__file__", str(pkg / "cache.py"))
+
+    def key():
+        monkeypatch.setattr(cache, "_TOOL_KEY", None)
+        return cache.tool_key()
+
+    walked = key()
+    lines = ["cassette_lint/__init__.py,sha256=AAAA,10", "cassette_lint/cache.py,sha256=BBBB,20",
+             "cassette_lint/__pycache__/cache.cpython-311.pyc,,", "../../../bin/cassette-lint,sha256=CCCC,5"]
+    record.write_text("\n".join(lines) + "\n", "utf-8")
+    recorded = key()
+    assert recorded != walked
+    (pkg / "rules" / "http.py").write_text("# edited in site-packages: not the installer's business\n", "utf-8")
+    assert key() == recorded
+    record.write_text("\n".join([lines[0], "cassette_lint/cache.py,sha256=DDDD,20", *lines[2:]]) + "\n", "utf-8")
+    assert key() not in (recorded, walked)  # another wheel installed
+    record.write_text("\n".join([lines[0], *lines[2:], "../../../bin/cassette-lint,sha256=EEEE,5"]), "utf-8")
+    assert key() != recorded  # no cache.py listed: the sources are read
+    record.write_text("__editable__.cassette_lint.pth,sha256=FFFF,97\n", "utf-8")
+    assert key() == key() != recorded
+
+
 def test_a_renamed_file_is_checked_as_a_new_file(tmp_path):
     root = project(tmp_path, files=1)
     cd = tmp_path / "c"
@@ -350,15 +380,32 @@ def test_no_cache_touches_nothing_on_disk(tmp_path, monkeypatch):
     assert sorted(os.listdir(cd)) == ["results.bin"]
 
 
-def test_fix_and_diff_check_every_file_afresh(tmp_path):
+def test_fix_and_diff_check_every_file_afresh_and_replace_a_damaged_cache(tmp_path):
     root = project(tmp_path, files=1)
     cd = tmp_path / "c"
     cd.mkdir()
     (cd / "results.bin").write_bytes(b"garbage")
-    for flag in ("--diff", "--fix"):
-        r = cli("check", flag, "cassettes", cwd=root, cache_dir=cd)
-        assert "note" not in r.stderr, r.stderr  # the cache was not even read
-    assert (cd / "results.bin").read_bytes() == b"garbage"
+    r = cli("check", "--diff", "cassettes", cwd=root, cache_dir=cd)
+    assert "note" not in r.stderr and "content_length: 2" in r.stdout, r.stderr  # not read: checked afresh
+    assert set(entries(cd)) and all(e[4][3] for e in entries(cd).values())  # the results found, stored
+
+
+def test_fix_refreshes_the_cache_with_the_fixed_files_fresh_results(tmp_path):
+    root = project(tmp_path, files=2)
+    cd = tmp_path / "c"
+    fixed, kept = root / "cassettes" / "c0.yaml", root / "cassettes" / "c1.yaml"
+    kept.write_text(CASSETTE.replace("content_length: 5", "content_length: 7").replace("'{}'", "'abcdefg'"), "utf-8")
+    assert "L002" in cli("check", "cassettes", cwd=root, cache_dir=cd).stdout  # c0's L002, cached
+    r = cli("check", "--fix", "cassettes", cwd=root, cache_dir=cd)
+    assert "Fixed 1 finding in 1 file" in r.stdout and "L002" not in r.stdout, r.stdout + r.stderr
+    # the cache holds each file's result for the bytes now on disk: the fixed file's fresh one
+    by_file = {k.split("\0")[1]: e for k, e in entries(cd).items()}
+    assert set(by_file) == {os.path.join("cassettes", "c0.yaml"), os.path.join("cassettes", "c1.yaml")}
+    assert by_file[os.path.join("cassettes", "c0.yaml")][0] == cache.content_hash(fixed.read_bytes())
+    assert by_file[os.path.join("cassettes", "c0.yaml")][4][3] == ()  # no finding left
+    assert not warm_imports_loader(root, "cassettes", cache_dir=cd)  # the next run checks nothing again
+    assert cli("check", "cassettes", cwd=root, cache_dir=cd).stdout == \
+        cli("check", "--no-cache", "cassettes", cwd=root).stdout
 
 
 def test_clean_removes_the_cache_and_nothing_else(tmp_path, monkeypatch):
@@ -406,6 +453,33 @@ def test_two_processes_writing_at_once_leave_a_valid_cache_with_both_their_resul
     assert both.stdout == cli("check", "--no-cache", "a", "b", cwd=root).stdout
 
 
+def test_a_run_merges_the_results_another_run_saved_after_it_started(tmp_path, monkeypatch):
+    from cassette_lint import run
+
+    files = []
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        files.append(tmp_path / name)
+        files[-1].write_text(CASSETTE.replace("x\n", f"{name}\n"), "utf-8")
+        os.utime(files[-1], (1_600_000_000, 1_600_000_000))
+    d = str(tmp_path / "c")
+    first = cache.Cache(d)
+    run.check([discovery.Target(str(files[0]), True)], Options(), cache=first)
+    first.save()
+    mine, theirs = cache.Cache(d), cache.Cache(d)  # both read the file holding a.yaml
+    run.check([discovery.Target(str(files[1]), True)], Options(), cache=theirs)
+    theirs.save()  # renamed over the file `mine` read
+    run.check([discovery.Target(str(files[2]), True)], Options(), cache=mine)
+    mine.save()  # so it reads the file again and merges into it
+    assert sorted(k.split("\0")[1] for k in entries(d)) == [str(f) for f in files]
+    # and a run whose file nobody replaced writes what it read, without reading it again
+    last = cache.Cache(d)
+    files[0].write_text(CASSETTE, "utf-8")
+    run.check([discovery.Target(str(f), True) for f in files], Options(), cache=last)
+    monkeypatch.setattr(last, "_read_quiet", lambda: pytest.fail("read again"))
+    assert last.save()
+    assert sorted(k.split("\0")[1] for k in entries(d)) == [str(f) for f in files]
+
+
 def test_readers_never_see_a_partly_written_cache(tmp_path):
     # the file is replaced by a rename: any read sees one whole version, old or new
     root = project(tmp_path, files=20)
@@ -442,7 +516,7 @@ def test_lookup_and_store_in_process(tmp_path):
     assert hit.findings == [setattr(x, "secret", None) or x for x in plain.findings]
     assert (hit.path, hit.format, hit.skipped, hit.digest) == (plain.path, plain.format, plain.skipped, plain.digest)
     # another context (the replay profile of the nearest manifest) is another key
-    assert again.lookup([t], opts, lambda path, o: "profile:other", pipeline.FileResult) == [None]
+    assert again.lookup([t], opts, lambda path, fmt: "profile:other", pipeline.FileResult) == [None]
 
 
 def test_the_replay_profile_is_part_of_the_key_and_of_the_cached_result(tmp_path):
@@ -494,3 +568,58 @@ def test_a_gzipd_cassette_is_cached_and_its_change_seen(tmp_path):
     f.write_bytes(gzip.compress(CASSETTE.replace("content_length: 5", "content_length: 2").encode(), mtime=0))
     r = cli("check", "cassettes", cwd=root, cache_dir=cd)
     assert "L002" not in r.stdout and r.stdout == cli("check", "--no-cache", "cassettes", cwd=root).stdout
+
+
+# -- the per-file context: the manifests, read once per directory and run ------------------------------
+
+def test_a_run_reads_each_directory_s_manifests_once(tmp_path, monkeypatch):
+    from cassette_lint import run
+    from cassette_lint.replay import manifest
+
+    root = project(tmp_path, files=4)
+    (root / "go.mod").write_text("module m\n\nrequire gopkg.in/dnaeon/go-vcr.v3 v3.2.0\n", "utf-8")
+    reads: list = []
+    real = manifest._in_dir
+    monkeypatch.setattr(manifest, "_in_dir", lambda d, eco: reads.append((d, eco)) or real(d, eco))
+    targets = discovery.discover([str(root / "cassettes")])
+    results = run.check(targets, Options(), cache=cache.Cache(str(tmp_path / "c")))
+    assert {r.profile.version for r in results} == {"3.2.0"}
+    assert reads and len(reads) == len(set(reads))  # every (directory, ecosystem) asked once
+    assert (str(root), "go") in reads
+
+
+def test_a_manifest_edited_between_two_runs_of_one_process_is_read_again(tmp_path):
+    # the answers remembered within a run are forgotten when the next run starts (run.check clears them)
+    from cassette_lint import run
+
+    root = project(tmp_path, files=2)
+    targets = discovery.discover([str(root / "cassettes")])
+    c = cache.Cache(str(tmp_path / "c"))
+    assert {r.profile.name for r in run.check(targets, Options(), cache=c)} == {"go-vcr-v4"}
+    c.save()
+    (root / "go.mod").write_text("module m\n\nrequire gopkg.in/dnaeon/go-vcr.v3 v3.2.0\n", "utf-8")
+    again = cache.Cache(str(tmp_path / "c"))
+    assert {r.profile.version for r in run.check(targets, Options(), cache=again)} == {"3.2.0"}
+    assert again.hits == 0  # another context: checked again, not served from the cache
+    assert {r.profile.version for r in run.check(targets, Options())} == {"3.2.0"}  # (without a cache too)
+
+
+def test_a_result_is_keyed_on_the_manifest_of_its_own_format_s_ecosystem(tmp_path):
+    # a go-vcr cassette's result stands when a Python manifest appears beside it, not when go.mod does
+    from cassette_lint import run
+
+    root = project(tmp_path, files=1)
+    targets = discovery.discover([str(root / "cassettes")])
+
+    def again() -> cache.Cache:
+        c = cache.Cache(str(tmp_path / "c"))
+        run.check(targets, Options(), cache=c)
+        c.save()
+        return c
+
+    again()
+    (root / "requirements.txt").write_text("vcrpy==6.0.1\n", "utf-8")
+    assert again().hits == 1
+    (root / "go.mod").write_text("module m\n\nrequire gopkg.in/dnaeon/go-vcr.v3 v3.2.0\n", "utf-8")
+    assert again().hits == 0
+    assert again().hits == 1

@@ -772,13 +772,29 @@ MB = 1024 * 1024
 BOUND = 21
 
 
+#: run in the child: ``cassette-lint check`` whose peak resident set (``VmHWM``, of this process
+#: since it started: not the parent's, which ``wait4``'s ``ru_maxrss`` carries over through fork) is
+#: printed on stderr as it leaves
+_MEASURED = ("import os, sys\n"
+             "real = os._exit\n"
+             "def leave(code):\n"
+             "    hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0].split()[1]\n"
+             "    print('VmHWM=' + hwm, file=sys.stderr)\n"
+             "    real(code)\n"
+             "os._exit = leave\n"
+             "sys.argv = ['cassette-lint', *sys.argv[1:]]\n"
+             "from cassette_lint.console import entry\n"
+             "entry()\n")
+
+
 def _peak_mb(*args: str) -> tuple[float, str]:
     """(peak RSS in MB, output) of ``cassette-lint check`` in a fresh process."""
-    p = subprocess.Popen([sys.executable, "-m", "cassette_lint", "check", "--isolated", "--no-cache", "-j1", *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = p.stdout.read().decode("utf-8", "replace")
-    _, _, usage = os.wait4(p.pid, 0)
-    return usage.ru_maxrss / 1024, out
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("peak memory is read from /proc (Linux)")
+    r = subprocess.run([sys.executable, "-c", _MEASURED, "check", "--isolated", "--no-cache", "-j1", *args],
+                       capture_output=True, text=True)
+    kb = [ln for ln in r.stderr.splitlines() if ln.startswith("VmHWM=")][-1].split("=")[1]
+    return int(kb) / 1024, r.stdout
 
 
 DENSE = {
@@ -793,7 +809,27 @@ DENSE = {
     # deep-but-legal nesting, many times over
     "json nested 8 deep, repeated": ("c.json", lambda n: '{"interactions":[' + ",".join(["[[[[[[[[1]]]]]]]]"] * (n // 18)) + "]}"),
     "yaml nested 150 deep, repeated": ("c.yaml", lambda n: "interactions:\n" + ("- " + "[" * 150 + "1" + "]" * 150 + "\n") * (n // 305)),
+    # dense JSON cassettes with findings: the standard library's C decoder reads them, and a finding's
+    # position composes nodes (issue 18: 100-140x the file's size before the value budget held there)
+    "json cassette, one interaction of many headers, a finding": ("c.json", lambda n: _vcrpy_json(
+        [_interaction({**{f"h{i}": ["1"] for i in range(n // 12)}, "Content-Length": ["5"]})])),
+    "json cassette, many tiny interactions with findings": ("c.json", lambda n: _vcrpy_json(
+        [_interaction({"Content-Length": ["5"]})] * (n // 190))),
+    "json cassette, a long number array in a body, a finding": ("c.json", lambda n: _vcrpy_json(
+        [_interaction({"Content-Length": ["5"]})[:-1] + ',"x":[' + ",".join(["1"] * (n // 2)) + "]}"])),
 }
+
+
+def _interaction(headers: dict) -> str:
+    """A vcrpy interaction (JSON serializer, written compactly) whose response has ``headers`` and the
+    2-byte body ``ok``."""
+    return json.dumps({"request": {"method": "GET", "uri": "https://api.example.com/", "body": None, "headers": {}},
+                       "response": {"status": {"code": 200, "message": "OK"}, "headers": headers,
+                                    "body": {"string": "ok"}}}, separators=(",", ":"))
+
+
+def _vcrpy_json(interactions: list[str]) -> str:
+    return '{"version":1,"interactions":[' + ",".join(interactions) + "]}"
 
 
 @pytest.mark.parametrize("name", list(DENSE))
@@ -809,6 +845,20 @@ def test_a_file_too_dense_for_its_size_stays_within_the_memory_bound(tmp_path, n
     first = out.splitlines()[0]
     # a cassette-shaped file is reported as too large for its shape; anything else as no cassette
     assert " Y013 " in first or " Y011 " in first, out
+
+
+def test_a_json_cassette_read_by_the_c_decoder_with_a_finding_stays_within_the_bound(tmp_path):
+    # as dense as the value budget lets a file be read in full (~70 characters a value): its data
+    # decoded, then its nodes composed for the finding's position, both held at once
+    p = tmp_path / "c.json"
+    headers = {f"X-Header-Long-Name-Padding-Padding-Padding-Padding-Padding-{i:08d}": ["v" * 110]
+               for i in range(3 * MB // 190)}
+    p.write_text(_vcrpy_json([_interaction({**headers, "Content-Length": ["5"]})]), "utf-8")
+    size_mb = p.stat().st_size / MB
+    base, _ = _peak_mb(str(SEED))
+    peak, out = _peak_mb(str(p))
+    assert " L002 " in out.splitlines()[0] and "Y013" not in out, out[:500]  # read and checked in full
+    assert peak - base <= BOUND * size_mb, f"{peak:.0f} MB for a {size_mb:.1f} MB file"
 
 
 def test_json_of_no_cassette_shape_is_called_no_cassette_without_building_its_tree(tmp_path):

@@ -220,7 +220,7 @@ def _lint(tmp_path, interactions, go_version=None, select=("R",), replay=None, n
         (tmp_path / "go.mod").write_text(f"module x\n\nrequire gopkg.in/dnaeon/go-vcr.v4 v{go_version}\n")
         from cassette_lint.replay import manifest
 
-        manifest._in_dir.cache_clear()
+        manifest.clear()
     settings = {"replay": replay} if replay else {}
     return [f for f in lint_file(p, select=list(select), settings=settings)]
 

@@ -49,7 +49,7 @@ def _project(tmp_path, files: dict[str, str]):
         p = tmp_path / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(textwrap.dedent(text), "utf-8")
-    manifest._in_dir.cache_clear()
+    manifest.clear()
     return tmp_path
 
 
@@ -120,7 +120,7 @@ def test_gemfile_lock_gives_ruby_vcr_its_version(tmp_path):
 
 
 def test_without_a_manifest_the_format_default_applies(tmp_path):
-    manifest._in_dir.cache_clear()
+    manifest.clear()
     (tmp_path / ".git").mkdir()
     p = replay.resolve(str(tmp_path / "c.yaml"), "go-vcr-v2")
     assert p.name == "go-vcr-v4" and p.source == "default for go-vcr-v2 cassettes"

@@ -2,12 +2,13 @@
 
 A result is reused only when everything it was computed from is unchanged: the file's bytes (a
 SHA-256 of them; a file whose size, times and inode are those recorded, not modified within
-:data:`cassette_lint.reader.RACY_SECONDS` of being read, is taken as unchanged without reading it, as git does), the
-tool (its version, the Python version and a checksum of the package's own sources and schemas: a
-development edit invalidates too), the effective options for the file (a fingerprint of
+:data:`cassette_lint.reader.RACY_SECONDS` of being read, is taken as unchanged without reading it,
+as git does), the tool (its version, the Python version and a checksum of the package's own
+sources and schemas, or of the hashes the installer recorded of them: a development edit
+invalidates too), the effective options for the file (a fingerprint of
 :class:`~cassette_lint.options.Options`), the per-file context key
-(:func:`cassette_lint.pipeline.context_key`: the replay profile, asked once per directory, as it
-depends on the manifest nearest the file), whether the file was named or found by walking, and
+(:func:`cassette_lint.pipeline.context_key`: the profile the manifests nearest the file give a
+cassette of its format, read once per directory and run), whether the file was named or found by walking, and
 its path (as given and absolute: a renamed file is a new file).  The result is the pipeline's,
 before per-file-ignores, inline suppressions and the baseline, which the command applies after:
 changing those needs no re-check.  Secrets found are never written (only the hash the findings
@@ -28,6 +29,7 @@ and never a stale result.  Nothing here prints: the notes go to the caller.
 
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import sys
@@ -48,7 +50,7 @@ OWN_FILES = (RESULTS, LOCK, ".gitignore", "CACHEDIR.TAG")
 TMP_PREFIX = ".results-"
 MAGIC = b"cassette-lint cache\n"
 #: the entry layout; bumped when it changes
-LAYOUT = 5
+LAYOUT = 7
 CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
                 b"# This file is a cache directory tag created by cassette-lint.\n"
                 b"# For information about cache directory tags see https://bford.info/cachedir/\n")
@@ -66,30 +68,57 @@ _TOOL_KEY: str | None = None
 
 def tool_key() -> str:
     """The version, the Python version and a checksum (CRC-32 + Adler-32) of the package's sources
-    and schemas (computed once per process: ~1 ms)."""
+    and schemas (computed once per process): when the package was installed from a wheel, of the
+    SHA-256 of each of its files that the installer recorded (one small file read: ~0.1 ms), else
+    of the files themselves (a source checkout or an editable install: ~2-3 ms)."""
     global _TOOL_KEY
     if _TOOL_KEY is None:
         from . import __version__
 
         here = os.path.dirname(os.path.abspath(__file__))
         h = _Checksum()
-        dirs = [here, os.path.join(os.path.dirname(os.path.dirname(here)), "schemas")]
-        for top in dirs:
-            for dirpath, dirnames, filenames in os.walk(top):
-                dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-                for name in sorted(filenames):
-                    if name.endswith((".py", ".json")):
-                        p = os.path.join(dirpath, name)
-                        try:
-                            with open(p, "rb") as fh:
-                                data = fh.read()
-                        except OSError:
-                            continue
-                        h.update(os.path.relpath(p, top).encode("utf-8", "surrogateescape") + b"\0")
-                        h.update(len(data).to_bytes(8, "little") + data)
+        record = _installed_record(here, __version__)
+        if record is not None:
+            h.update(b"RECORD\0" + record)
+        else:
+            _checksum_sources(here, h)
         _TOOL_KEY = (f"{__version__} py{sys.version_info[0]}.{sys.version_info[1]} layout{LAYOUT} "
                      f"{h.hexdigest()}")
     return _TOOL_KEY
+
+
+def _installed_record(here: str, version: str) -> bytes | None:
+    """The lines of the installer's ``RECORD`` (path, SHA-256, size) that name the package's own files,
+    when it was installed from a wheel (None for a checkout or an editable install, whose RECORD
+    lists no source)."""
+    path = os.path.join(os.path.dirname(here), f"cassette_lint-{version}.dist-info", "RECORD")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(1 << 20)
+    except OSError:
+        return None
+    prefix = os.path.basename(here).encode("utf-8", "surrogateescape") + b"/"
+    lines = [ln for ln in data.splitlines() if ln.startswith(prefix) and not ln.endswith(b",,")]
+    if not any(ln.startswith(prefix + b"cache.py,") for ln in lines):
+        return None
+    return b"\n".join(sorted(lines))
+
+
+def _checksum_sources(here: str, h: _Checksum) -> None:
+    dirs = [here, os.path.join(os.path.dirname(os.path.dirname(here)), "schemas")]
+    for top in dirs:
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".json")):
+                    p = os.path.join(dirpath, name)
+                    try:
+                        with open(p, "rb") as fh:
+                            data = fh.read()
+                    except OSError:
+                        continue
+                    h.update(os.path.relpath(p, top).encode("utf-8", "surrogateescape") + b"\0")
+                    h.update(len(data).to_bytes(8, "little") + data)
 
 
 class _Checksum:
@@ -177,10 +206,14 @@ def _load_result(payload: tuple, path: str, result_cls):
 
 
 class Cache:
-    """One run's view of the cache directory ``directory``; ``note(text)`` receives every note."""
+    """One run's view of the cache directory ``directory``; ``note(text)`` receives every note.
 
-    def __init__(self, directory: str, note=None):
+    With ``refresh``, nothing is looked up (every file is checked afresh: ``--fix`` and ``--diff``
+    need each result's secrets and bytes) but every result is stored, replacing what was there."""
+
+    def __init__(self, directory: str, note=None, refresh: bool = False):
         self.directory = directory
+        self.refresh = refresh
         self.path = os.path.join(directory, RESULTS)
         self.note = note or (lambda text: None)
         #: entries read from disk: key -> (hash, stat signature, options key, context key, payload)
@@ -192,16 +225,23 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._pending: list = []
-        self._load()
+        self._context = None
+        self._dirty = False
+        #: the stat of the file :attr:`entries` were read from (unchanged at :meth:`save`: not read again)
+        self._read_sig: bytes | None = None
+        if not refresh:  # (a refresh reads the file only to merge into it, when it saves)
+            self._load()
 
     # -- reading -----------------------------------------------------------------------------------
 
     def _read(self) -> dict | None:
         """The entries on disk ({} when there is no cache yet), None when the file is unusable (with
         a note)."""
+        self._read_sig = None
         try:
             with open(self.path, "rb") as fh:
                 raw = fh.read()
+                sig = stat_bytes(os.fstat(fh.fileno()))
         except FileNotFoundError:
             return {}
         except OSError as e:
@@ -218,6 +258,7 @@ class Cache:
         except Exception:  # any damage marshal reports (the checksum makes this unlikely)
             self.note(f"the cache {self.path} is damaged: ignored, rewritten after this run")
             return None
+        self._read_sig = sig
         return entries
 
     @staticmethod
@@ -252,29 +293,35 @@ class Cache:
 
     def lookup(self, targets, options, context_key, result_cls) -> list:
         """The cached result of each target, None for each that must be checked (remembered, with
-        its keys, for :meth:`store`)."""
+        its keys, for :meth:`store`).  ``context_key(path, format)``: what else decides the result
+        of a file of that format (asked only for a file whose entry is there: its format is the
+        entry's; a changed file is another format only when its bytes changed, a miss anyway)."""
         okey = options_key(options)
+        contexts: dict = {}  # (directory, format) -> context: the same for a directory's files
+
+        def context(path: str, fmt: str | None) -> str:
+            where = (path.rpartition(os.sep)[0], fmt)
+            got = contexts.get(where)
+            if got is None:
+                got = contexts[where] = context_key(path, fmt)
+            return got
+
+        self._context = context
         out = []
         pending = []
         now = time.time()
         cwd = os.getcwd()
-        contexts: dict[str, str] = {}
         for t in targets:
             if t.error is not None:  # nothing to read: checked (reported) again, at no cost
                 out.append(None)
                 pending.append(None)
                 continue
-            # the context (the manifest nearest the file) is the same for every file of a directory:
-            # asked once per directory (~80 us a file otherwise, a third of a warm run)
-            d = t.path.rpartition(os.sep)[0]
-            ctx = contexts.get(d)
-            if ctx is None:
-                ctx = contexts[d] = context_key(t.path, options)
             k = _entry_key(cwd, t.path, t.explicit)
             ap = _file_of(k)
-            res = self._hit(k, ap, t.path, okey, ctx, now, result_cls, options.max_file_size)
+            res = None if self.refresh else self._hit(k, ap, t.path, okey, now, result_cls,
+                                                      options.max_file_size)
             out.append(res)
-            pending.append(None if res is not None else (k, ap, okey, ctx))
+            pending.append(None if res is not None else (k, ap, okey))
             if res is None:
                 self.misses += 1
             else:
@@ -283,13 +330,13 @@ class Cache:
         self._pending = [p for p, r in zip(pending, out) if r is None]
         return out
 
-    def _hit(self, k: str, ap: str, path: str, okey: str, ctx: str, now: float, result_cls, max_size: int):
+    def _hit(self, k: str, ap: str, path: str, okey: str, now: float, result_cls, max_size: int):
         e = self.entries.get(k)
         if e is None:
             return None
         try:
             digest, sig, e_okey, e_ctx, payload = e
-            if e_okey != okey or e_ctx != ctx:
+            if e_okey != okey or e_ctx != self._context(path, payload[0]):
                 return None
             try:
                 st = os.stat(path)
@@ -306,7 +353,7 @@ class Cache:
                     return None
                 new_sig = stat_signature(st, now)
                 if new_sig is not None:  # now trusted: no re-read next time
-                    self.changed[k] = (digest, new_sig, okey, ctx, payload)
+                    self.changed[k] = (digest, new_sig, okey, e_ctx, payload)
             else:
                 self.seen[ap] = digest
             return _load_result(payload, path, result_cls)
@@ -317,13 +364,17 @@ class Cache:
 
     def store(self, results) -> None:
         """Record the results of the targets :meth:`lookup` returned None for, in the same order."""
+        with _NoCollection():
+            self._store(results)
+
+    def _store(self, results) -> None:
         for p, r in zip(self._pending, results):
             if p is None or r is None or getattr(r, "source", None) is None:
                 continue
-            k, ap, okey, ctx = p
+            k, ap, okey = p
             digest, sig = r.source[:16], r.source[16:] or None
             self.seen[ap] = digest
-            self.changed[k] = (digest, sig, okey, ctx, _dump_result(r))
+            self.changed[k] = (digest, sig, okey, self._context(r.path, r.format), _dump_result(r))
         self._pending = []
 
     # -- writing -------------------------------------------------------------------------------------
@@ -334,8 +385,10 @@ class Cache:
             return True
         try:
             _prepare(self.directory)
-            with _Lock(os.path.join(self.directory, LOCK)):
-                current = self._read_quiet()
+            with _Lock(os.path.join(self.directory, LOCK)), _NoCollection():
+                current = self._unchanged_on_disk()
+                if current is None:
+                    current = self._read_quiet()
                 current.update(self.changed)
                 entries = self._pruned(current)
                 body = marshal.dumps(entries)
@@ -347,6 +400,17 @@ class Cache:
         self.changed = {}
         self._dirty = False
         return True
+
+    def _unchanged_on_disk(self) -> dict | None:
+        """:attr:`entries` when the file they were read from is still the one on disk (no other run
+        replaced it since: it is renamed over, never written in place), else None."""
+        if self._read_sig is None or self._dirty:
+            return None
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return self.entries if stat_bytes(st) == self._read_sig else None
 
     def _read_quiet(self) -> dict:
         note, self.note = self.note, (lambda text: None)  # already noted when this run started
@@ -375,6 +439,21 @@ class Cache:
                     continue
             out[k] = e
         return out
+
+
+class _NoCollection:
+    """The cyclic garbage collector paused while entries (plain tuples: no cycle) are made: otherwise
+    their number triggers a full collection of a run's every object (~8 ms at the end of a cold run
+    of 650 files, a cost of the cache alone)."""
+
+    def __enter__(self):
+        self.paused = gc.isenabled()
+        if self.paused:
+            gc.disable()
+
+    def __exit__(self, *exc):
+        if self.paused:
+            gc.enable()
 
 
 def _prepare(directory: str) -> None:

@@ -9,6 +9,7 @@ Exit status: 0 no error-severity finding, 1 at least one, 2 usage or configurati
 
 from __future__ import annotations
 
+import os
 import sys
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -48,8 +49,6 @@ PROGRESS_MIN_FILES = 200
 
 def _use_color(choice: str, stream) -> bool:
     """``--color``: always/never; auto honours NO_COLOR, then FORCE_COLOR, then whether it is a TTY."""
-    import os
-
     if choice == "always":
         return True
     if choice == "never":
@@ -79,8 +78,6 @@ def _err(message: str) -> None:
 
 def _repo_root(start: str) -> str:
     """The git work tree containing ``start`` (SARIF URIs are relative to it), else ``start``."""
-    import os
-
     d = os.path.abspath(start)
     while True:
         if os.path.exists(os.path.join(d, ".git")):
@@ -135,17 +132,16 @@ def _replay_options(options, library, match_on, allow_repeats) -> None:
 
 def project_root(cfg) -> str:
     """The configuration file's directory, else the git work tree around here, else here."""
-    import os
-
     return os.path.dirname(os.path.abspath(cfg.path)) if cfg.path else _repo_root(os.getcwd())
 
 
-def _open_cache(cache_dir, cfg):
+def _open_cache(cache_dir, cfg, refresh: bool = False):
     """The results cache (:mod:`cassette_lint.cache`) in ``--cache-dir``, ``$CASSETTE_LINT_CACHE_DIR``
     or the project root."""
     from . import cache
 
-    return cache.Cache(cache.location(cache_dir, project_root(cfg)), note=lambda text: _err(f"cassette-lint: note: {text}"))
+    return cache.Cache(cache.location(cache_dir, project_root(cfg)), note=lambda text: _err(f"cassette-lint: note: {text}"),
+                       refresh=refresh)
 
 
 def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEFAULTS["max_file_size"],
@@ -176,14 +172,14 @@ def build_options(cfg, select=(), extend_select=(), ignore=(), max_file_size=DEF
 def apply_ignores(cfg, options, fr, name: str | None = None):
     """``fr`` without the findings that ``per-file-ignores`` (matched against ``name``, default its
     path) or a suppression comment switch off."""
-    from . import reader, rules, suppress
-
     if not fr.findings and not fr.directives:
         return fr
+    from . import reader, rules, suppress
+
     off = cfg.ignored_codes(name or fr.path)
     if off:
         fr.findings = [f for f in fr.findings if not rules.matches(f.rule, off)]
-    if fr.findings or fr.directives:  # (a file with suppression comments: its codes are checked too)
+    if fr.directives:  # only a file with a suppression comment is read again (its codes are checked too)
         data = reader.read_file(fr.path, options.max_file_size)[0]  # never blocks on a FIFO, bounded by size
         if data is None:
             return fr
@@ -219,6 +215,8 @@ class _Configs:
         self.root_options = self._options(self.root)
         self._by_file: dict = {self.root.path: (self.root, self.root_options)}
         self._by_dir: dict = {}
+        self._by_path: dict = {}  # (asked up to three times a file: exclusion, grouping, filtering)
+        self._config = config
 
     def _options(self, cfg):
         options = build_options(cfg, *self._args)
@@ -227,15 +225,17 @@ class _Configs:
 
     def for_path(self, path: str):
         """(configuration, options) for ``path``; raises ``config.ConfigError`` for a broken one."""
-        import os
-
-        from . import config
-
         if self.fixed:
             return self.root, self.root_options
-        d = os.path.dirname(os.path.abspath(path))
+        got = self._by_path.get(path)
+        if got is None:
+            got = self._by_path[path] = self._for_dir(os.path.dirname(os.path.abspath(path)))
+        return got
+
+    def _for_dir(self, d: str):
         got = self._by_dir.get(d)
         if got is None:
+            config = self._config
             found = config.find(d)
             got = self._by_file.get(found) if found is not None else (self.root, self.root_options)
             if got is None:
@@ -248,7 +248,6 @@ class _Configs:
 def _stdin_target(stdin_filename: str | None):
     """Standard input written to a file of its own (the pipeline reads files): (target, temporary
     directory to remove)."""
-    import os
     import tempfile
 
     from . import discovery
@@ -287,8 +286,6 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
           cache_dir=None, no_cache=False) -> None:
     """Check cassette files and directories (default: the current directory); leaves with
     ``sys.exit`` and the exit status."""
-    import os
-
     from . import config, discovery, reporters, run
 
     stdin = "-" in paths
@@ -343,14 +340,14 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
             and not quiet and _isatty(sys.stderr)):
         progress = _Progress(len(targets))
     # --fix and --diff check every file afresh (their fixes need the bytes and secrets a cached
-    # result does not keep)
-    results_cache = None if no_cache or fix or diff or stdin else _open_cache(cache_dir, cfg)
+    # result does not keep) and refresh the cache with what they find
+    results_cache = None if no_cache or stdin else _open_cache(cache_dir, cfg, refresh=fix or diff)
     try:
         files = _check_grouped(run, targets, for_path, jobs or run.default_jobs(), progress, results_cache)
     finally:
         if progress:
             progress.close()
-    if results_cache is not None:
+    if results_cache is not None and not fix:
         results_cache.save()
     files = [postprocess(fr) for fr in files]
     if verbose:
@@ -373,10 +370,13 @@ def check(paths, output_format, select, extend_select, ignore, config_file, isol
         roots = [os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)))
                  for p in (paths or (".",))]
 
-        def recheck(path):
-            return postprocess(run.check_one(discovery.Target(path, explicit.get(path, True)), for_path(path)[1]))
+        def recheck(path):  # (a file rewritten: its fresh result refreshes the cache)
+            return postprocess(run.check_one(discovery.Target(path, explicit.get(path, True)), for_path(path)[1],
+                                             results_cache))
 
         files, outcome = fixer.fix_files(files, recheck, roots, write=not diff)
+        if results_cache is not None:
+            results_cache.save()
         for msg in outcome.errors:
             _err(f"cassette-lint: {msg}")
         if diff:

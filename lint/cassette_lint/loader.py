@@ -41,7 +41,7 @@ TOO_MANY_VALUES = 'Y013'  # (file-too-large: too large for its shape)
 #: ~11x the file's size and the README's bound holds for any shape; real cassettes hold one per 35-70
 #: characters (the corpus's median is 67; the densest ones, a few KB of short headers, one per 10)
 BYTES_PER_NODE = 24
-BYTES_PER_JSON_NODE = 32
+BYTES_PER_JSON_NODE = 48
 #: ... but any file may hold this many (~15 MB of nodes): small dense files are always read
 MIN_NODES = 50_000
 
@@ -507,9 +507,15 @@ def _json_fast(source: Source, text: str) -> LoadResult | None:
         import json
 
         _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constant)
+    # a text whose data or nodes would not fit the memory bound is composed within its budget instead
+    dense = len(text) > MIN_NODES
+    if dense and not _json.decoded_fits(text):
+        return None
     try:
         data_ = _DECODER.decode(text)
     except (ValueError, _Duplicate, RecursionError):
+        return None
+    if dense and not (isinstance(data_, (dict, list)) and _json.nodes_fit(text, data_, node_budget(text, BYTES_PER_JSON_NODE))):
         return None
     if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep_data(data_):
         return None

@@ -23,6 +23,49 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _WORDS = ("true", "false", "null")
 
 
+#: what the standard library's C decoder (with the loader's hooks) builds at most per ``{``/``[`` (a
+#: dict or list with one pair or item, and its slot), per ``:`` (a dict entry and the decoder's memo
+#: of the key), per ``,`` (a slot, a number), per ``"`` (half a short string) and per ``.`` (a
+#: float): measured, ``[{"a":1},…]`` 192 bytes an item, ``{"k0":1,…}`` ~200 a key, ``["ab",…]`` 59,
+#: ``[1.5,…]`` 32.  A text whose counts say more than MAX_DECODED_FACTOR times its size is not
+#: decoded in one go (it is composed within its value budget instead)
+_PER_OPENER, _PER_COLON, _PER_COMMA, _PER_QUOTE, _PER_DOT = 200, 100, 12, 26, 24
+MAX_DECODED_FACTOR = 12
+
+
+def decoded_fits(text: str) -> bool:
+    """Whether the C decoder's data for ``text`` stays within :data:`MAX_DECODED_FACTOR` times its size
+    (an over-estimate from character counts: those inside strings are counted too)."""
+    limit = MAX_DECODED_FACTOR * len(text)
+    est = (text.count("{") + text.count("[")) * _PER_OPENER
+    if est > limit:
+        return False
+    est += (text.count(":") * _PER_COLON + text.count(",") * _PER_COMMA + text.count('"') * _PER_QUOTE
+            + text.count(".") * _PER_DOT)
+    return est <= limit
+
+
+def nodes_fit(text: str, data, budget: int) -> bool:
+    """Whether composing ``text`` (decoded as ``data``) makes at most ``budget`` nodes, one per key and
+    per value: told from character counts when they say so (every node but the first follows a ``:``
+    — a key and its value — a ``,`` or a ``[``), else counted in ``data`` (stopping past the budget)."""
+    if 1 + 2 * text.count(":") + text.count(",") + text.count("[") <= budget:
+        return True
+    n = 1
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if v.__class__ is dict:
+            n += 2 * len(v)
+            stack.extend(x for x in v.values() if x.__class__ is dict or x.__class__ is list)
+        else:
+            n += len(v)
+            stack.extend(x for x in v if x.__class__ is dict or x.__class__ is list)
+        if n > budget:
+            return False
+    return True
+
+
 class Mark:
     __slots__ = ("line", "column", "index")
 

@@ -101,12 +101,15 @@ class _Collector:
                           self.source, directives)
 
 
-def context_key(path: str, options: Options) -> str:
-    """What, besides the file's bytes and ``options``, decides its findings: the library profile
-    its project's manifests give it (for each format's ecosystem, since the format is known only once
-    the file is read). A result cache keys on it."""
-    settings = options.settings.get("replay")
-    return "|".join(replay.resolve(path, fmt, settings).described for fmt in replay.FORMAT_DEFAULT)
+def context_key(path: str, cassette_format: str | None) -> str:
+    """What, besides the file's bytes and the options, decides the findings of a file of
+    ``cassette_format``: the library profile its project's manifests give it (the configuration's
+    replay settings are among the options). A result cache keys on it."""
+    if cassette_format is None:
+        return ""
+    from .replay import manifest
+
+    return repr(manifest.find(path, cassette_format))
 
 
 def check_file(target: Target, options: Options) -> FileResult:

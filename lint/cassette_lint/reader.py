@@ -72,7 +72,7 @@ RACY_SECONDS = 2.0
 
 
 def stat_signature(st: os.stat_result, now: float | None = None) -> bytes | None:
-    """What shows a file unchanged without reading it (size, times, inode, device: 40 bytes), or
+    """What shows a file unchanged without reading it (size, times, inode, device), or
     None when it was modified so recently that a write within the same timestamp tick could go unseen."""
     if st.st_mtime > (_time() if now is None else now) - RACY_SECONDS:
         return None
@@ -80,20 +80,51 @@ def stat_signature(st: os.stat_result, now: float | None = None) -> bytes | None
 
 
 def stat_bytes(st: os.stat_result) -> bytes:
-    """The file's size, modification and change times, inode and device, packed."""
-    return b"".join(n.to_bytes(8, "little", signed=True) for n in (
-        st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino & 0x7FFFFFFFFFFFFFFF, st.st_dev & 0x7FFFFFFFFFFFFFFF))
+    """The file's size, modification and change times, inode and device, written out (~0.4 us; packing
+    them with ``int.to_bytes`` took ~3)."""
+    return b"%d %d %d %d %d" % (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 def content_hash(data: bytes) -> bytes:
-    """The cache's key of a file's bytes (SHA-256, 16 bytes: ~1.8 GB/s here, faster than BLAKE2b or SHA-1)."""
-    global _sha256
-    if _sha256 is None:
-        from hashlib import sha256 as _sha256  # (only runs that keep a cache pay its import)
-    return _sha256(data).digest()[:16]
+    """The cache's key of a file's bytes: SHA-256, 16 bytes.  Python's own SHA-256 (~0.3 GB/s, imported
+    in ~0.1 ms) until a few MB have been hashed, then OpenSSL's (~1.2 GB/s, but ``hashlib`` costs
+    ~3 ms to import): a re-run that hashes one changed file pays for no import it does not need.
+    Both give the same digest."""
+    global _hashed
+    if _fast is not None:
+        return _fast(data).digest()[:16]
+    _hashed += len(data)
+    if _hashed > FAST_AFTER:
+        fast_hash()
+        return _fast(data).digest()[:16]
+    return (_small or _builtin_sha256())(data).digest()[:16]
 
 
-_sha256 = None
+#: bytes hashed before :func:`content_hash` imports OpenSSL's SHA-256
+FAST_AFTER = 1 << 20
+_hashed = 0
+_fast = None
+_small = None
+
+
+def fast_hash() -> None:
+    """Hash with OpenSSL's SHA-256 from now on (a run about to check many files calls it before its
+    workers fork, for them all to inherit the import)."""
+    global _fast
+    if _fast is None:
+        from hashlib import sha256 as _fast
+
+
+def _builtin_sha256():
+    global _small
+    try:
+        from _sha256 import sha256 as _small  # Python <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256 as _small  # Python 3.12+
+        except ImportError:  # (a build without it)
+            from hashlib import sha256 as _small
+    return _small
 
 
 def _read(fd: int, n: int) -> bytes:

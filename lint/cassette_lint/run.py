@@ -8,23 +8,32 @@ into output.
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING, Iterable
-
 from .discovery import Target, discover
 from .findings import Finding
 from .options import Options
 from .pipeline import FileResult, check_file
 from .records import Record
 
+TYPE_CHECKING = False  # (not typing.TYPE_CHECKING: importing typing costs a start-up ~4 ms)
 if TYPE_CHECKING:
+    from typing import Iterable
+
     from .cache import Cache
 
 
-def default_jobs() -> int:
-    from .scheduler import default_jobs
+#: from this many files to check, they are hashed with OpenSSL's SHA-256 (:func:`reader.content_hash`)
+FAST_HASH_FILES = 16
 
-    return default_jobs()
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (``--jobs`` 0): here, not in the scheduler, which a run whose
+    every result is cached never imports."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 class RunResult(Record):
@@ -48,7 +57,12 @@ def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
 
     With a ``cache``, the cached results are looked up here, in this process, before any worker
     starts; only the other files are scheduled, and their results stored (the caller saves it).
+    The projects' manifests are read afresh by each call (once per directory: the lookup's answers
+    are inherited by the forked workers).
     """
+    from .replay import manifest
+
+    manifest.clear()
     if cache is not None:
         from .pipeline import context_key
 
@@ -62,20 +76,26 @@ def check(targets: list[Target], options: Options, jobs: int = 1, progress=None,
 
     if cache is None:
         return scheduler.check_targets(targets, options, jobs, progress)
+    import copy  # (not imported when every result comes from the cache)
+
     keyed = copy.copy(options)
     keyed.record_source = True
-    from .reader import content_hash
+    if len(todo) >= FAST_HASH_FILES:
+        from .reader import fast_hash
 
-    content_hash(b"")  # imports hashlib here, once, for every forked worker to inherit
+        fast_hash()  # imports hashlib here, once, for every forked worker to inherit
     fresh = scheduler.check_targets(todo, keyed, jobs, progress)
     cache.store(fresh)
     it = iter(fresh)
     return [r if r is not None else next(it) for r in cached]
 
 
-def check_one(target: Target, options: Options) -> FileResult:
-    """Check one file here and now (``--fix`` re-checks a file it rewrote)."""
-    return check_file(target, options)
+def check_one(target: Target, options: Options, cache: Cache | None = None) -> FileResult:
+    """Check one file here and now (``--fix`` re-checks a file it rewrote; its fresh result is stored
+    in the ``cache``, when there is one)."""
+    if cache is None:
+        return check_file(target, options)
+    return check([target], options, cache=cache)[0]
 
 
 def run(paths: Iterable[str], options: Options, jobs: int = 1, progress=None) -> RunResult:

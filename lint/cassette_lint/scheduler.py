@@ -18,13 +18,6 @@ from .source import Pos
 PARALLEL_MIN_FILES = 64
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
 def _check_chunk(args: tuple[list[Target], Options]) -> list[FileResult]:
     targets, options = args
     return [check_file(t, options) for t in targets]

@@ -43,20 +43,15 @@ def detect(data: Any, forced: str | None = None) -> ModuleType | None:
     return None
 
 
-#: what the standard library's JSON decoder builds, at most, per ``{``/``[`` (an empty dict or list and
-#: its slot) and per ``,`` (a slot): a text whose count says more than MAX_PLAIN_FACTOR times its size
-#: is not decoded to look at its shape
-_PER_OPENER, _PER_COMMA, MAX_PLAIN_FACTOR = 72, 8, 12
-
-
 def plain_json_format(text: str, forced: str | None = None) -> bool | None:
     """Whether a JSON text too large for its shape to be composed with positions is a cassette of a
     known format, from plain decoded data (the C decoder: a fraction of the memory and time); None
     when that cannot be told within the same memory bound (or the text is no valid JSON)."""
     if forced is not None:
         return True
-    openers = text.count("{") + text.count("[")  # (also inside strings: an over-estimate)
-    if openers * _PER_OPENER + text.count(",") * _PER_COMMA > MAX_PLAIN_FACTOR * len(text):
+    from ..loader_json import decoded_fits
+
+    if not decoded_fits(text):
         return None
     import json
 

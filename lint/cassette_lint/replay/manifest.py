@@ -13,12 +13,13 @@ exact version) wins over a declared requirement (a range, kept as written).
   ``vcrpy`` (or ``pytest-recording`` / ``pytest-vcr``, which bring vcrpy: version unknown).
 - Ruby (VCR cassettes): ``Gemfile.lock`` (``vcr (6.2.0)``), then ``Gemfile`` / ``*.gemspec``.
 
-Manifests are read once per directory and process (a run's workers each keep their own).
+Each directory's manifests are read, and each directory's answer found, once per run (the command
+calls :func:`clear` as a run starts; a forked worker inherits what its parent already found):
+everything remembered is held here and forgotten by :func:`clear`, and nowhere else.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 
@@ -31,11 +32,12 @@ ECOSYSTEM = {"go-vcr-v2": "go", "go-vcr-v1": "go", "vcrpy": "python", "ruby-vcr"
 #: or not at all; reading is bounded like every other input)
 MAX_MANIFEST = 4 * 1024 * 1024
 
+# (patterns as strings: compiled, and kept by ``re``'s own cache, only when a manifest is read)
 _GO_MODULES = (
     # module path pattern, major
-    (re.compile(r"gopkg\.in/dnaeon/go-vcr\.v(\d+)\s+v?([\w.+-]+)"), None),
-    (re.compile(r"github\.com/dnaeon/go-vcr/v(\d+)\s+v?([\w.+-]+)"), None),
-    (re.compile(r"github\.com/dnaeon/go-vcr\s+v?([\w.+-]+)"), "1"),
+    (r"gopkg\.in/dnaeon/go-vcr\.v(\d+)\s+v?([\w.+-]+)", None),
+    (r"github\.com/dnaeon/go-vcr/v(\d+)\s+v?([\w.+-]+)", None),
+    (r"github\.com/dnaeon/go-vcr\s+v?([\w.+-]+)", "1"),
 )
 
 
@@ -44,24 +46,59 @@ def find(path: str, cassette_format: str) -> Profile | None:
     eco = ECOSYSTEM.get(cassette_format)
     if eco is None:
         return None
-    d = os.path.dirname(os.path.abspath(path))
+    return _find(os.getcwd(), os.path.dirname(os.path.abspath(path)), eco)
+
+
+#: (current directory, directory, ecosystem) -> the profile found there or above, or None: the
+#: manifests' sources are shown relative to the current directory
+_FOUND: dict[tuple[str, str, str], Profile | None] = {}
+
+
+def _find(cwd: str, d: str, eco: str) -> Profile | None:
+    walked = []  # the directories asked on the way up: each is given the answer (a sibling asks again)
+    found = None
     while True:
+        key = (cwd, d, eco)
+        if key in _FOUND:
+            found = _FOUND[key]
+            break
+        walked.append(key)
         found = _in_dir(d, eco)
-        if found is not None:
-            return found
-        if os.path.isdir(os.path.join(d, ".git")):
-            return None
+        if found is not None or (".git" in _names(d) and os.path.isdir(os.path.join(d, ".git"))):
+            break
         parent = os.path.dirname(d)
         if parent == d:
-            return None
+            break
         d = parent
+    for key in walked:
+        _FOUND[key] = found
+    return found
 
 
-@functools.lru_cache(maxsize=1024)
+#: directory -> the names in it (listed once for the three ecosystems)
+_LISTED: dict[str, frozenset[str]] = {}
+
+
+def clear() -> None:
+    """Forget every manifest read and every answer found (the next lookup reads the disk again)."""
+    _FOUND.clear()
+    _LISTED.clear()
+
+
+def _names(d: str) -> frozenset[str]:
+    got = _LISTED.get(d)
+    if got is None:
+        try:
+            got = frozenset(os.listdir(d))
+        except OSError:
+            got = frozenset()
+        _LISTED[d] = got
+    return got
+
+
 def _in_dir(d: str, eco: str) -> Profile | None:
-    try:
-        names = set(os.listdir(d))
-    except OSError:
+    names = _names(d)
+    if not names:
         return None
     if eco == "go":
         return _go(d, names)
@@ -94,7 +131,7 @@ def go_version(text: str) -> tuple[str, str] | None:
     """(major, version) of the highest go-vcr module ``text`` (a go.mod or go.sum) names."""
     best = None
     for rx, fixed in _GO_MODULES:
-        for m in rx.finditer(text):
+        for m in re.finditer(rx, text):
             if fixed is None:
                 major, version = m.group(1), m.group(2)
             else:
@@ -124,22 +161,22 @@ def _go(d: str, names: set[str]) -> Profile | None:
 # -- Python -----------------------------------------------------------------------------------------
 
 _LOCKS = ("uv.lock", "poetry.lock", "pdm.lock")
-_TOML_LOCK = re.compile(r'name\s*=\s*"vcrpy"\s*\n(?:[^\[\n]*\n)*?version\s*=\s*"([^"]+)"')
-_PIPFILE_LOCK = re.compile(r'"vcrpy"\s*:\s*\{[^}]*?"version"\s*:\s*"==([^"]+)"', re.S)
-_REQ = re.compile(r"(?im)^[ \t]*['\"]?(vcrpy|pytest-recording|pytest-vcr)\b(?:\[[^\]]*\])?[ \t]*"
-                  r"(?:(===?|~=|>=|<=|>|<|!=)[ \t]*([0-9][\w.*+-]*))?")
-_REQ_ANYWHERE = re.compile(r"""['"](vcrpy|pytest-recording|pytest-vcr)\b(?:\[[^\]]*\])?\s*"""
-                           r"""(?:(===?|~=|>=|<=|>|<|!=)\s*([0-9][\w.*+-]*))?""")
+_TOML_LOCK = r'name\s*=\s*"vcrpy"\s*\n(?:[^\[\n]*\n)*?version\s*=\s*"([^"]+)"'
+_PIPFILE_LOCK = r'(?s)"vcrpy"\s*:\s*\{[^}]*?"version"\s*:\s*"==([^"]+)"'
+_REQ = (r"(?im)^[ \t]*['\"]?(vcrpy|pytest-recording|pytest-vcr)\b(?:\[[^\]]*\])?[ \t]*"
+        r"(?:(===?|~=|>=|<=|>|<|!=)[ \t]*([0-9][\w.*+-]*))?")
+_REQ_ANYWHERE = (r"""['"](vcrpy|pytest-recording|pytest-vcr)\b(?:\[[^\]]*\])?\s*"""
+                 r"""(?:(===?|~=|>=|<=|>|<|!=)\s*([0-9][\w.*+-]*))?""")
 
 
 def _python(d: str, names: set[str]) -> Profile | None:
     for lock in _LOCKS:
         if lock in names:
-            m = _TOML_LOCK.search(_read(d, lock))
+            m = re.search(_TOML_LOCK, _read(d, lock))
             if m:
                 return Profile("vcrpy", m.group(1), _where(d, lock))
     if "Pipfile.lock" in names:
-        m = _PIPFILE_LOCK.search(_read(d, "Pipfile.lock"))
+        m = re.search(_PIPFILE_LOCK, _read(d, "Pipfile.lock"))
         if m:
             return Profile("vcrpy", m.group(1), _where(d, "Pipfile.lock"))
     candidates = sorted(n for n in names if n.startswith("requirements") and n.endswith((".txt", ".in")))
@@ -147,7 +184,7 @@ def _python(d: str, names: set[str]) -> Profile | None:
     for name in candidates:
         text = _read(d, name)
         rx = _REQ if name.endswith((".txt", ".in", ".cfg", ".ini", "Pipfile")) else _REQ_ANYWHERE
-        hits = list(rx.finditer(text))
+        hits = list(re.finditer(rx, text))
         if not hits:
             continue
         for m in hits:  # vcrpy itself, pinned or not, says more than a plugin that brings it
@@ -162,17 +199,17 @@ def _python(d: str, names: set[str]) -> Profile | None:
 
 # -- Ruby -------------------------------------------------------------------------------------------
 
-_GEMLOCK = re.compile(r"(?m)^ {4}vcr \(([\w.]+)\)")
-_GEMFILE = re.compile(r"""(?m)^\s*(?:gem|s\.add_development_dependency|spec\.add_development_dependency|"""
-                      r"""s\.add_dependency|spec\.add_dependency)\s*\(?\s*['"]vcr['"]""")
+_GEMLOCK = r"(?m)^ {4}vcr \(([\w.]+)\)"
+_GEMFILE = (r"""(?m)^\s*(?:gem|s\.add_development_dependency|spec\.add_development_dependency|"""
+            r"""s\.add_dependency|spec\.add_dependency)\s*\(?\s*['"]vcr['"]""")
 
 
 def _ruby(d: str, names: set[str]) -> Profile | None:
     if "Gemfile.lock" in names:
-        m = _GEMLOCK.search(_read(d, "Gemfile.lock"))
+        m = re.search(_GEMLOCK, _read(d, "Gemfile.lock"))
         if m:
             return Profile("ruby-vcr", m.group(1), _where(d, "Gemfile.lock"))
     for name in ["Gemfile"] + sorted(n for n in names if n.endswith(".gemspec")):
-        if name in names and _GEMFILE.search(_read(d, name)):
+        if name in names and re.search(_GEMFILE, _read(d, name)):
             return Profile("ruby-vcr", None, _where(d, name))
     return None
