@@ -16,6 +16,7 @@ Found, not assumed (:func:`resolve`): the configuration (``[tool.cassette-lint.r
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..records import Value
@@ -118,14 +119,13 @@ class Profile(Value):
 
     @property
     def major(self) -> int | None:
-        m = re.match(r"v?(\d+)", self.version or "")
-        return int(m.group(1)) if m else None
+        return _major(self.version)
 
     @property
     def name(self) -> str:
         """The ``--replay-library`` name: ``go-vcr-v4``, ``vcrpy`` …"""
         if self.library == "go-vcr":
-            return f"go-vcr-v{self.major or 4}"
+            return _go_name(self.version)
         return self.library
 
     @property
@@ -192,10 +192,30 @@ class Profile(Value):
         """True/False when the version is known to that precision, None when it is not known."""
         if self.version is None:
             return None
-        nums = [int(x) for x in re.findall(r"\d+", self.version)[:len(parts)]]
-        if len(nums) < len(parts):
-            nums += [0] * (len(parts) - len(nums))
-        return tuple(nums) >= parts
+        return _numbers(self.version, len(parts)) >= parts
+
+
+# what a profile derives from its version, asked by the rules many times per file (a run sees a few
+# versions): computed once per version and process
+
+@functools.lru_cache(maxsize=256)
+def _major(version: str | None) -> int | None:
+    m = re.match(r"v?(\d+)", version or "")
+    return int(m.group(1)) if m else None
+
+
+@functools.lru_cache(maxsize=256)
+def _go_name(version: str | None) -> str:
+    return f"go-vcr-v{_major(version) or 4}"
+
+
+@functools.lru_cache(maxsize=256)
+def _numbers(version: str, n: int) -> tuple[int, ...]:
+    """The first ``n`` numbers of ``version``, 0 for those it does not give."""
+    nums = [int(x) for x in re.findall(r"\d+", version)[:n]]
+    if len(nums) < n:
+        nums += [0] * (n - len(nums))
+    return tuple(nums)
 
 
 def parse_library(text: str) -> tuple[str, str | None]:
