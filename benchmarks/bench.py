@@ -16,6 +16,12 @@ cassettes (so it runs on a fresh clone) and also runs on ``../shared/corpus`` wh
 Every cassette-lint run here is cold (``--no-cache``): the targets are about checking; what the
 result cache saves on a re-run is timed by ``benchmarks/cache.py``.
 
+Like for like: the anchors read the folder's ``*.yaml`` / ``*.yml`` files only, so the timed
+``check`` runs are given that same list of files (with ``--skip-non-cassettes``, so that a YAML file
+that is no cassette is passed over as in a walk of the folder). A folder that also holds other
+recordings (HAR, test-proxy and nock JSON, httprr traces: ``../shared/corpus``) gets one more row,
+``check -j1`` on the folder as given, every format read: informational, in no target.
+
 Targets (issue 7): check -j1 / ruamel load <= 1.0; check faster than check-jsonschema;
 check -j1 / check -jN >= 1.7 on >= 1,000 files; yamllint / check -jN >= 20; one small file no slower
 than yamllint; time per MB flat from 1 MB to 200 MB (read here: every size within 20% of the sizes'
@@ -207,9 +213,22 @@ def halves_cmd(root: pathlib.Path) -> list[str] | None:
     return ["sh", "-c", f"{one} & {two}; wait"]
 
 
-def size_of(root: pathlib.Path) -> tuple[int, int]:
-    files = [p for p in root.rglob("*.y*ml") if p.is_file()]
+def yaml_files(root: pathlib.Path) -> list[pathlib.Path]:
+    """What the anchors read: every ``*.y*ml`` file under ``root``, sorted."""
+    return sorted(p for p in root.rglob("*.y*ml") if p.is_file())
+
+
+def size_of(files: list[pathlib.Path]) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
+
+
+def check_targets(root: pathlib.Path, files: list[pathlib.Path]) -> tuple[list[str], bool]:
+    """The arguments that make ``check`` read the anchors' files, and whether the folder holds other
+    files too (then the list is given, not the folder)."""
+    listed = set(files)
+    if all(p in listed for p in root.rglob("*") if p.is_file()):
+        return [str(root)], False
+    return ["--skip-non-cassettes", *map(str, files)], True
 
 
 def interleaved(cmds: dict[str, list[str]], runs: int, slow: frozenset = frozenset()) -> dict[str, list[float]]:
@@ -234,33 +253,45 @@ def _ratio(a: list[float], b: list[float]) -> float:
 
 
 def bench_folder(label: str, root: pathlib.Path, runs: int, jobs: int) -> dict:
-    n, size = size_of(root)
+    files = yaml_files(root)
+    n, size = size_of(files)
     mb = size / 1e6
+    targets, listed = check_targets(root, files)
     load_k, j1_k, jn_k = "ruamel YAML(typ='safe', pure=False).load", "cassette-lint check -j1", f"cassette-lint check -j{jobs}"
     cmds = {
         "read all bytes": [PY, "-c", READ_SNIPPET, str(root)],
         load_k: [PY, "-c", LOAD_SNIPPET, str(root)],
-        j1_k: [*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", str(root)],
-        jn_k: [*cassette_lint_cmd(), "check", "--no-cache", "-q", f"-j{jobs}", str(root)],
+        j1_k: [*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", *targets],
+        jn_k: [*cassette_lint_cmd(), "check", "--no-cache", "-q", f"-j{jobs}", *targets],
     }
+    all_k = None
+    if listed:  # the folder as given: every format read (informational, in no target)
+        others = sum(1 for p in root.rglob("*") if p.is_file()) - n
+        all_k = f"(informational) cassette-lint check -j1 on the folder as given ({n + others:,} files, every format)"
+        cmds[all_k] = [*cassette_lint_cmd(), "check", "--no-cache", "-q", "-j1", str(root)]
     halves_k = "two check -j1 on halves at once (the machine's ceiling)"
     halves = halves_cmd(root) if jobs == 2 and n >= 1000 else None
     if halves:
         cmds[halves_k] = halves
     cj = tool("check-jsonschema")
     if cj:
-        files = [str(p) for p in sorted(root.rglob("*.y*ml"))]
         cmds["check-jsonschema (schema only)"] = [cj, "--schemafile", str(ROOT / "schemas" / "go-vcr-v2.schema.json"),
-                                                  *files]
+                                                  *map(str, files)]
     yl = tool("yamllint")
     if yl:
         cmds["yamllint (default config)"] = [yl, "-f", "parsable", str(root)]
     t = interleaved(cmds, runs, slow=frozenset({"check-jsonschema (schema only)", "yamllint (default config)"}))
     rows = {k: statistics.median(v) for k, v in t.items()}
-    print(f"\n### {label}: {n:,} files, {mb:.1f} MB (median of {runs} interleaved rounds)\n")
+    print(f"\n### {label}: {n:,} YAML files, {mb:.1f} MB (median of {runs} interleaved rounds)\n")
+    if listed:
+        print("(check is given the anchors' list of YAML files; the folder's other files are read only in "
+              "the informational row)\n")
     print("| what | seconds | MB/s | files/s |")
     print("|---|---:|---:|---:|")
     for k, v in rows.items():
+        if k == all_k:  # other files, other sizes: the per-MB and per-file figures would not compare
+            print(f"| {k} | {v:.2f} | | |")
+            continue
         print(f"| {k} | {v:.2f} | {mb / v:.1f} | {n / v:,.0f} |")
     print("\nTargets, on the median of the per-round ratios (each round runs every command once):\n")
     r1 = _ratio(t[j1_k], t[load_k])
