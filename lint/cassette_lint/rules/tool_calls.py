@@ -798,13 +798,15 @@ def replay_mismatch(cassette):
 
     PASS: interaction 1 replays ``call_1`` and answers ``tool_call_id: call_1``.
     """
-    profile = cassette.profile
-    if any(profile.compares(f) for f in ("body", "raw_body", "body_as_json")):
-        severity, why = ERROR, f"{profile.matcher} compares the body, so the request the client builds never matches"
-    else:
-        severity, why = WARNING, (f"{profile.matcher} does not compare the body, so it replays, but the two "
-                                  "interactions come from different recordings")
+    severity = why = None  # (what the profile says, worded only for a file with a mismatch)
     for p in _replay_mismatches(cassette):
+        if why is None:
+            profile = cassette.profile
+            if any(profile.compares(f) for f in ("body", "raw_body", "body_as_json")):
+                severity, why = ERROR, f"{profile.matcher} compares the body, so the request the client builds never matches"
+            else:
+                severity, why = WARNING, (f"{profile.matcher} does not compare the body, so it replays, but the two "
+                                          "interactions come from different recordings")
         p.message = f"{p.message}: {why}"
         p.severity = severity
         yield p
