@@ -47,20 +47,25 @@ class Value:
 class Headers:
     """HTTP headers in recorded order; names compare case-insensitively."""
 
-    __slots__ = ("items", "path", "doc")
+    __slots__ = ("items", "path", "doc", "_by_name")
 
     def __init__(self, items: list[tuple[str, list[Value]]], path: tuple, doc: "Document"):
         self.items = items  # [(name, [Value, ...]), ...]
         self.path = path
         self.doc = doc
+        #: the values under each lower-cased name, in recorded order: made on the first look-up (a
+        #: message's headers are asked for ~18 times a file, each a walk lower-casing every name)
+        self._by_name: dict[str, list[Value]] | None = None
 
     def get_all(self, name: str) -> list[Value]:
-        low = name.lower()
-        out: list[Value] = []
-        for n, vals in self.items:
-            if n.lower() == low:
-                out.extend(vals)
-        return out
+        by_name = self._by_name
+        if by_name is None:
+            by_name = {}
+            for n, vals in self.items:
+                by_name.setdefault(n.lower(), []).extend(vals)
+            self._by_name = by_name
+        got = by_name.get(name.lower())
+        return list(got) if got else []
 
     def get(self, name: str) -> Value | None:
         vals = self.get_all(name)
