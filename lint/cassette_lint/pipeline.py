@@ -91,7 +91,8 @@ class _Collector:
         # --fix re-checks a file whose bytes changed since they were checked (another process wrote
         # it): only files with a fix need the digest that tells
         digest = None
-        directives = self.data is not None and suppress.MARKER in self.data
+        # (a comment's "#" first: one memchr, where the marker's search costs ~4 us on a 15 KB file)
+        directives = self.data is not None and b"#" in self.data and suppress.MARKER in self.data
         if self.data is not None and any(f.fix is not None for f in self.findings):
             import hashlib
 
