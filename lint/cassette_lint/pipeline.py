@@ -113,10 +113,36 @@ def context_key(path: str, cassette_format: str | None) -> str:
     return repr(manifest.find(path, cassette_format))
 
 
+class _Lazy:
+    """The modules that checking a file needs, imported by the first file checked, not with this
+    module: a run whose every result comes from the cache never loads the YAML loader nor the rules
+    (~25 ms of start-up). Kept here once imported: an import statement in a function costs each call
+    ~0.3-1 us (the package's ``__spec__`` is looked at, ``from . import`` of a package goes through
+    importlib's Python code), five of them a file."""
+
+    formats = loader = loader_httprr = loading = schema = loaders = None
+
+    @classmethod
+    def load(cls) -> None:
+        from . import formats, loader, loader_httprr
+        from .replay import loaders
+        from .rules import loading
+
+        cls.formats, cls.loader, cls.loader_httprr, cls.loaders, cls.loading = (
+            formats, loader, loader_httprr, loaders, loading)
+
+    @classmethod
+    def load_schema(cls) -> None:  # (only for a run that validates structure: --select S…)
+        from . import schema
+
+        cls.schema = schema
+
+
 def check_file(target: Target, options: Options) -> FileResult:
     """Run every enabled check on one file; never raises."""
-    from .rules import loading as L  # (with the rules: not imported by a run whose results are cached)
-
+    if _Lazy.loading is None:
+        _Lazy.load()
+    L = _Lazy.loading
     col = _Collector(target.path, options)
     # no collector passes while one file is checked: its model holds no reference cycles (tested),
     # and on a large streamed body (tens of thousands of events) the passes over the growing heap
@@ -177,10 +203,7 @@ def _not_a_cassette(col: _Collector) -> None:
 
 
 def _check(target: Target, options: Options, col: _Collector) -> None:
-    # imported on the first file checked, not with this module: a run whose every result comes from
-    # the cache never loads the YAML loader nor the rules (~25 ms of start-up)
-    from . import formats, loader, loader_httprr
-    from .rules import loading as L
+    formats, loader, loader_httprr, L = _Lazy.formats, _Lazy.loader, _Lazy.loader_httprr, _Lazy.loading
 
     if target.error is not None:
         col.add(L.UNREADABLE, Problem(Pos(1, 1), target.error))
@@ -248,11 +271,9 @@ def _check(target: Target, options: Options, col: _Collector) -> None:
         _unexpected_tags(doc, adapter, profile, col)
     col.reframe = getattr(doc, "reframe", None)
     if options.family_enabled("S") and adapter.SCHEMA:
-        from . import schema
-
-        from .replay import loaders
-
-        for r, p in schema.check(doc, adapter.SCHEMA, loaders.decoder(profile)):
+        if _Lazy.schema is None:
+            _Lazy.load_schema()
+        for r, p in _Lazy.schema.check(doc, adapter.SCHEMA, _Lazy.loaders.decoder(profile)):
             col.add(r, p)
     cassette = adapter.build(doc, target.path)
     cassette.profile = profile
