@@ -28,9 +28,13 @@ from __future__ import annotations
 import re
 
 from .. import replay as _replay
+from .. import secrets
 from ..findings import ERROR, WARNING, Problem
 from ..replay import clients as _clients
+from ..replay import gourl, matchers
+from ..secrets import is_placeholder
 from . import rule
+from .content_length import _comparable
 
 #: settings of the family and their defaults (validated by the configuration loader)
 SETTINGS = {"library": "", "match-on": [], "allow-repeats": False, "serializer": ""}
@@ -56,8 +60,6 @@ def validate(settings: dict) -> None:
 
 
 def _model(cassette):
-    from ..replay import matchers
-
     m = matchers.model_of(cassette)
     return m if m.known else None
 
@@ -156,8 +158,6 @@ def form_never_matches(cassette):
     m = _go_v4(cassette)
     if m is None or "form" not in m.fields:
         return
-    from ..replay import matchers
-
     known = m.form_mode
     modes = (known,) if known is not None else (False, True)
     reported = set()
@@ -262,8 +262,6 @@ def url_not_as_go_writes_it(cassette):
     m = _model(cassette)
     if m is None or m.library != "go-vcr" or "url" not in m.fields:
         return
-    from ..replay import gourl
-
     for k, it in enumerate(m.interactions):
         raw = m.recorded[k].url
         where = it.request.url or it.request.method or it
@@ -323,9 +321,6 @@ def request_not_reproducible(cassette):
     m = _go_v4(cassette)
     if m is None:
         return
-    from ..replay import matchers
-    from .content_length import _comparable
-
     profile = cassette.profile
     for k, it in enumerate(m.interactions):
         req = it.request
@@ -1035,8 +1030,6 @@ def volatile_value_in_matched_field(cassette):
 
 def _volatile(cassette, profile, headers_compared, body_compared, url_compared, found):
     """Calls ``found(pos, interaction, field, why, severity)`` for every volatile value (R014)."""
-    from ..secrets import is_placeholder
-
     environment: dict = {}  # header -> [(value, Value, interaction, name)]
     for it in cassette.http:
         req = it.request
@@ -1196,8 +1189,6 @@ def placeholder_in_matched_field(cassette):
     profile = cassette.profile
     if profile.library != "go-vcr":
         return
-    from .. import secrets
-
     headers_compared = profile.compares("headers")
     url_compared = profile.compares("url")
     first: dict = {}
