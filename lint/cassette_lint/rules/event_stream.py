@@ -336,7 +336,9 @@ def aws_eventstream(cassette):
 
     What: the body is read as AWS event-stream frames: 4-byte total length, 4-byte headers length,
     CRC32 of that prelude, headers, payload, CRC32 of the whole message. A frame whose CRCs do not
-    match, whose headers do not parse or that runs past the end of the body is reported, at the
+    match, whose headers do not parse (a length past their end, an unknown value type, a name or
+    string value that is not UTF-8, a name given twice), whose headers or payload exceed botocore's
+    limits (128 KiB, 24 MiB) or that runs past the end of the body is reported, at the
     base64 line that encodes its first byte (the message names the frame, counted from 0). The
     events inside sound frames are read by the stream (``T``) and tool-call (``A``) rules.
 
