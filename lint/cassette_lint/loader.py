@@ -376,6 +376,15 @@ def old_vcrpy_layout(data: Any) -> bool:
     return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "request" in data[0]
 
 
+def _not_a_mapping(data) -> str:
+    """Y005's message for a top level that is a list or a scalar (both loaders)."""
+    if old_vcrpy_layout(data):
+        return ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
+                "later refuse to load; migrate it (python -m vcr.migration) or re-record")
+    kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
+    return f"top level is {kind}, not a mapping: this is not a cassette"
+
+
 #: suffixes of files read as JSON: vcrpy's JSON serializer, nock and test-proxy records, HAR
 JSON_SUFFIXES = (".json", ".har")
 
@@ -451,12 +460,7 @@ def load(path: str, data: bytes, as_json: bool | None = None) -> LoadResult:
     doc.tags = builder.tags
     doc.key_tags = builder.key_tags
     if not isinstance(data_, dict):
-        kind = "a list" if isinstance(data_, list) else f"a {type(data_).__name__} scalar"
-        msg = f"top level is {kind}, not a mapping: this is not a cassette"
-        if old_vcrpy_layout(data_):
-            msg = ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
-                   "later refuse to load; migrate it (python -m vcr.migration) or re-record")
-        problems.append((NOT_A_MAPPING, Problem(mark_pos(source, root.start_mark), msg)))
+        problems.append((NOT_A_MAPPING, Problem(mark_pos(source, root.start_mark), _not_a_mapping(data_))))
         return LoadResult(source, doc, problems)
     return LoadResult(source, doc, problems)
 
@@ -522,13 +526,8 @@ def _json_fast(source: Source, text: str) -> LoadResult | None:
     doc = LazyDocument(source, data_)
     problems: list = []
     if not isinstance(data_, dict):
-        kind = "a list" if isinstance(data_, list) else f"a {type(data_).__name__} scalar"
-        msg = f"top level is {kind}, not a mapping: this is not a cassette"
-        if old_vcrpy_layout(data_):
-            msg = ("top level is a list of interactions: vcrpy's layout from before 1.0, which vcrpy 1.0 and "
-                   "later refuse to load; migrate it (python -m vcr.migration) or re-record")
         start = len(text) - len(text.lstrip())
-        problems.append((NOT_A_MAPPING, Problem(source.pos(start) if start else Pos(1, 1), msg)))
+        problems.append((NOT_A_MAPPING, Problem(source.pos(start) if start else Pos(1, 1), _not_a_mapping(data_))))
     return LoadResult(source, doc, problems)
 
 

@@ -239,7 +239,12 @@ def _responses_stream(evs) -> list[Call]:
                 c.text += frag
         elif t == "response.function_call_arguments.done" and isinstance(v.get("arguments"), str):
             c.done_text, c.done_offset = v["arguments"], ev.data_offset
-    out = list(items.values())
+    return _finished(items.values())
+
+
+def _finished(calls) -> list[Call]:
+    """The calls, each parsed: a call without fragments takes its final (``done``) arguments."""
+    out = list(calls)
     for c in out:
         if not c.frags and c.done_text is not None:
             c.text = c.done_text
@@ -290,13 +295,7 @@ def _assistants_stream(evs) -> list[Call]:
             if isinstance(frag, str) and frag:
                 c.frags.append((len(c.text), ev.data_offset))
                 c.text += frag
-    out = list(calls_.values())
-    for c in out:
-        if not c.frags and c.done_text is not None:
-            c.text = c.done_text
-            c.frags = [(0, c.done_offset)]
-        c.parse()
-    return out
+    return _finished(calls_.values())
 
 
 def _gemini(v: dict, offset: int) -> list[Call]:
